@@ -1,0 +1,97 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import chalk from 'chalk'
+import YAML from 'yaml'
+import {Mk8sError} from '../errors.js'
+import {Executor} from '../host/executor.js'
+import {StateStore, defaultStatePath} from '../state/store.js'
+import type {Ctx} from '../context.js'
+import {installLabSshOptions} from '../lab/ssh.js'
+
+export type OutputFormat = 'json' | 'yaml' | 'wide' | undefined
+
+/** Flags that every mk8s command has. */
+const baseFlags = {
+  output: Flags.option({char: 'o', options: ['json', 'yaml', 'wide'] as const, description: 'output format', helpGroup: 'GLOBAL'})(),
+  state: Flags.string({description: 'state file [default: ~/.mk8s/state.json]', env: 'MK8S_STATE', helpGroup: 'GLOBAL'}),
+  namespace: Flags.string({char: 'n', description: 'Kubernetes namespace of the objects', default: 'default', helpGroup: 'GLOBAL'}),
+}
+
+/** For commands that change hosts. */
+export const dryRunFlag = {
+  'dry-run': Flags.boolean({description: 'print the commands each host would run, change nothing', default: false}),
+}
+
+type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * One base command: parses the global flags, builds the context (state store, executor), renders
+ * results as a table for people or JSON/YAML for scripts, and maps errors to exit codes
+ * (0 ok, 1 failed, 2 bad usage or input, 3 a host unreachable).
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = baseFlags
+
+  protected flags!: FlagsOf<T>
+  protected args!: ArgsOf<T>
+  private _ctx?: Ctx
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as FlagsOf<T>
+    this.args = args as ArgsOf<T>
+    installLabSshOptions()
+  }
+
+  protected get dryRun(): boolean {
+    return Boolean((this.flags as Record<string, unknown>)['dry-run'])
+  }
+
+  protected get ctx(): Ctx {
+    if (!this._ctx) {
+      const dryRun = this.dryRun
+      this._ctx = {
+        store: new StateStore(this.flags.state ?? defaultStatePath(), dryRun),
+        exec: new Executor(dryRun),
+        namespace: this.flags.namespace,
+        dryRun,
+        progress: (msg: string) => {
+          if (!this.flags.output) process.stderr.write(`${chalk.dim('•')} ${msg}\n`)
+        },
+      }
+    }
+    return this._ctx
+  }
+
+  /** Print data as JSON/YAML when asked, else the human form. */
+  protected render(data: unknown, human: () => string): void {
+    if (this.dryRun && !this.flags.output) return
+    const fmt = this.flags.output
+    if (fmt === 'json') this.log(JSON.stringify(data, null, 2))
+    else if (fmt === 'yaml') this.log(YAML.stringify(data).trimEnd())
+    else {
+      const text = human()
+      if (text) this.log(text)
+    }
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof Mk8sError) {
+      process.stderr.write(`${chalk.red('error:')} ${err.message}\n`)
+      if (err.hint) process.stderr.write(`${chalk.yellow('hint:')} ${err.hint}\n`)
+      if (process.env.MK8S_DEBUG) process.stderr.write(`${err.stack}\n`)
+      process.exitCode = err.exitCode
+      return
+    }
+    if (err.oclif?.exit !== undefined) return super.catch(err)
+    process.stderr.write(`${chalk.red('error:')} ${err.message}\n`)
+    if (process.env.MK8S_DEBUG) process.stderr.write(`${err.stack}\n`)
+    process.exitCode = 1
+  }
+}

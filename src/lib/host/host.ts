@@ -1,0 +1,110 @@
+import {execa} from 'execa'
+import {mkdirSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {HostCommandError, UnreachableError} from '../errors.js'
+import {parseCaptures, parseFailure, renderScript, renderStep, type Captured, type Plan} from './plan.js'
+import {shellJoin} from './quote.js'
+
+export interface RunResult {
+  stdout: string
+  stderr: string
+  code: number
+}
+
+/** How a host is reached: the machine mk8s runs on, or over SSH. */
+export type Target = {kind: 'local'} | {kind: 'ssh'; user: string; host: string; port: number}
+
+/** Extra SSH options for a target (the lab adds its own key and known_hosts for its addresses). */
+export type SshOptionsHook = (t: {host: string; port: number}) => string[]
+let sshOptionsHook: SshOptionsHook = () => []
+export const setSshOptionsHook = (hook: SshOptionsHook): void => {
+  sshOptionsHook = hook
+}
+
+/**
+ * The script goes on stdin; the remote side saves it to a file first so that commands in it never
+ * read the script as their input.
+ */
+const WRAPPER = 'f=$(mktemp) && cat >"$f" && { bash "$f"; rc=$?; rm -f "$f"; exit $rc; }'
+
+export function describeTarget(t: Target): string {
+  return t.kind === 'local' ? 'local' : `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`
+}
+
+export function parseSshTarget(spec: string): Target | undefined {
+  const m = /^(?:([a-z_][a-z0-9_.-]*)@)?([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/.exec(spec)
+  if (!m) return undefined
+  const port = m[3] ? Number(m[3]) : 22
+  if (port < 1 || port > 65535) return undefined
+  return {kind: 'ssh', user: m[1] ?? 'root', host: m[2].replace(/^\[|\]$/g, ''), port}
+}
+
+export class Host {
+  constructor(readonly name: string, readonly target: Target) {}
+
+  get label(): string {
+    return `${this.name} (${describeTarget(this.target)})`
+  }
+
+  /** argv that runs `remote` (a shell command line) on this host. */
+  commandFor(remote: string, opts: {tty?: boolean} = {}): string[] {
+    if (this.target.kind === 'local') return ['bash', '-c', remote]
+    const t = this.target
+    const ctl = join(process.env.MK8S_SSH_DIR ?? join(homedir(), '.mk8s', 'ssh'))
+    mkdirSync(ctl, {recursive: true, mode: 0o700})
+    return [
+      'ssh',
+      '-o', 'BatchMode=yes',
+      '-o', 'ConnectTimeout=5',
+      '-o', 'ServerAliveInterval=5',
+      '-o', 'ServerAliveCountMax=2',
+      '-o', 'ControlMaster=auto',
+      '-o', `ControlPath=${ctl}/%C`,
+      '-o', 'ControlPersist=30',
+      '-o', 'LogLevel=ERROR',
+      ...sshOptionsHook(t),
+      ...(opts.tty ? ['-t'] : ['-T']),
+      '-p', String(t.port),
+      `${t.user}@${t.host}`,
+      '--',
+      remote,
+    ]
+  }
+
+  private async exec(remote: string, input: string): Promise<RunResult> {
+    const [file, ...args] = this.commandFor(remote)
+    const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024})
+    const res = {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.exitCode ?? 1}
+    if (r.exitCode === undefined && r.failed) throw new UnreachableError(this.name, r.shortMessage ?? String(r.message))
+    if (this.target.kind === 'ssh' && res.code === 255 && !parseFailure(res.stderr)) {
+      throw new UnreachableError(this.name, res.stderr.trim().split('\n').pop() || 'ssh exited 255')
+    }
+    return res
+  }
+
+  /** Run a plan as one script in one round trip. Throws on the first failing step. */
+  async apply(plan: Plan): Promise<Map<number, Captured>> {
+    if (plan.length === 0) return new Map()
+    const res = await this.exec(WRAPPER, renderScript(plan))
+    const failure = parseFailure(res.stderr)
+    if (failure) {
+      throw new HostCommandError(this.name, renderStep(plan[failure.index]), failure.code, failure.stderr)
+    }
+    if (res.code !== 0) throw new HostCommandError(this.name, 'script', res.code, res.stderr)
+    return parseCaptures(res.stdout)
+  }
+
+  /** Run one command and return its output, whatever its exit code. */
+  async run(argv: readonly string[], input = ''): Promise<RunResult> {
+    return this.exec(shellJoin(argv), input)
+  }
+
+  /** Run one command with the terminal attached (node exec, pod exec); returns its exit code. */
+  async interactive(argv: readonly string[]): Promise<number> {
+    const [file, ...args] = this.commandFor(shellJoin(argv), {tty: Boolean(process.stdin.isTTY)})
+    const r = await execa(file, args, {stdio: 'inherit', reject: false})
+    if (this.target.kind === 'ssh' && r.exitCode === 255) throw new UnreachableError(this.name, 'ssh exited 255')
+    return r.exitCode ?? 1
+  }
+}

@@ -1,0 +1,86 @@
+import {heredocDelimiter, shellJoin} from './quote.js'
+
+/**
+ * One command for a host. Plans are lists of steps built by pure planners; the executor sends a
+ * host's whole list as one script in one round trip.
+ */
+export interface Step {
+  /** The command, as argv. Never a shell string. */
+  argv: readonly string[]
+  /** Text fed on stdin (sent as a quoted heredoc). */
+  stdin?: string
+  /** Ensure semantics: skip the command when this check succeeds (e.g. the link already exists). */
+  unless?: readonly string[]
+  /** Run the command only when this check succeeds (e.g. delete what is there). */
+  onlyIf?: readonly string[]
+  /** A failure is not an error: deleting something that may already be gone. */
+  tolerate?: boolean
+  /** Keep this step's output (stdout and stderr) and exit code instead of failing on error. */
+  capture?: boolean
+}
+
+export type Plan = Step[]
+
+export const step = (argv: readonly string[], extra: Omit<Step, 'argv'> = {}): Step => ({argv, ...extra})
+
+/** The shell text of one step, as the user sees it with --dry-run and as the host runs it. */
+export function renderStep(s: Step): string {
+  let cmd = shellJoin(s.argv)
+  if (s.unless) cmd = `${shellJoin(s.unless)} </dev/null >/dev/null 2>&1 || ${cmd}`
+  if (s.onlyIf) cmd = `! ${shellJoin(s.onlyIf)} </dev/null >/dev/null 2>&1 || ${cmd}`
+  if (s.tolerate) cmd = `${cmd} 2>/dev/null || true`
+  return cmd
+}
+
+function withStdin(line: string, s: Step, after = ''): string {
+  if (s.stdin === undefined) return `${line}${after}`
+  const body = s.stdin.endsWith('\n') ? s.stdin : `${s.stdin}\n`
+  const delim = heredocDelimiter(body)
+  return `${line} <<'${delim}'${after}\n${body}${delim}`
+}
+
+/** Human form of a plan: one command per step, heredocs inline. */
+export function renderPlan(plan: Plan): string {
+  return plan.map((s) => withStdin(s.stdin === undefined ? renderStep(s) : `{ ${renderStep(s)}; }`, s)).join('\n')
+}
+
+const BEGIN = '@@mk8s-begin'
+const END = '@@mk8s-end'
+const FAILED = '@@mk8s-failed'
+
+/** The script a host runs: stops at the first failing step and names it on stderr. */
+export function renderScript(plan: Plan): string {
+  const lines = ['set -u', `_mk8s_fail() { echo "${FAILED} $1 $2" >&2; exit "$2"; }`]
+  plan.forEach((s, i) => {
+    const cmd = `{ ${renderStep(s)}; }`
+    if (s.capture) {
+      lines.push(`printf '%s %d\\n' '${BEGIN}' ${i}`)
+      lines.push(withStdin(cmd, s, ' 2>&1'))
+      lines.push(`printf '\\n%s %d %d\\n' '${END}' ${i} $?`)
+    } else {
+      lines.push(withStdin(cmd, s, ` || _mk8s_fail ${i} $?`))
+    }
+  })
+  lines.push('exit 0')
+  return lines.join('\n') + '\n'
+}
+
+export interface Captured {
+  output: string
+  code: number
+}
+
+/** Split the stdout of a script into the outputs of its capture steps, by step index. */
+export function parseCaptures(stdout: string): Map<number, Captured> {
+  const out = new Map<number, Captured>()
+  const re = new RegExp(`^${BEGIN} (\\d+)\\n([\\s\\S]*?)\\n${END} \\1 (\\d+)$`, 'gm')
+  for (const m of stdout.matchAll(re)) out.set(Number(m[1]), {output: m[2], code: Number(m[3])})
+  return out
+}
+
+/** The failing step named on stderr by renderScript, if any. */
+export function parseFailure(stderr: string): {index: number; code: number; stderr: string} | undefined {
+  const m = new RegExp(`^${FAILED} (\\d+) (\\d+)$`, 'm').exec(stderr)
+  if (!m) return undefined
+  return {index: Number(m[1]), code: Number(m[2]), stderr: stderr.slice(0, m.index).trimEnd()}
+}

@@ -1,0 +1,108 @@
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {basename, dirname, join} from 'node:path'
+import lockfile from 'proper-lockfile'
+import {StateError} from '../errors.js'
+import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
+
+export const defaultStatePath = (): string => process.env.MK8S_STATE || join(homedir(), '.mk8s', 'state.json')
+
+/**
+ * The JSON state file: validated on every read, written atomically (temp file, fsync, rename,
+ * fsync of the folder) with mode 0600, and changed only under a lock so that concurrent mk8s
+ * processes never lose an update. A corrupt or newer file is reported and never overwritten.
+ */
+export class StateStore {
+  constructor(readonly path: string, readonly dryRun = false) {}
+
+  read(): State {
+    let text: string
+    try {
+      text = readFileSync(this.path, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
+      throw new StateError(`cannot read the state file ${this.path}: ${(error as Error).message}`)
+    }
+    let raw: unknown
+    try {
+      raw = JSON.parse(text)
+    } catch (error) {
+      throw new StateError(
+        `the state file ${this.path} is not valid JSON (${(error as Error).message})`,
+        'it was left as it is: restore it from a backup, or move it away to start from an empty state',
+      )
+    }
+    const version = (raw as {version?: unknown})?.version
+    if (typeof version === 'number' && version > STATE_VERSION) {
+      throw new StateError(
+        `the state file ${this.path} has version ${version}, newer than this mk8s understands (${STATE_VERSION})`,
+        'upgrade mk8s; the file was left as it is',
+      )
+    }
+    const parsed = StateSchema.safeParse(raw)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new StateError(
+        `the state file ${this.path} does not match the schema: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        'it was left as it is: fix or move it away',
+      )
+    }
+    return parsed.data
+  }
+
+  /**
+   * Read, change and write the state under the lock. `fn` mutates the state it is given; its
+   * result is returned. Under --dry-run nothing is written.
+   */
+  async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
+    mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
+    let release: () => Promise<void>
+    try {
+      release = await lockfile.lock(this.path, {
+        realpath: false,
+        lockfilePath: `${this.path}.lock`,
+        stale: 15_000,
+        update: 3_000,
+        retries: {retries: 400, minTimeout: 10, maxTimeout: 150, factor: 1.3, randomize: true},
+      })
+    } catch (error) {
+      throw new StateError(
+        `cannot lock the state file ${this.path}: ${(error as Error).message}`,
+        `another mk8s may be stuck; if none runs, remove ${this.path}.lock`,
+      )
+    }
+    try {
+      const state = this.read()
+      const result = await fn(state)
+      if (!this.dryRun) this.write(state)
+      return result
+    } finally {
+      await release()
+    }
+  }
+
+  private write(state: State): void {
+    const dir = dirname(this.path)
+    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`)
+    const data = JSON.stringify(StateSchema.parse(state), null, 2) + '\n'
+    const fd = openSync(tmp, 'w', 0o600)
+    try {
+      writeSync(fd, data)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    try {
+      renameSync(tmp, this.path)
+    } catch (error) {
+      unlinkSync(tmp)
+      throw error
+    }
+    const dfd = openSync(dir, 'r')
+    try {
+      fsyncSync(dfd)
+    } finally {
+      closeSync(dfd)
+    }
+  }
+}
