@@ -6,6 +6,7 @@ import {Executor} from '../host/executor.js'
 import {StateStore, defaultStatePath} from '../state/store.js'
 import type {Ctx} from '../context.js'
 import {installLabSshOptions} from '../lab/ssh.js'
+import '../wiring.js'
 
 export type OutputFormat = 'json' | 'yaml' | 'wide' | undefined
 

@@ -1,0 +1,8 @@
+/**
+ * Where the areas tell each other what to do when nodes come and go. Imported once by the base
+ * command; each area adds one line here instead of the node service knowing them all.
+ */
+import {nodeHooks} from './node/hooks.js'
+import {netnsForgetNode} from './netns/service.js'
+
+nodeHooks.leave.push(netnsForgetNode)
