@@ -1,0 +1,50 @@
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {StateStore} from '../../src/lib/state/store.js'
+
+const tmp = () => join(mkdtempSync(join(tmpdir(), 'mk8s-state-')), 'state.json')
+
+describe('state store', () => {
+  it('starts empty, writes mode 0600 JSON', async () => {
+    const p = tmp()
+    const s = new StateStore(p)
+    expect(s.read().nodes).toEqual({})
+    await s.update((st) => {
+      st.netns['n/a'] = {node: 'n', name: 'a', createdAt: 'x'}
+    })
+    expect(statSync(p).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(p, 'utf8')).netns['n/a'].name).toBe('a')
+  })
+
+  it('many concurrent updates never lose one', async () => {
+    const p = tmp()
+    await Promise.all(
+      Array.from({length: 25}, (_, i) =>
+        new StateStore(p).update(async (st) => {
+          await new Promise((r) => setTimeout(r, Math.random() * 5))
+          st.netns[`n/x${i}`] = {node: 'n', name: `x${i}`, createdAt: 'x'}
+        }),
+      ),
+    )
+    expect(Object.keys(new StateStore(p).read().netns)).toHaveLength(25)
+  })
+
+  it('a corrupt or newer file is an error and is left untouched', async () => {
+    const p = tmp()
+    writeFileSync(p, '{broken')
+    await expect(new StateStore(p).update(() => undefined)).rejects.toThrow(/not valid JSON/)
+    expect(readFileSync(p, 'utf8')).toBe('{broken')
+    writeFileSync(p, JSON.stringify({apiVersion: 'mk8s/v1', version: 7}))
+    expect(() => new StateStore(p).read()).toThrow(/newer/)
+  })
+
+  it('dry-run changes nothing', async () => {
+    const p = tmp()
+    await new StateStore(p, true).update((st) => {
+      st.netns['n/a'] = {node: 'n', name: 'a', createdAt: 'x'}
+    })
+    expect(() => statSync(p)).toThrow()
+  })
+})
