@@ -1,6 +1,6 @@
 import type {Ctx} from '../context.js'
 import {InputError} from '../errors.js'
-import type {Cluster} from '../state/schema.js'
+import {emptyState, type Cluster} from '../state/schema.js'
 import {contains, nthAddress, overlaps, parseCidr} from '../util/cidr.js'
 import {validateSubdomain} from '../util/names.js'
 import {DEFAULTS} from './defaults.js'
@@ -93,7 +93,7 @@ export async function clusterReset(ctx: Ctx, opts: {force?: boolean} = {}): Prom
     for (const k of Object.keys(s) as Array<keyof typeof s>) {
       if (k !== 'apiVersion' && k !== 'version') delete (s as Record<string, unknown>)[k]
     }
-    Object.assign(s, {nodes: {}, netns: {}, netlinks: {}})
+    Object.assign(s, emptyState())
   })
   return {removedNodes: nodes.map((n) => n.name)}
 }

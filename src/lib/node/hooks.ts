@@ -8,5 +8,10 @@ import type {NodeRecord, State} from '../state/schema.js'
 export const nodeHooks = {
   join: [] as Array<(ctx: Ctx, state: State, node: NodeRecord) => Promise<void>>,
   leave: [] as Array<(ctx: Ctx, state: State, node: NodeRecord) => Promise<void>>,
+  /**
+   * After pods, deployments or services changed (the state before and after, both saved): services
+   * re-sync endpoints on every node, DNS updates its records. Runs in the same command.
+   */
+  objectsChanged: [] as Array<(ctx: Ctx, before: State, after: State) => Promise<void>>,
   beforeLeave: [] as Array<(state: State, node: NodeRecord, opts: {force?: boolean; reset?: boolean}) => void>,
 }

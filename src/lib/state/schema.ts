@@ -50,6 +50,68 @@ export const NetLinkSchema = z.object({
   createdAt: z.string(),
 })
 
+const Labels = z.record(z.string(), z.string())
+
+/** A pod as mk8s made it. The Kubernetes spec is kept as given (validated by the pod area). */
+export const PodSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  node: z.string(),
+  /** pod IP; for hostNetwork pods the node's address */
+  ip: z.string().optional(),
+  labels: Labels.default({}),
+  /** v1 PodSpec as applied (containers, restartPolicy, hostNetwork, ...) */
+  spec: z.record(z.string(), z.unknown()),
+  /** owning Deployment's name, when made by one */
+  owner: z.string().optional(),
+  phase: z.enum(['Pending', 'Running', 'Failed', 'Terminating']),
+  reason: z.string().optional(),
+  /** host end of the pod's veth on cni0 */
+  hostVeth: z.string().optional(),
+  pauseId: z.string().optional(),
+  containers: z.array(z.object({name: z.string(), id: z.string().optional(), image: z.string()})).default([]),
+  createdAt: z.string(),
+})
+
+export const DeploymentSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  replicas: z.number().int().min(0),
+  selector: Labels,
+  labels: Labels.default({}),
+  /** v1 PodTemplateSpec */
+  template: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+})
+
+export const ServicePortSchema = z.object({
+  name: z.string().optional(),
+  protocol: z.enum(['TCP', 'UDP']),
+  port: z.number().int(),
+  targetPort: z.union([z.number().int(), z.string()]),
+  nodePort: z.number().int().optional(),
+})
+
+export const ServiceSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']),
+  /** an address from the service CIDR, or "None" for a headless service */
+  clusterIP: z.string(),
+  ports: z.array(ServicePortSchema),
+  selector: Labels.default({}),
+  labels: Labels.default({}),
+  sessionAffinity: z.enum(['None', 'ClientIP']).default('None'),
+  externalTrafficPolicy: z.enum(['Cluster', 'Local']).default('Cluster'),
+  /** LoadBalancer address from the pool, and the node that announces it */
+  loadBalancerIP: z.string().optional(),
+  announcedBy: z.string().optional(),
+  createdAt: z.string(),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -57,6 +119,10 @@ export const StateSchema = z.object({
   nodes: z.record(z.string(), NodeSchema).default({}),
   netns: z.record(z.string(), NetnsSchema).default({}),
   netlinks: z.record(z.string(), NetLinkSchema).default({}),
+  /** keys are "namespace/name" */
+  pods: z.record(z.string(), PodSchema).default({}),
+  deployments: z.record(z.string(), DeploymentSchema).default({}),
+  services: z.record(z.string(), ServiceSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -64,5 +130,11 @@ export type Cluster = z.infer<typeof ClusterSchema>
 export type NodeRecord = z.infer<typeof NodeSchema>
 export type NetnsRecord = z.infer<typeof NetnsSchema>
 export type NetLinkRecord = z.infer<typeof NetLinkSchema>
+export type PodRecord = z.infer<typeof PodSchema>
+export type DeploymentRecord = z.infer<typeof DeploymentSchema>
+export type ServiceRecord = z.infer<typeof ServiceSchema>
+export type ServicePort = z.infer<typeof ServicePortSchema>
 
-export const emptyState = (): State => ({apiVersion: 'mk8s/v1', version: STATE_VERSION, nodes: {}, netns: {}, netlinks: {}})
+export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
+
+export const objKey = (namespace: string, name: string): string => `${namespace}/${name}`
