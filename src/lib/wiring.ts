@@ -6,3 +6,12 @@ import {nodeHooks} from './node/hooks.js'
 import {netnsForgetNode} from './netns/service.js'
 
 nodeHooks.leave.push(netnsForgetNode)
+import {manifestKinds} from './manifest/kinds.js'
+import {deploymentKind, podKind} from './pod/kinds.js'
+import {podsBlockLeave, podsForgetNode} from './pod/service.js'
+
+// pods go before the node's namespaces and devices
+nodeHooks.beforeLeave.push(podsBlockLeave)
+nodeHooks.leave.unshift(podsForgetNode)
+manifestKinds.set('Pod', podKind)
+manifestKinds.set('Deployment', deploymentKind)

@@ -19,6 +19,11 @@ export class Executor {
     if (process.env.MK8S_DEBUG) process.stderr.write(`[mk8s] round trip to ${host.label}\n`)
   }
 
+  /** Under --dry-run, show what a non-shell channel (the Docker API) would do on a host. */
+  show(host: Host, lines: string[]): void {
+    if (this.dryRun && lines.length) this.sink(`# ${host.label}\n${lines.join('\n')}\n`)
+  }
+
   async apply(host: Host, plan: Plan): Promise<Map<number, Captured>> {
     if (plan.length === 0) return new Map()
     if (this.dryRun) {

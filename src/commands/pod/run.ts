@@ -1,0 +1,54 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand, dryRunFlag} from '../../lib/cli/base.js'
+import {afterDashDash, nodeFlag} from '../../lib/cli/flags.js'
+import {renderPods} from '../../lib/pod/render.js'
+import {createPods} from '../../lib/pod/service.js'
+import {parseLabels} from '../../lib/pod/spec.js'
+import {toV1Pod} from '../../lib/pod/v1.js'
+import {InputError} from '../../lib/errors.js'
+
+export default class PodRun extends BaseCommand<typeof PodRun> {
+  static override summary = 'Run a pod: a pause container with its own network namespace, wired to cni0, and the app container in it'
+  static override description = `Like 'kubectl run': one container named after the pod. The pause container starts with --network none;
+mk8s gives its namespace a veth on the node's cni0 bridge, an address from the node's /24 and a default
+route via the bridge; the app container joins with --network container:<pause>. Placement: --node, else
+the Ready node with the fewest pods.`
+  static override examples = [
+    '<%= config.bin %> pod run web --image mk8s/busybox -l app=web --port 80 -- httpd -f -p 80',
+    '<%= config.bin %> pod run client --image mk8s/busybox --node node2 -- sleep 3600',
+    '<%= config.bin %> pod run web --image mk8s/busybox --dry-run -- httpd -f -p 80',
+  ]
+  static override strict = false
+  static override args = {name: Args.string({description: 'pod name (DNS-1123 label)', required: true})}
+  static override flags = {
+    image: Flags.string({description: 'container image (present on the node, or pullable)', required: true}),
+    label: Flags.string({char: 'l', description: 'label key=value (repeatable)', multiple: true, default: []}),
+    port: Flags.string({description: 'container port the app listens on, e.g. 80 or 53/UDP (repeatable)', multiple: true, default: []}),
+    env: Flags.string({char: 'e', description: 'environment variable NAME=VALUE (repeatable)', multiple: true, default: []}),
+    restart: Flags.option({options: ['Always', 'OnFailure', 'Never'] as const, default: 'Always', description: 'restart policy'})(),
+    ...nodeFlag,
+    ...dryRunFlag,
+  }
+
+  async run(): Promise<unknown> {
+    const f = this.flags
+    const cmd = afterDashDash(this.argv)
+    const ports = f.port.map((p) => {
+      const m = /^(\d{1,5})(?:\/(TCP|UDP|tcp|udp))?$/.exec(p)
+      if (!m) throw new InputError(`invalid --port ${JSON.stringify(p)}`, 'e.g. --port 80 or --port 53/UDP')
+      return {containerPort: Number(m[1]), protocol: (m[2] ?? 'TCP').toUpperCase()}
+    })
+    const env = f.env.map((e) => {
+      const i = e.indexOf('=')
+      if (i < 1) throw new InputError(`invalid --env ${JSON.stringify(e)}`, 'e.g. --env MODE=demo')
+      return {name: e.slice(0, i), value: e.slice(i + 1)}
+    })
+    const spec = {
+      restartPolicy: f.restart,
+      containers: [{name: this.args.name, image: f.image, ...(cmd.length ? {command: cmd} : {}), ports, env}],
+    }
+    const [pod] = await createPods(this.ctx, [{namespace: this.flags.namespace, name: this.args.name, labels: parseLabels(f.label), spec}], {node: f.node})
+    this.render(toV1Pod(pod), () => `pod/${pod.name} created on ${pod.node} with IP ${pod.ip}\n${renderPods([{pod, containers: []}], false)}`)
+    return pod
+  }
+}

@@ -1,0 +1,50 @@
+import YAML from 'yaml'
+import {InputError} from '../errors.js'
+import {validateName} from '../util/names.js'
+import {manifestKinds, type Parsed} from './kinds.js'
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Parse multi-document YAML (or JSON) into validated objects. Every document is checked before
+ * anything is applied: malformed YAML, unknown kinds and invalid objects are exit 2.
+ */
+export function parseManifests(text: string, source: string, defaultNamespace: string): Parsed[] {
+  const docs = YAML.parseAllDocuments(text, {prettyErrors: true})
+  const out: Parsed[] = []
+  const add = (obj: unknown, where: string) => {
+    if (obj === null || obj === undefined) return
+    if (!isObj(obj)) throw new InputError(`${where}: expected a Kubernetes object (a mapping with apiVersion and kind)`)
+    const kind = obj.kind
+    if (kind === 'List' && Array.isArray(obj.items)) {
+      obj.items.forEach((item, i) => add(item, `${where} items[${i}]`))
+      return
+    }
+    if (typeof kind !== 'string' || typeof obj.apiVersion !== 'string') throw new InputError(`${where}: apiVersion and kind are required`)
+    const handler = manifestKinds.get(kind)
+    if (!handler) throw new InputError(`${where}: kind ${kind} is not supported`, `mk8s applies ${[...manifestKinds.keys()].join(', ')}`)
+    if (!handler.apiVersions.includes(obj.apiVersion)) throw new InputError(`${where}: ${kind} must have apiVersion ${handler.apiVersions.join(' or ')}, not ${obj.apiVersion}`)
+    const meta = isObj(obj.metadata) ? obj.metadata : {}
+    if (typeof meta.name !== 'string') throw new InputError(`${where}: metadata.name is required`)
+    const namespace = typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace
+    validateName('namespace', namespace)
+    out.push(handler.parse(obj, namespace, `${kind} ${namespace}/${meta.name} (${where})`))
+  }
+  docs.forEach((doc, i) => {
+    const where = `${source} document ${i + 1}`
+    if (doc.errors.length) {
+      const e = doc.errors[0]
+      const pos = e.linePos?.[0]
+      throw new InputError(`${source}: malformed YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`, 'fix the file; nothing was applied')
+    }
+    add(doc.toJS(), where)
+  })
+  if (out.length === 0) throw new InputError(`${source} holds no objects`)
+  return out
+}
+
+export async function applyAll(ctx: import('../context.js').Ctx, objs: Parsed[]): Promise<string[]> {
+  const lines: string[] = []
+  for (const o of objs) lines.push(await manifestKinds.get(o.kind)!.apply(ctx, o))
+  return lines
+}

@@ -1,0 +1,54 @@
+import {InputError} from '../errors.js'
+import type {KindHandler} from '../manifest/kinds.js'
+import {applyDeployment, deleteDeployment, validateDeployment, type DeploymentInput} from '../deploy/service.js'
+import {createPods, deletePod, validatePods, type PodInput} from './service.js'
+import {validateName} from '../util/names.js'
+
+const meta = (doc: Record<string, unknown>) => (doc.metadata ?? {}) as {name: string; labels?: Record<string, string>}
+
+export const podKind: KindHandler = {
+  apiVersions: ['v1'],
+  parse(doc, namespace, where) {
+    const m = meta(doc)
+    validateName('pod', m.name)
+    const input: PodInput = {namespace, name: m.name, labels: m.labels ?? {}, spec: doc.spec}
+    validatePods([input])
+    return {kind: 'Pod', namespace, name: m.name, value: input}
+  },
+  async apply(ctx, p) {
+    const input = p.value as PodInput
+    const existing = ctx.store.read().pods[`${p.namespace}/${p.name}`]
+    if (existing) {
+      if (JSON.stringify({...(existing.spec as object), nodeName: undefined}) === JSON.stringify({...(validatePods([input])[0].parsed as object), nodeName: undefined})) return `pod/${p.name} unchanged`
+      throw new InputError(`pod/${p.name} exists with another spec; a pod's spec cannot be changed`, `delete it first (mk8s pod delete ${p.name}), or use a Deployment`)
+    }
+    await createPods(ctx, [input])
+    return `pod/${p.name} created`
+  },
+  async delete(ctx, namespace, name) {
+    await deletePod(ctx, namespace, name)
+    return `pod "${name}" deleted`
+  },
+}
+
+export const deploymentKind: KindHandler = {
+  apiVersions: ['apps/v1'],
+  parse(doc, namespace, where) {
+    const m = meta(doc)
+    validateName('deployment', m.name)
+    const spec = (doc.spec ?? {}) as {replicas?: number; selector?: {matchLabels?: Record<string, string>; matchExpressions?: unknown}; template?: DeploymentInput['template']}
+    if (spec.selector?.matchExpressions) throw new InputError(`${where}: selector.matchExpressions is not supported`, 'use matchLabels')
+    if (!spec.template) throw new InputError(`${where}: spec.template is required`)
+    const input: DeploymentInput = {namespace, name: m.name, labels: m.labels ?? {}, replicas: spec.replicas ?? 1, selector: spec.selector?.matchLabels ?? {}, template: spec.template}
+    validateDeployment(input)
+    return {kind: 'Deployment', namespace, name: m.name, value: input}
+  },
+  async apply(ctx, p) {
+    const r = await applyDeployment(ctx, p.value as DeploymentInput)
+    return `deployment.apps/${p.name} ${r.created.length || r.deleted.length ? `configured (${r.deployment.replicas} replicas: +${r.created.length} -${r.deleted.length})` : 'unchanged'}`
+  },
+  async delete(ctx, namespace, name) {
+    await deleteDeployment(ctx, namespace, name)
+    return `deployment.apps "${name}" deleted`
+  },
+}

@@ -1,0 +1,153 @@
+import type Dockerode from 'dockerode'
+import {InputError} from '../errors.js'
+import type {PodRecord} from '../state/schema.js'
+import {dockerStatus, ensureImage} from '../runtime/docker.js'
+import {containerName, LABEL_CONTAINER, LABEL_POD, LABEL_UID, pauseName} from './plan.js'
+import {parseCpu, parseMemory, type Container, type PodSpec} from './spec.js'
+
+export const PAUSE_IMAGE = 'mk8s/pause:latest'
+
+const RESTART: Record<PodSpec['restartPolicy'], string> = {Always: 'always', OnFailure: 'on-failure', Never: 'no'}
+
+const labelsFor = (pod: PodRecord, container: string) => ({[LABEL_POD]: `${pod.namespace}/${pod.name}`, [LABEL_UID]: pod.uid, [LABEL_CONTAINER]: container})
+
+/** What the Docker API is asked for, as the docker CLI would say it (shown by --dry-run). */
+export function describeCreate(pod: PodRecord, spec: PodSpec): string[] {
+  const lines = [`docker run -d --name ${pauseName(pod)} --network none ${PAUSE_IMAGE}`]
+  for (const c of spec.containers) {
+    const cmd = [...(c.command ?? []), ...(c.args ?? [])].join(' ')
+    lines.push(`docker run -d --name ${containerName(pod, c.name)} --network container:${pauseName(pod)} --restart ${RESTART[spec.restartPolicy]} ${c.image}${cmd ? ` ${cmd}` : ''}`)
+  }
+  return lines
+}
+
+export function containerConfig(pod: PodRecord, spec: PodSpec, c: Container, pauseId: string): Dockerode.ContainerCreateOptions {
+  const limits = c.resources?.limits
+  return {
+    name: containerName(pod, c.name),
+    Image: c.image,
+    ...(c.command ? {Entrypoint: c.command} : {}),
+    ...(c.args ? {Cmd: c.args} : {}),
+    ...(c.workingDir ? {WorkingDir: c.workingDir} : {}),
+    Env: c.env.map((e) => `${e.name}=${e.value}`),
+    Labels: labelsFor(pod, c.name),
+    HostConfig: {
+      NetworkMode: `container:${pauseId}`,
+      RestartPolicy: {Name: RESTART[spec.restartPolicy]},
+      ...(limits?.memory !== undefined ? {Memory: parseMemory(limits.memory)} : {}),
+      ...(limits?.cpu !== undefined ? {NanoCpus: parseCpu(limits.cpu)} : {}),
+    },
+  }
+}
+
+/**
+ * Create a container, refusing a name in use by something that is not this very pod (the
+ * documents' 409 "container name is already in use"); a leftover of this pod's own earlier,
+ * interrupted attempt is replaced.
+ */
+async function createOwned(docker: Dockerode, node: string, pod: PodRecord, opts: Dockerode.ContainerCreateOptions): Promise<Dockerode.Container> {
+  try {
+    return await docker.createContainer(opts)
+  } catch (error) {
+    if (dockerStatus(error) !== 409) throw error
+    const existing = docker.getContainer(opts.name!)
+    const info = await existing.inspect()
+    if (info.Config.Labels?.[LABEL_UID] !== pod.uid) {
+      throw new InputError(
+        `the container name "${opts.name}" is already in use on node ${node} by container ${info.Id.slice(0, 12)} (Docker's 409 Conflict)`,
+        `remove that container (mk8s node exec ${node} -- docker rm -f ${info.Id.slice(0, 12)}) or run 'mk8s doctor --fix' if mk8s left it behind`,
+      )
+    }
+    await existing.remove({force: true})
+    return docker.createContainer(opts)
+  }
+}
+
+/** Start the pause container (no network: mk8s wires its namespace) and return its id and pid. */
+export async function startPause(docker: Dockerode, node: string, pod: PodRecord): Promise<{id: string; pid: number}> {
+  await ensureImage(docker, node, PAUSE_IMAGE, 'IfNotPresent')
+  const c = await createOwned(docker, node, pod, {
+    name: pauseName(pod),
+    Image: PAUSE_IMAGE,
+    Labels: labelsFor(pod, 'POD'),
+    HostConfig: {NetworkMode: 'none'},
+  })
+  await c.start()
+  const info = await c.inspect()
+  return {id: info.Id, pid: info.State.Pid}
+}
+
+export async function startContainers(docker: Dockerode, node: string, pod: PodRecord, spec: PodSpec, pauseId: string): Promise<Array<{name: string; id: string; image: string}>> {
+  const out = []
+  for (const c of spec.containers) {
+    await ensureImage(docker, node, c.image, c.imagePullPolicy)
+    const created = await createOwned(docker, node, pod, containerConfig(pod, spec, c, pauseId))
+    await created.start()
+    out.push({name: c.name, id: created.id, image: c.image})
+  }
+  return out
+}
+
+/** Every container of the pod (found by label, whatever the state says), apps first, pause last. */
+export async function removePodContainers(docker: Dockerode, pod: Pick<PodRecord, 'namespace' | 'name'>): Promise<number> {
+  const list = await docker.listContainers({all: true, filters: {label: [`${LABEL_POD}=${pod.namespace}/${pod.name}`]}})
+  list.sort((a, b) => Number(a.Labels[LABEL_CONTAINER] === 'POD') - Number(b.Labels[LABEL_CONTAINER] === 'POD'))
+  for (const c of list) {
+    try {
+      await docker.getContainer(c.Id).remove({force: true})
+    } catch (error) {
+      if (dockerStatus(error) !== 404) throw error
+    }
+  }
+  return list.length
+}
+
+export interface ContainerLive {
+  name: string
+  id: string
+  image: string
+  running: boolean
+  state: string
+  exitCode?: number
+  startedAt?: string
+  finishedAt?: string
+  restartCount: number
+  error?: string
+}
+
+/** Live status of a pod's containers, from Docker. */
+export async function inspectPod(docker: Dockerode, pod: PodRecord): Promise<{pause?: ContainerLive; containers: ContainerLive[]}> {
+  const list = await docker.listContainers({all: true, filters: {label: [`${LABEL_POD}=${pod.namespace}/${pod.name}`]}})
+  const lives = await Promise.all(
+    list.map(async (c): Promise<ContainerLive & {label: string}> => {
+      const i = await docker.getContainer(c.Id).inspect()
+      return {
+        label: c.Labels[LABEL_CONTAINER],
+        name: c.Labels[LABEL_CONTAINER],
+        id: i.Id,
+        image: i.Config.Image,
+        running: i.State.Running,
+        state: i.State.Restarting ? 'restarting' : i.State.Status,
+        exitCode: i.State.Running ? undefined : i.State.ExitCode,
+        startedAt: i.State.StartedAt,
+        finishedAt: i.State.Running ? undefined : i.State.FinishedAt,
+        restartCount: i.RestartCount,
+        error: i.State.Error || undefined,
+      }
+    }),
+  )
+  return {pause: lives.find((l) => l.label === 'POD'), containers: lives.filter((l) => l.label !== 'POD')}
+}
+
+/** The last lines a container wrote (stdout and stderr). */
+export async function tailLogs(docker: Dockerode, id: string, lines = 10): Promise<string> {
+  const buf = (await docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false})) as unknown as Buffer
+  // demultiplex Docker's 8-byte frame headers
+  const out: string[] = []
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(i + 4)
+    out.push(buf.subarray(i + 8, i + 8 + size).toString('utf8'))
+    i += 8 + size
+  }
+  return out.join('').trimEnd()
+}

@@ -1,0 +1,112 @@
+import {z} from 'zod'
+import {InputError} from '../errors.js'
+
+const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const portName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+export const ContainerPortSchema = z.object({
+  containerPort: z.number().int().min(1).max(65535),
+  protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+  name: z.string().max(15).regex(portName, 'a port name is at most 15 lower-case letters, digits and -').optional(),
+  hostPort: z.number().int().min(1).max(65535).optional(),
+})
+
+export const ContainerSchema = z.object({
+  name: z.string().max(63).regex(dns1123, 'must be a DNS-1123 label'),
+  image: z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'is not an image reference'),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  workingDir: z.string().optional(),
+  ports: z.array(ContainerPortSchema).default([]),
+  env: z.array(z.object({name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'is not an environment variable name'), value: z.string().default('')})).default([]),
+  resources: z
+    .object({
+      limits: z.object({cpu: z.union([z.string(), z.number()]).optional(), memory: z.union([z.string(), z.number()]).optional()}).optional(),
+      requests: z.object({cpu: z.union([z.string(), z.number()]).optional(), memory: z.union([z.string(), z.number()]).optional()}).optional(),
+    })
+    .optional(),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+})
+
+export const PodSpecSchema = z.object({
+  containers: z.array(ContainerSchema).min(1, 'a pod needs at least one container'),
+  restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default('Always'),
+  nodeName: z.string().optional(),
+  hostNetwork: z.boolean().default(false),
+  terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+})
+
+export type PodSpec = z.infer<typeof PodSpecSchema>
+export type Container = z.infer<typeof ContainerSchema>
+
+/** zod's first issue as "spec.containers[0].image: is not an image reference". */
+export function zodMessage(error: z.ZodError, root: string): string {
+  const i = error.issues[0]
+  const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), root)
+  return `${path}: ${i.message}`
+}
+
+/** Validate a v1 PodSpec: the schema, unique container names, and no port used twice in the pod. */
+export function parsePodSpec(raw: unknown, where: string): PodSpec {
+  const r = PodSpecSchema.safeParse(raw)
+  if (!r.success) throw new InputError(`invalid pod spec in ${where}: ${zodMessage(r.error, 'spec')}`)
+  const spec = r.data
+  const names = new Set<string>()
+  const ports = new Map<string, string>()
+  for (const c of spec.containers) {
+    if (names.has(c.name)) throw new InputError(`${where}: two containers are named "${c.name}"`, 'give each container its own name')
+    names.add(c.name)
+    for (const p of c.ports) {
+      const key = `${p.containerPort}/${p.protocol}`
+      const other = ports.get(key)
+      if (other) {
+        throw new InputError(
+          `${where}: containers "${other}" and "${c.name}" both use port ${key}; containers of a pod share one network namespace, so a port can be bound once`,
+          'give one of them another containerPort',
+        )
+      }
+      ports.set(key, c.name)
+    }
+    for (const q of [c.resources?.limits?.cpu, c.resources?.requests?.cpu]) if (q !== undefined) parseCpu(q, where)
+    for (const q of [c.resources?.limits?.memory, c.resources?.requests?.memory]) if (q !== undefined) parseMemory(q, where)
+  }
+  return spec
+}
+
+/** Kubernetes CPU quantity ("500m", "1", 0.5) in nano-CPUs, as Docker takes it. */
+export function parseCpu(q: string | number, where = 'resources'): number {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(q))
+  if (!m) throw new InputError(`${where}: invalid cpu quantity ${JSON.stringify(q)}`, 'e.g. "500m" or "1"')
+  return Math.round(Number(m[1]) * (m[2] ? 1e6 : 1e9))
+}
+
+const UNITS: Record<string, number> = {'': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4}
+
+/** Kubernetes memory quantity ("64Mi", "1G", 1048576) in bytes. */
+export function parseMemory(q: string | number, where = 'resources'): number {
+  const m = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q))
+  if (!m) throw new InputError(`${where}: invalid memory quantity ${JSON.stringify(q)}`, 'e.g. "64Mi" or "1Gi"')
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? ''])
+}
+
+export function parseLabels(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const p of pairs) {
+    const m = /^([A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?)=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.exec(p)
+    if (!m || m[1].length > 253 || (m[3] ?? '').length > 63) throw new InputError(`invalid label ${JSON.stringify(p)}: expected key=value`, 'e.g. -l app=web')
+    out[m[1]] = m[3] ?? ''
+  }
+  return out
+}
+
+export const validateLabels = (labels: Record<string, string>, where: string): Record<string, string> => {
+  try {
+    return parseLabels(Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`))
+  } catch (error) {
+    throw new InputError(`${where}: ${(error as Error).message}`)
+  }
+}
+
+/** Does a label selector (equality-based, matchLabels) select these labels? An empty selector selects nothing. */
+export const selects = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v)
