@@ -44,7 +44,11 @@ mount --move "$cg" /sys/fs/cgroup
 rmdir "$cg"
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/sshd /var/lib/docker
-mount --bind "$2/docker" /var/lib/docker`
+mount --bind "$2/docker" /var/lib/docker
+# the host's own resolver is on the underlay (the control machine): nothing a lab host looks up
+# ever leaves this machine
+mount --bind "$2/resolv.conf" /etc/resolv.conf
+mount --bind "$2/hosts" /etc/hosts`
 
 const START_DOCKERD = `setsid dockerd --host unix:///run/docker.sock --bridge=none --iptables=false --ip-masq=false \\
   --cgroup-parent="/mk8s-$1" --pidfile /run/docker.pid --storage-driver=overlay2 >"$2/dockerd.log" 2>&1 </dev/null &`
@@ -86,6 +90,8 @@ export function labRootPlan(p: LabPaths, nodes: readonly LabNode[]): Plan {
     plan.push(step(['mkdir', '-p', `${p.node(n.name)}/docker`]))
     plan.push(step(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', n.name, '-f', key], {unless: ['test', '-e', key]}))
     plan.push(writeFileStep(`${p.node(n.name)}/sshd_config`, sshdConfig(p, n)))
+    plan.push(writeFileStep(`${p.node(n.name)}/resolv.conf`, `nameserver ${LAB.gateway}\n`, '644'))
+    plan.push(writeFileStep(`${p.node(n.name)}/hosts`, `127.0.0.1 localhost\n${n.address} ${n.name}\n`, '644'))
   }
   plan.push(
     step(['sh', '-c', KNOWN_HOSTS, 'sh', p.knownHosts, ...nodes.flatMap((n) => [n.address, `${p.node(n.name)}/ssh_host_ed25519_key.pub`])]),
@@ -97,6 +103,10 @@ export function labRootPlan(p: LabPaths, nodes: readonly LabNode[]): Plan {
     step(['iptables', '-w', '-I', 'FORWARD', '1', '-j', LAB.chain], {unless: ['iptables', '-w', '-C', 'FORWARD', '-j', LAB.chain]}),
     step(['iptables', '-w', '-A', LAB.chain, '-i', LAB.bridge, '-o', LAB.bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'mk8s lab underlay'], {
       unless: ['iptables', '-w', '-C', LAB.chain, '-i', LAB.bridge, '-o', LAB.bridge, '-j', 'ACCEPT', '-m', 'comment', '--comment', 'mk8s lab underlay'],
+    }),
+    // lab traffic stays on this machine: nothing from the lab is forwarded anywhere else
+    step(['iptables', '-w', '-A', LAB.chain, '-i', LAB.bridge, '!', '-o', LAB.bridge, '-j', 'DROP', '-m', 'comment', '--comment', 'mk8s lab stays home'], {
+      unless: ['iptables', '-w', '-C', LAB.chain, '-i', LAB.bridge, '!', '-o', LAB.bridge, '-j', 'DROP', '-m', 'comment', '--comment', 'mk8s lab stays home'],
     }),
     step(['sh', '-c', BUILD_ROOTFS, 'sh', p.images], {unless: ['test', '-e', `${p.images}/busybox.tar`]}),
   )

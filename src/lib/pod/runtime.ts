@@ -69,6 +69,7 @@ export async function startPause(docker: Dockerode, node: string, pod: PodRecord
   const c = await createOwned(docker, node, pod, {
     name: pauseName(pod),
     Image: PAUSE_IMAGE,
+    Hostname: pod.name,
     Labels: labelsFor(pod, 'POD'),
     HostConfig: {NetworkMode: 'none'},
   })
