@@ -15,3 +15,7 @@ nodeHooks.beforeLeave.push(podsBlockLeave)
 nodeHooks.leave.unshift(podsForgetNode)
 manifestKinds.set('Pod', podKind)
 manifestKinds.set('Deployment', deploymentKind)
+import {hostPortsForgetNode, syncHostPorts} from './hostport/service.js'
+
+nodeHooks.objectsChanged.push(syncHostPorts)
+nodeHooks.leave.push(hostPortsForgetNode)

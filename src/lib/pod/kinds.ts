@@ -4,14 +4,17 @@ import {applyDeployment, deleteDeployment, validateDeployment, type DeploymentIn
 import {createPods, deletePod, validatePods, type PodInput} from './service.js'
 import {validateName} from '../util/names.js'
 
-const meta = (doc: Record<string, unknown>) => (doc.metadata ?? {}) as {name: string; labels?: Record<string, string>}
+const meta = (doc: Record<string, unknown>) => (doc.metadata ?? {}) as {name: string; labels?: Record<string, string>; annotations?: Record<string, string>}
+
+/** mk8s.io/network: none gives a pod only lo (Docker's "none" mode, which Kubernetes has no field for). */
+const networkAnnotation = (m: ReturnType<typeof meta>): 'none' | undefined => (m.annotations?.['mk8s.io/network'] === 'none' ? 'none' : undefined)
 
 export const podKind: KindHandler = {
   apiVersions: ['v1'],
   parse(doc, namespace, where) {
     const m = meta(doc)
     validateName('pod', m.name)
-    const input: PodInput = {namespace, name: m.name, labels: m.labels ?? {}, spec: doc.spec}
+    const input: PodInput = {namespace, name: m.name, labels: m.labels ?? {}, spec: doc.spec, network: networkAnnotation(m)}
     validatePods([input])
     return {kind: 'Pod', namespace, name: m.name, value: input}
   },

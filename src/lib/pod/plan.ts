@@ -96,6 +96,16 @@ export function cniAddPlan(pod: Pick<PodRecord, 'ip' | 'uid'>, node: Pick<NodeRe
   ]
 }
 
+/** The portmap plugin, chained after the bridge: its prevResult is the bridge's result. */
+export function cniPortmapPlan(command: 'ADD' | 'DEL', portMappings: Array<{hostPort: number; containerPort: number; protocol: string}>, containerId: string, netns: string | number, prevResult?: unknown): Plan {
+  const conf = {cniVersion: '1.0.0', name: CNI_NETWORK}
+  const path = typeof netns === 'number' ? `/proc/${netns}/ns/net` : netns
+  return [cniStep(command, {type: 'portmap', capabilities: {portMappings: true}, snat: true, runtimeConfig: {portMappings}}, conf, containerId, path, 'eth0', 'IgnoreUnknown=1', prevResult)]
+}
+
+/** The "none" mode: the pod keeps its own namespace with only lo up. */
+export const loopbackOnlyPlan = (pid: number): Plan => [step(['nsenter', '-t', String(pid), '-n', 'ip', 'link', 'set', 'lo', 'up'])]
+
 /** CNI DEL in reverse order; the namespace may already be gone, which DEL must tolerate. */
 export function cniDelPlan(node: Pick<NodeRecord, 'podCIDR'>, mtu: number, containerId: string, netnsPath: string): Plan {
   const conf = cniConfig(node, mtu)

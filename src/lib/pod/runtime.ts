@@ -13,7 +13,7 @@ const labelsFor = (pod: PodRecord, container: string) => ({[LABEL_POD]: `${pod.n
 
 /** What the Docker API is asked for, as the docker CLI would say it (shown by --dry-run). */
 export function describeCreate(pod: PodRecord, spec: PodSpec): string[] {
-  const lines = [`docker run -d --name ${pauseName(pod)} --network none ${PAUSE_IMAGE}`]
+  const lines = [`docker run -d --name ${pauseName(pod)} --network ${pod.network === 'host' ? 'host' : 'none'} ${PAUSE_IMAGE}`]
   for (const c of spec.containers) {
     const cmd = [...(c.command ?? []), ...(c.args ?? [])].join(' ')
     lines.push(`docker run -d --name ${containerName(pod, c.name)} --network container:${pauseName(pod)} --restart ${RESTART[spec.restartPolicy]} ${c.image}${cmd ? ` ${cmd}` : ''}`)
@@ -69,9 +69,9 @@ export async function startPause(docker: Dockerode, node: string, pod: PodRecord
   const c = await createOwned(docker, node, pod, {
     name: pauseName(pod),
     Image: PAUSE_IMAGE,
-    Hostname: pod.name,
+    ...(pod.network === 'host' ? {} : {Hostname: pod.name}),
     Labels: labelsFor(pod, 'POD'),
-    HostConfig: {NetworkMode: 'none'},
+    HostConfig: {NetworkMode: pod.network === 'host' ? 'host' : 'none'},
   })
   await c.start()
   const info = await c.inspect()

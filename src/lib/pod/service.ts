@@ -1,13 +1,15 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {hostOf, requireCluster, requireNode, sortedNodes} from '../cluster/hosts.js'
-import {InputError, notFound} from '../errors.js'
+import {InputError, Mk8sError, notFound} from '../errors.js'
 import {nodeHooks} from '../node/hooks.js'
 import {withDocker} from '../runtime/docker.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
 import {allocatePodIP, pickNode} from './ipam.js'
-import {cniAddPlan, cniDelPlan, containerName, hostVethName, podMtu, unwirePlan, wirePlan} from './plan.js'
+import {cniAddPlan, cniDelPlan, cniPortmapPlan, containerName, hostVethName, loopbackOnlyPlan, podMtu, unwirePlan, wirePlan} from './plan.js'
+import {takenHostPorts} from '../hostport/plan.js'
+import {step, type Captured} from '../host/plan.js'
 import {describeCreate, inspectPod, removePodContainers, startContainers, startPause, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
 
@@ -17,6 +19,19 @@ export interface PodInput {
   labels: Record<string, string>
   spec: unknown
   owner?: string
+  /** "none": only lo (the documents' fourth Docker mode); hostNetwork in the spec means "host" */
+  network?: 'pod' | 'none'
+}
+
+const networkOf = (p: PodInput & {parsed: PodSpec}): PodRecord['network'] => (p.parsed.hostNetwork ? 'host' : p.network ?? 'pod')
+
+/** Host ports the pod would take on its node ("8080/TCP"), refused when a pod there holds one. */
+function checkHostPorts(s: State, rec: PodRecord, made: readonly PodRecord[]): void {
+  const taken = takenHostPorts([...Object.values(s.pods), ...made], rec.node)
+  for (const [port, owner] of takenHostPorts([rec], rec.node)) {
+    const other = taken.get(port)
+    if (other) throw new InputError(`host port ${port} on node ${rec.node} is already taken by pod ${other}`, 'choose another hostPort, or another node with --node')
+  }
 }
 
 /** Tell the other areas (services, DNS) that pods changed; both states are saved. */
@@ -53,12 +68,14 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
       if (s.pods[key]) throw new InputError(`pod "${p.name}" already exists in namespace ${p.namespace} (on ${s.pods[key].node})`, `delete it first (mk8s pod delete ${p.name}) or choose another name; the existing pod was left untouched`)
       const nodeName = p.parsed.nodeName ?? opts.node
       const node = nodeName ? requireNode(s, nodeName) : pickNode(s, sortedNodes(s), p.owner, made)
+      const network = networkOf(p)
       const rec: PodRecord = {
         namespace: p.namespace,
         name: p.name,
         uid: randomUUID(),
         node: node.name,
-        ip: p.parsed.hostNetwork ? node.address : allocatePodIP(s, node, made),
+        network,
+        ip: network === 'host' ? node.address : network === 'none' ? undefined : allocatePodIP(s, node, made),
         labels: p.labels,
         spec: {...p.parsed, nodeName: node.name} as Record<string, unknown>,
         owner: p.owner,
@@ -66,7 +83,8 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
         containers: p.parsed.containers.map((c) => ({name: c.name, image: c.image})),
         createdAt: new Date().toISOString(),
       }
-      rec.hostVeth = p.parsed.hostNetwork ? undefined : hostVethName(rec)
+      rec.hostVeth = network === 'pod' ? hostVethName(rec) : undefined
+      checkHostPorts(s, rec, made)
       s.pods[key] = rec
       made.push(rec)
     }
@@ -91,13 +109,11 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
 async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
   const host = hostOf(node)
   const mtu = podMtu(cluster, node)
+  await checkHostPortsFree(ctx, node, pods)
   if (ctx.dryRun) {
     for (const p of pods) {
       ctx.exec.show(host, describeCreate(p, p.spec as PodSpec))
-      if (!(p.spec as PodSpec).hostNetwork) {
-        const plan = cluster.driver === 'cni' ? cniAddPlan(p, node, mtu, '$PAUSE_ID', 0) : wirePlan({pod: p, node, pid: 0, mtu})
-        await ctx.exec.apply(host, plan.map((s) => ({...s, argv: s.argv.map((a) => a.replace(/^0$/, '$PAUSE_PID'))})))
-      }
+      await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, '$PAUSE_ID', 0).map((s) => ({...s, argv: s.argv.map((a) => a.replace(/^0$/, '$PAUSE_PID'))})))
     }
     return pods
   }
@@ -107,8 +123,10 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
       const spec = p.spec as PodSpec
       try {
         const pause = await startPause(docker, node.name, p)
-        if (cluster.driver === 'cni') await ctx.exec.apply(host, cniAddPlan(p, node, mtu, pause.id, pause.pid))
-        else await ctx.exec.apply(host, wirePlan({pod: p, node, pid: pause.pid, mtu}))
+        const res = checkCni(node.name, await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, pause.id, pause.pid)))
+        if (cluster.driver === 'cni' && p.network === 'pod' && portMappings(p).length) {
+          checkCni(node.name, await ctx.exec.apply(host, cniPortmapPlan('ADD', portMappings(p), pause.id, pause.pid, JSON.parse(res.get(1)?.output || '{}'))))
+        }
         const containers = await startContainers(docker, node.name, p, spec, pause.id)
         out.push({...p, phase: 'Running', pauseId: pause.id, containers})
       } catch (error) {
@@ -121,23 +139,65 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
   })
 }
 
+/** How a pod's namespace gets its network: the ip or cni driver, only lo, or nothing (host network). */
+function networkPlan(cluster: Cluster, node: NodeRecord, p: PodRecord, mtu: number, pauseId: string, pid: number) {
+  if (p.network === 'host') return []
+  if (p.network === 'none') return loopbackOnlyPlan(pid)
+  return cluster.driver === 'cni' ? cniAddPlan(p, node, mtu, pauseId, pid) : wirePlan({pod: p, node, pid, mtu})
+}
+
+/** Host ports already listened on by something on the node (sshd, a host-network server): exit 2. */
+async function checkHostPortsFree(ctx: Ctx, node: NodeRecord, pods: readonly PodRecord[]): Promise<void> {
+  const wanted = pods.flatMap((p) => [...takenHostPorts([p], node.name).keys()].map((port) => ({port, pod: p})))
+  if (wanted.length === 0) return
+  const res = await ctx.exec.read(hostOf(node), [step(['ss', '-Hlntu'], {capture: true})])
+  const listening = new Set(
+    (res.get(0)?.output ?? '').split('\n').flatMap((l) => {
+      const f = l.trim().split(/\s+/)
+      const port = f[4]?.split(':').pop()
+      return port ? [`${port}/${f[0] === 'udp' ? 'UDP' : 'TCP'}`] : []
+    }),
+  )
+  const busy = wanted.find((w) => listening.has(w.port))
+  if (busy) throw new InputError(`host port ${busy.port} on node ${node.name} is already in use there (pod ${busy.pod.name} asked for it)`, 'choose another hostPort, or another node with --node')
+}
+
+/** CNI plugins answer errors as JSON on stdout with a non-zero exit: raise the first one. */
+function checkCni(node: string, res: Map<number, Captured>): Map<number, Captured> {
+  for (const [, r] of res) {
+    if (r.code === 0) continue
+    let msg = r.output.trim()
+    try {
+      const e = JSON.parse(msg) as {msg?: string; details?: string}
+      msg = [e.msg, e.details].filter(Boolean).join(': ')
+    } catch {}
+    throw new Mk8sError(`a CNI plugin failed on node ${node}: ${msg}`, {hint: 'the plugins live in /usr/lib/cni (Debian package containernetworking-plugins)'})
+  }
+  return res
+}
+
+export const portMappings = (p: PodRecord) =>
+  ((p.spec as PodSpec).containers ?? []).flatMap((c) => (c.ports ?? []).filter((x) => x.hostPort).map((x) => ({hostPort: x.hostPort!, containerPort: x.containerPort, protocol: x.protocol.toLowerCase()})))
+
 /** Remove every trace of a pod on its node: containers (by label), its veth, the CNI lease. */
 async function cleanupPod(ctx: Ctx, cluster: Cluster, node: NodeRecord, pod: PodRecord): Promise<void> {
   const host = hostOf(node)
   const mtu = podMtu(cluster, node)
   if (ctx.dryRun) {
     ctx.exec.show(host, [`docker rm -f $(docker ps -aq --filter label=io.mk8s.pod=${pod.namespace}/${pod.name})`])
-    await ctx.exec.apply(host, cluster.driver === 'cni' ? cniDelPlan(node, mtu, pod.pauseId ?? '$PAUSE_ID', '') : unwirePlan(pod))
+    if (pod.network === 'pod') await ctx.exec.apply(host, cluster.driver === 'cni' ? cniDelPlan(node, mtu, pod.pauseId ?? '$PAUSE_ID', '') : unwirePlan(pod))
     return
   }
   await withDocker(host, async (docker) => {
-    if (cluster.driver === 'cni' && pod.pauseId) {
+    if (cluster.driver === 'cni' && pod.pauseId && pod.network === 'pod') {
       const pid = await docker.getContainer(pod.pauseId).inspect().then((i) => i.State.Pid, () => 0)
-      await ctx.exec.apply(host, cniDelPlan(node, mtu, pod.pauseId, pid ? `/proc/${pid}/ns/net` : ''))
+      const ns = pid ? `/proc/${pid}/ns/net` : ''
+      const maps = portMappings(pod)
+      await ctx.exec.apply(host, [...(maps.length ? cniPortmapPlan('DEL', maps, pod.pauseId, ns) : []), ...cniDelPlan(node, mtu, pod.pauseId, ns)])
     }
     await removePodContainers(docker, pod)
   })
-  if (!(pod.spec as PodSpec).hostNetwork) await ctx.exec.apply(host, unwirePlan(pod))
+  if (pod.network === 'pod' && cluster.driver === 'ip') await ctx.exec.apply(host, unwirePlan(pod))
 }
 
 export function requirePod(state: State, namespace: string, name: string): PodRecord {

@@ -58,8 +58,10 @@ export const PodSchema = z.object({
   name: z.string(),
   uid: z.string(),
   node: z.string(),
-  /** pod IP; for hostNetwork pods the node's address */
+  /** pod IP; for hostNetwork pods the node's address; none for network "none" */
   ip: z.string().optional(),
+  /** pod: own namespace on cni0; host: the node's namespace (hostNetwork); none: only lo */
+  network: z.enum(['pod', 'host', 'none']).default('pod'),
   labels: Labels.default({}),
   /** v1 PodSpec as applied (containers, restartPolicy, hostNetwork, ...) */
   spec: z.record(z.string(), z.unknown()),
