@@ -3,6 +3,16 @@ import {parseWhoami, whoamiCommand} from '../../src/lib/lab/workloads.js'
 import {TestCluster} from './helpers.js'
 
 /** From the control machine (this process, 192.168.56.1 on the lab bridge). */
+/** Retry while the server is still starting (connection refused), a few seconds at most. */
+async function getReady(url: string) {
+  let r = await get(url)
+  for (let i = 0; i < 20 && 'error' in r; i++) {
+    await new Promise((res) => setTimeout(res, 250))
+    r = await get(url)
+  }
+  return r
+}
+
 async function get(url: string): Promise<{status: number; body: string} | {error: string}> {
   try {
     const r = await fetch(url, {signal: AbortSignal.timeout(4000)})
@@ -25,8 +35,7 @@ describe('host network, host ports and the none mode (ip driver)', () => {
     await c.ok(['pod', 'run', 'hostweb', '--image', 'mk8s/busybox', '--host-network', '--node', 'node2', '--port', '8080', '--', ...whoamiCommand(8080)])
     const pod = await c.json(['pod', 'get', 'hostweb'])
     expect(pod.status.podIP).toBe('192.168.56.12')
-    let r = await get('http://192.168.56.12:8080/cgi-bin/whoami')
-    for (let i = 0; i < 10 && 'error' in r; i++) r = await get('http://192.168.56.12:8080/cgi-bin/whoami')
+    const r = await getReady('http://192.168.56.12:8080/cgi-bin/whoami')
     expect('body' in r && parseWhoami(r.body).client).toBe('192.168.56.1')
     const again = await c.run(['pod', 'run', 'hostweb2', '--image', 'mk8s/busybox', '--host-network', '--node', 'node2', '--port', '8080', '--', 'sleep', '60'])
     expect(again.code).toBe(2)
@@ -38,8 +47,7 @@ describe('host network, host ports and the none mode (ip driver)', () => {
     await c.ok(['pod', 'run', 'pub', '--image', 'mk8s/busybox', '--node', 'node1', '--port', '30080:80', '--', ...whoamiCommand(80)])
     const rules = await c.onNode('node1', ['iptables-save', '-t', 'nat'])
     expect(rules.stdout).toMatch(/-A MK8S-HOSTPORTS -p tcp -m tcp --dport 30080 -m comment --comment "default\/pub hostPort 30080\/TCP" -j DNAT --to-destination 10\.244\.0\.\d+:80/)
-    let r = await get('http://192.168.56.11:30080/cgi-bin/whoami')
-    for (let i = 0; i < 10 && 'error' in r; i++) r = await get('http://192.168.56.11:30080/cgi-bin/whoami')
+    const r = await getReady('http://192.168.56.11:30080/cgi-bin/whoami')
     expect('body' in r && parseWhoami(r.body)).toEqual({host: 'pub', client: '192.168.56.1'})
     const fromNode = await c.onNode('node1', ['wget', '-qO-', 'http://192.168.56.11:30080/cgi-bin/whoami'])
     expect(parseWhoami(fromNode.stdout).host).toBe('pub')
@@ -75,8 +83,7 @@ describe('host ports with the cni driver (portmap plugin)', () => {
 
   it('portmap publishes the port and removes it on delete', async () => {
     await c.ok(['pod', 'run', 'pub', '--image', 'mk8s/busybox', '--node', 'node1', '--port', '30081:80', '--', ...whoamiCommand(80)])
-    let r = await get('http://192.168.56.11:30081/cgi-bin/whoami')
-    for (let i = 0; i < 10 && 'error' in r; i++) r = await get('http://192.168.56.11:30081/cgi-bin/whoami')
+    const r = await getReady('http://192.168.56.11:30081/cgi-bin/whoami')
     expect('body' in r && parseWhoami(r.body).host).toBe('pub')
     expect((await c.onNode('node1', ['iptables-save', '-t', 'nat'])).stdout).toMatch(/CNI-HOSTPORT-DNAT/)
     await c.ok(['pod', 'delete', 'pub'])
