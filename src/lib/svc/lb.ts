@@ -3,8 +3,12 @@ import {step, type Plan} from '../host/plan.js'
 import type {NodeRecord, State} from '../state/schema.js'
 import {cidrSize, ipToNum, nthAddress, numToIp, parseCidr} from '../util/cidr.js'
 
-/** The dummy device that holds LoadBalancer addresses on the node that announces them. */
-export const LB_DEVICE = 'mk8s-lb0'
+/**
+ * LoadBalancer addresses sit on `lo` of the node that announces them, under their own label (the
+ * kernels of this project's machines have no dummy device): mk8s flushes only that label.
+ */
+export const LB_DEVICE = 'lo'
+export const LB_LABEL = 'lo:mk8s-lb'
 
 /**
  * The LoadBalancer pool: `cluster init --lb-pool`, else the last /28 of the first node's underlay
@@ -39,19 +43,15 @@ export const announcedOn = (state: State, node: string): string[] =>
   Object.values(state.services).filter((s) => s.type === 'LoadBalancer' && s.announcedBy === node && s.loadBalancerIP).map((s) => s.loadBalancerIP!).sort()
 
 /**
- * Announce addresses from a node: each a /32 on a dummy device. Linux answers ARP on the underlay
- * for any local address (arp_ignore=0), so the machines on the same L2 reach it.
+ * Announce addresses from a node: each a /32 on lo. Linux answers ARP on the underlay for any
+ * local address (arp_ignore=0), so the machines on the same L2 reach it.
  */
 export function lbAnnouncePlan(want: string[], drop: string[], full: boolean): Plan {
-  if (full && want.length === 0) return [step(['ip', 'link', 'del', LB_DEVICE], {onlyIf: ['ip', 'link', 'show', LB_DEVICE]})]
-  if (want.length === 0 && drop.length === 0) return []
   return [
-    step(['ip', 'link', 'add', LB_DEVICE, 'type', 'dummy'], {unless: ['ip', 'link', 'show', LB_DEVICE]}),
-    step(['ip', 'link', 'set', LB_DEVICE, 'up']),
-    ...(full ? [step(['ip', 'addr', 'flush', 'dev', LB_DEVICE])] : []),
-    ...want.map((ip) => step(['ip', 'addr', 'replace', `${ip}/32`, 'dev', LB_DEVICE])),
+    ...(full ? lbRemovePlan() : []),
+    ...want.map((ip) => step(['ip', 'addr', 'replace', `${ip}/32`, 'dev', LB_DEVICE, 'label', LB_LABEL])),
     ...drop.map((ip) => step(['ip', 'addr', 'del', `${ip}/32`, 'dev', LB_DEVICE], {tolerate: true})),
   ]
 }
 
-export const lbRemovePlan = (): Plan => [step(['ip', 'link', 'del', LB_DEVICE], {onlyIf: ['ip', 'link', 'show', LB_DEVICE]})]
+export const lbRemovePlan = (): Plan => [step(['ip', 'addr', 'flush', 'dev', LB_DEVICE, 'label', LB_LABEL])]
