@@ -8,6 +8,7 @@ import {manifestKinds} from './manifest/kinds.js'
 import {deploymentKind, podKind} from './pod/kinds.js'
 import {podsBlockLeave, podsForgetNode} from './pod/service.js'
 import {hostPortsForgetNode, syncHostPorts} from './hostport/service.js'
+import {serviceKind} from './svc/kinds.js'
 import {servicesOnJoin, servicesOnLeave, servicesOnObjectsChanged} from './svc/service.js'
 
 nodeHooks.leave.push(netnsForgetNode)
@@ -21,3 +22,4 @@ nodeHooks.leave.push(hostPortsForgetNode)
 nodeHooks.join.push(servicesOnJoin)
 nodeHooks.leave.push(servicesOnLeave)
 nodeHooks.objectsChanged.push(servicesOnObjectsChanged)
+manifestKinds.set('Service', serviceKind)

@@ -1,5 +1,6 @@
 import type {PodRecord, ServicePort, ServiceRecord, State} from '../state/schema.js'
 import {ipToNum} from '../util/cidr.js'
+import {selects} from '../pod/spec.js'
 
 /** One backend of one service port: a Running pod's address and the port its container listens on. */
 export interface Endpoint {
@@ -9,9 +10,6 @@ export interface Endpoint {
   node: string
 }
 
-/** Do a pod's labels match a selector? An empty selector selects nothing (as kube-proxy: no managed endpoints). */
-export const selects = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
-  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v)
 
 interface ContainerPort {
   name?: string
