@@ -4,18 +4,22 @@
  */
 import {nodeHooks} from './node/hooks.js'
 import {netnsForgetNode} from './netns/service.js'
-
-nodeHooks.leave.push(netnsForgetNode)
 import {manifestKinds} from './manifest/kinds.js'
 import {deploymentKind, podKind} from './pod/kinds.js'
 import {podsBlockLeave, podsForgetNode} from './pod/service.js'
+import {hostPortsForgetNode, syncHostPorts} from './hostport/service.js'
+import {serviceKind} from './svc/kinds.js'
+import {servicesOnJoin, servicesOnLeave, servicesOnObjectsChanged} from './svc/service.js'
 
+nodeHooks.leave.push(netnsForgetNode)
 // pods go before the node's namespaces and devices
 nodeHooks.beforeLeave.push(podsBlockLeave)
 nodeHooks.leave.unshift(podsForgetNode)
 manifestKinds.set('Pod', podKind)
 manifestKinds.set('Deployment', deploymentKind)
-import {hostPortsForgetNode, syncHostPorts} from './hostport/service.js'
-
 nodeHooks.objectsChanged.push(syncHostPorts)
 nodeHooks.leave.push(hostPortsForgetNode)
+nodeHooks.join.push(servicesOnJoin)
+nodeHooks.leave.push(servicesOnLeave)
+nodeHooks.objectsChanged.push(servicesOnObjectsChanged)
+manifestKinds.set('Service', serviceKind)

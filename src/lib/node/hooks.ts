@@ -15,3 +15,8 @@ export const nodeHooks = {
   objectsChanged: [] as Array<(ctx: Ctx, before: State, after: State) => Promise<void>>,
   beforeLeave: [] as Array<(state: State, node: NodeRecord, opts: {force?: boolean; reset?: boolean}) => void>,
 }
+
+/** Tell every area that pods, deployments or services changed (the pod and service areas call this after saving). */
+export async function objectsChanged(ctx: Ctx, before: State, after: State): Promise<void> {
+  for (const hook of nodeHooks.objectsChanged) await hook(ctx, before, after)
+}

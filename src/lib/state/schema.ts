@@ -114,6 +114,13 @@ export const ServiceSchema = z.object({
   createdAt: z.string(),
 })
 
+/** What the service proxy last programmed on a node: a digest of each service's rules there. */
+export const ProxyProgramSchema = z.object({
+  mode: z.enum(['iptables', 'nftables']),
+  /** "namespace/name" -> digest of that service's rules on this node */
+  services: z.record(z.string(), z.string()).default({}),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -125,6 +132,8 @@ export const StateSchema = z.object({
   pods: z.record(z.string(), PodSchema).default({}),
   deployments: z.record(z.string(), DeploymentSchema).default({}),
   services: z.record(z.string(), ServiceSchema).default({}),
+  /** per node name: what the service proxy programmed there */
+  proxy: z.record(z.string(), ProxyProgramSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -136,6 +145,7 @@ export type PodRecord = z.infer<typeof PodSchema>
 export type DeploymentRecord = z.infer<typeof DeploymentSchema>
 export type ServiceRecord = z.infer<typeof ServiceSchema>
 export type ServicePort = z.infer<typeof ServicePortSchema>
+export type ProxyProgram = z.infer<typeof ProxyProgramSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 

@@ -1,0 +1,210 @@
+import {randomUUID} from 'node:crypto'
+import type {Ctx} from '../context.js'
+import {hostOf, requireCluster, sortedNodes} from '../cluster/hosts.js'
+import {InputError, notFound} from '../errors.js'
+import {objectsChanged} from '../node/hooks.js'
+import {objKey, type NodeRecord, type ServiceRecord, type State} from '../state/schema.js'
+import {contains, parseCidr} from '../util/cidr.js'
+import {validateName} from '../util/names.js'
+import {allocateClusterIP, allocateNodePorts} from './allocate.js'
+import {selectedPods} from './endpoints.js'
+import {allocateLbIP, announcedOn, lbPool} from './lb.js'
+import {parseV1Service, validatePorts, type ServiceInput} from './manifest.js'
+import {proxyRemovePlan, syncNodes, type SyncReport} from './sync.js'
+
+export type ApplyResult = {service: ServiceRecord; action: 'created' | 'configured' | 'unchanged'; sync: SyncReport[]}
+
+/** The node that announces a LoadBalancer address: one with a local endpoint when the policy is Local, else the first. */
+function pickAnnouncer(state: State, svc: ServiceRecord): string | undefined {
+  const nodes = sortedNodes(state)
+  if (svc.externalTrafficPolicy === 'Local') {
+    const withPods = new Set(selectedPods(state, svc).map((p) => p.node))
+    const n = nodes.find((x) => withPods.has(x.name))
+    if (n) return n.name
+  }
+  return nodes[0]?.name
+}
+
+/** The record a service input becomes in a state: addresses and ports kept, asked for, or allocated. Pure; mutates nothing. */
+export function buildService(state: State, input: ServiceInput, now = new Date().toISOString()): ServiceRecord {
+  const cluster = requireCluster(state)
+  const key = objKey(input.namespace, input.name)
+  const old = state.services[key]
+  const askedIP = input.clusterIP ?? (old && old.clusterIP !== 'None' ? old.clusterIP : undefined)
+  if (old && input.clusterIP && old.clusterIP !== input.clusterIP) throw new InputError(`spec.clusterIP of service ${key} cannot change (${old.clusterIP} -> ${input.clusterIP})`, `delete the service first: mk8s svc delete ${input.name} -n ${input.namespace}`)
+  validatePorts(input.ports, input.type, askedIP === 'None')
+  const clusterIP = allocateClusterIP(state, cluster, key, askedIP)
+  const ports = allocateNodePorts(state, cluster, key, input.type, input.ports, old)
+  const rec: ServiceRecord = {
+    namespace: input.namespace,
+    name: input.name,
+    uid: old?.uid ?? randomUUID(),
+    type: input.type,
+    clusterIP,
+    ports,
+    selector: input.selector,
+    labels: input.labels,
+    sessionAffinity: input.sessionAffinity,
+    externalTrafficPolicy: input.externalTrafficPolicy,
+    createdAt: old?.createdAt ?? now,
+  }
+  if (input.type === 'LoadBalancer') {
+    const pool = lbPool(state, sortedNodes(state)[0])
+    const keep = input.loadBalancerIP ?? (old?.type === 'LoadBalancer' ? old.loadBalancerIP : undefined)
+    if (keep) {
+      const other = Object.values(state.services).find((s) => s.loadBalancerIP === keep && objKey(s.namespace, s.name) !== key)
+      if (other) throw new InputError(`loadBalancerIP ${keep} is taken by service ${objKey(other.namespace, other.name)}`)
+      if (input.loadBalancerIP && !contains(parseCidr(pool), keep)) throw new InputError(`loadBalancerIP ${keep} is outside the LoadBalancer pool ${pool}`)
+    }
+    rec.loadBalancerIP = keep ?? allocateLbIP(state, pool)
+    rec.announcedBy = old?.announcedBy && state.nodes[old.announcedBy] ? old.announcedBy : pickAnnouncer(state, rec)
+  }
+  return rec
+}
+
+const sameService = (a: ServiceRecord, b: ServiceRecord) => JSON.stringify(a) === JSON.stringify(b)
+
+/** Create or update services (one state change, one sync of every node). */
+export async function putServices(ctx: Ctx, inputs: ServiceInput[]): Promise<{results: Array<{service: ServiceRecord; action: ApplyResult['action']}>; sync: SyncReport[]}> {
+  const {before, after, results} = await ctx.store.update((s) => {
+    const before = structuredClone(s)
+    const results = inputs.map((input) => {
+      const key = objKey(input.namespace, input.name)
+      const old = s.services[key]
+      const rec = buildService(s, input)
+      s.services[key] = rec
+      return {service: rec, action: (!old ? 'created' : sameService(old, rec) ? 'unchanged' : 'configured') as ApplyResult['action']}
+    })
+    return {before, after: structuredClone(s), results}
+  })
+  const sync = await notify(ctx, before, after)
+  return {results, sync}
+}
+
+/** What the last service sync of a command did (the hook records it; tests and benchmarks compare counts). */
+const lastSync = new WeakMap<Ctx, SyncReport[]>()
+
+/** Run every objectsChanged hook (services among them) and return what the service sync did. */
+async function notify(ctx: Ctx, before: State, after: State): Promise<SyncReport[]> {
+  lastSync.delete(ctx)
+  await objectsChanged(ctx, before, after)
+  return lastSync.get(ctx) ?? []
+}
+
+/** `apply -f` of a v1 Service: the parsed object, validated here. */
+export async function applyService(ctx: Ctx, obj: unknown): Promise<ApplyResult> {
+  const {results, sync} = await putServices(ctx, [parseV1Service(obj, ctx.namespace)])
+  return {...results[0], sync}
+}
+
+export interface ExposeOptions {
+  resource: string
+  port?: number
+  targetPort?: string
+  type?: ServiceRecord['type']
+  name?: string
+  protocol?: 'TCP' | 'UDP'
+  nodePort?: number
+}
+
+type ContainerPorts = Array<{ports?: Array<{containerPort?: number}>}>
+const onlyPort = (spec: Record<string, unknown> | undefined): number | undefined => {
+  const all = ((spec?.containers ?? []) as ContainerPorts).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort)).filter((p): p is number => typeof p === 'number')
+  return all.length === 1 ? all[0] : undefined
+}
+
+/** `kubectl expose`: a service selecting what a pod's labels or a deployment's selector select. */
+export async function exposeService(ctx: Ctx, o: ExposeOptions): Promise<ApplyResult> {
+  const m = /^(pod|pods|po|deployment|deployments|deploy)\/(.+)$/.exec(o.resource)
+  if (!m) throw new InputError(`cannot expose ${JSON.stringify(o.resource)}: expected pod/NAME or deployment/NAME`, 'e.g. mk8s svc expose deployment/web --port 80')
+  const kind = m[1].startsWith('d') ? 'deployment' : 'pod'
+  validateName(kind, m[2])
+  const state = ctx.store.read()
+  const key = objKey(ctx.namespace, m[2])
+  let selector: Record<string, string>
+  let spec: Record<string, unknown> | undefined
+  if (kind === 'pod') {
+    const pod = state.pods[key]
+    if (!pod) throw notFound('pod', key, 'mk8s pod list')
+    if (Object.keys(pod.labels).length === 0) throw new InputError(`pod ${key} has no labels, so a service cannot select it`, `run it with labels: mk8s pod run ${m[2]} -l app=${m[2]} ...`)
+    selector = pod.labels
+    spec = pod.spec
+  } else {
+    const d = state.deployments[key]
+    if (!d) throw notFound('deployment', key, 'mk8s apply -f (a Deployment)')
+    selector = d.selector
+    spec = (d.template as {spec?: Record<string, unknown>}).spec
+  }
+  const port = o.port ?? onlyPort(spec)
+  if (port === undefined) throw new InputError(`say which port the service listens on: --port P`, `e.g. mk8s svc expose ${o.resource} --port 80 --target-port 8080`)
+  const name = validateName('service', o.name ?? m[2])
+  const targetPort = o.targetPort === undefined ? port : /^\d+$/.test(o.targetPort) ? Number(o.targetPort) : o.targetPort
+  const {results, sync} = await putServices(ctx, [{
+    namespace: ctx.namespace,
+    name,
+    type: o.type ?? 'ClusterIP',
+    ports: [{protocol: o.protocol ?? 'TCP', port, targetPort, ...(o.nodePort !== undefined ? {nodePort: o.nodePort} : {})}],
+    selector,
+    labels: selector,
+    sessionAffinity: 'None',
+    externalTrafficPolicy: 'Cluster',
+  }])
+  return {...results[0], sync}
+}
+
+/** Delete a service and every rule it had, on every node. */
+export async function deleteService(ctx: Ctx, namespace: string, name: string): Promise<{service: ServiceRecord; sync: SyncReport[]}> {
+  const key = objKey(namespace, name)
+  const {before, after, service} = await ctx.store.update((s) => {
+    const service = s.services[key]
+    if (!service) throw notFound('service', key, 'mk8s svc list')
+    const before = structuredClone(s)
+    delete s.services[key]
+    return {before, after: structuredClone(s), service}
+  })
+  return {service, sync: await notify(ctx, before, after)}
+}
+
+export function getService(state: State, namespace: string, name: string): ServiceRecord {
+  const s = state.services[objKey(namespace, name)]
+  if (!s) throw notFound('service', objKey(namespace, name), 'mk8s svc list')
+  return s
+}
+
+export const listServices = (state: State, namespace?: string): ServiceRecord[] =>
+  Object.values(state.services).filter((s) => !namespace || s.namespace === namespace).sort((a, b) => objKey(a.namespace, a.name).localeCompare(objKey(b.namespace, b.name)))
+
+/** Program every node's service rules from the state; with full, rewrite them all (repair). */
+export async function syncServices(ctx: Ctx, full: boolean): Promise<SyncReport[]> {
+  const state = ctx.store.read()
+  requireCluster(state)
+  return syncNodes(ctx, state, state, {full})
+}
+
+// --- hooks (registered in wiring.ts) ---
+
+/** objectsChanged: endpoints follow the pods, on every node, in the same command. */
+export async function servicesOnObjectsChanged(ctx: Ctx, before: State, after: State): Promise<void> {
+  lastSync.set(ctx, await syncNodes(ctx, before, after))
+}
+
+/** join: the new node gets every service's rules. */
+export async function servicesOnJoin(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
+  if (!state.cluster) return
+  await syncNodes(ctx, state, state, {full: true, nodes: [node.name]})
+}
+
+/** leave: the node's rules and LoadBalancer addresses go; addresses it announced move to another node. */
+export async function servicesOnLeave(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
+  if (!state.cluster) return
+  await ctx.exec.apply(hostOf(node), proxyRemovePlan(state.cluster.proxyMode))
+  const moved = announcedOn(state, node.name)
+  const {before, after} = await ctx.store.update((s) => {
+    delete s.proxy[node.name]
+    const before = structuredClone(s)
+    const rest = {...s, nodes: Object.fromEntries(Object.entries(s.nodes).filter(([k]) => k !== node.name))}
+    for (const svc of Object.values(s.services)) if (svc.announcedBy === node.name) svc.announcedBy = pickAnnouncer(rest, svc)
+    return {before, after: structuredClone(rest)}
+  })
+  if (moved.length) await syncNodes(ctx, before, after)
+}

@@ -1,0 +1,67 @@
+import type {ServiceRecord, State} from '../state/schema.js'
+import {age} from '../util/age.js'
+import {endpointsOf} from './endpoints.js'
+
+/** A v1 Service, as kubectl shows one. */
+export function toV1Service(s: ServiceRecord) {
+  const headless = s.clusterIP === 'None'
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: s.name,
+      namespace: s.namespace,
+      uid: s.uid,
+      creationTimestamp: s.createdAt,
+      labels: s.labels,
+      ...(s.announcedBy ? {annotations: {'mk8s.io/announced-by': s.announcedBy}} : {}),
+    },
+    spec: {
+      type: s.type,
+      selector: s.selector,
+      clusterIP: s.clusterIP,
+      clusterIPs: [s.clusterIP],
+      ports: s.ports.map((p) => ({...(p.name ? {name: p.name} : {}), protocol: p.protocol, port: p.port, targetPort: p.targetPort, ...(p.nodePort ? {nodePort: p.nodePort} : {})})),
+      sessionAffinity: s.sessionAffinity,
+      ...(s.type !== 'ClusterIP' ? {externalTrafficPolicy: s.externalTrafficPolicy} : {}),
+      ...(s.loadBalancerIP && !headless ? {loadBalancerIP: s.loadBalancerIP} : {}),
+    },
+    status: {loadBalancer: s.type === 'LoadBalancer' && s.loadBalancerIP ? {ingress: [{ip: s.loadBalancerIP}]} : {}},
+  }
+}
+
+/** kubectl's PORT(S): 80/TCP, 80:30080/TCP, joined by commas. */
+export const portsText = (s: ServiceRecord): string =>
+  s.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',') || '<none>'
+
+export const externalIP = (s: ServiceRecord): string => (s.type === 'LoadBalancer' ? s.loadBalancerIP ?? '<pending>' : '<none>')
+
+const labelsText = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(',') || '<none>'
+
+/** The row of `svc list`: NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE [SELECTOR]. */
+export const serviceRow = (s: ServiceRecord, wide: boolean) =>
+  [s.name, s.type, s.clusterIP, externalIP(s), portsText(s), age(s.createdAt), ...(wide ? [labelsText(s.selector)] : [])]
+
+/** `kubectl describe service`-like text, with the endpoints derived from the pods. */
+export function describeService(state: State, s: ServiceRecord): string {
+  const eps = endpointsOf(state, s)
+  const rows: Array<[string, string]> = [
+    ['Name', s.name],
+    ['Namespace', s.namespace],
+    ['Labels', labelsText(s.labels)],
+    ['Selector', labelsText(s.selector)],
+    ['Type', s.type],
+    ['IP', s.clusterIP],
+  ]
+  if (s.type === 'LoadBalancer') rows.push(['LoadBalancer Ingress', `${s.loadBalancerIP ?? '<pending>'}${s.announcedBy ? ` (announced by ${s.announcedBy})` : ''}`])
+  for (const {port, endpoints} of eps) {
+    rows.push(['Port', `${port.name ?? '<unset>'}  ${port.port}/${port.protocol}`])
+    rows.push(['TargetPort', `${port.targetPort}/${port.protocol}`])
+    if (port.nodePort) rows.push(['NodePort', `${port.name ?? '<unset>'}  ${port.nodePort}/${port.protocol}`])
+    rows.push(['Endpoints', endpoints.map((e) => `${e.ip}:${e.port}`).join(',') || '<none>'])
+  }
+  rows.push(['Session Affinity', s.sessionAffinity])
+  if (s.type !== 'ClusterIP') rows.push(['External Traffic Policy', s.externalTrafficPolicy])
+  const w = Math.max(...rows.map(([k]) => k.length)) + 2
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(w)}${v}`).join('\n')
+}
