@@ -28,6 +28,7 @@ describe('pod wiring plans', () => {
         'nsenter -t 4242 -n ip link set lo up',
         'nsenter -t 4242 -n ip link set eth0 up',
         'nsenter -t 4242 -n ip route replace default via 10.244.1.1 dev eth0',
+        'ip neigh flush to 10.244.1.5 dev cni0 2>/dev/null || true',
       ].join('\n'),
     )
   })

@@ -46,10 +46,15 @@ export function wirePlan({pod, node, pid, mtu}: WireInput): Plan {
     step(inPod(['ip', 'link', 'set', 'lo', 'up'])),
     step(inPod(['ip', 'link', 'set', 'eth0', 'up'])),
     step(inPod(['ip', 'route', 'replace', 'default', 'via', nthAddress(cidr, 1), 'dev', 'eth0'])),
+    // an earlier pod may have had this address: forget its MAC, or the node sends to it for seconds
+    step(['ip', 'neigh', 'flush', 'to', pod.ip!, 'dev', DEFAULTS.bridge], {tolerate: true}),
   ]
 }
 
-export const unwirePlan = (pod: Pick<PodRecord, 'namespace' | 'name' | 'uid'>): Plan => [step(['ip', 'link', 'del', hostVethName(pod)], {tolerate: true})]
+export const unwirePlan = (pod: Pick<PodRecord, 'namespace' | 'name' | 'uid' | 'ip'>): Plan => [
+  step(['ip', 'link', 'del', hostVethName(pod)], {tolerate: true}),
+  ...(pod.ip ? [step(['ip', 'neigh', 'flush', 'to', pod.ip, 'dev', DEFAULTS.bridge], {tolerate: true})] : []),
+]
 
 export const CNI_PATH = '/usr/lib/cni'
 export const CNI_NETWORK = 'mk8s'

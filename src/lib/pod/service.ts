@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {hostOf, requireCluster, requireNode, sortedNodes} from '../cluster/hosts.js'
 import {InputError, Mk8sError, notFound} from '../errors.js'
-import {nodeHooks} from '../node/hooks.js'
+import {objectsChanged as notifyObjectsChanged} from '../node/hooks.js'
 import {withDocker} from '../runtime/docker.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
@@ -34,11 +34,9 @@ function checkHostPorts(s: State, rec: PodRecord, made: readonly PodRecord[]): v
   }
 }
 
-/** Tell the other areas (services, DNS) that pods changed; both states are saved. */
+/** Tell the other areas (services, DNS, host ports) that pods changed; both states are saved. */
 export async function objectsChanged(ctx: Ctx, before: State): Promise<void> {
-  if (ctx.dryRun) return
-  const after = ctx.store.read()
-  for (const hook of nodeHooks.objectsChanged) await hook(ctx, before, after)
+  if (!ctx.dryRun) await notifyObjectsChanged(ctx, before, ctx.store.read())
 }
 
 /** Check everything about new pods before any host is touched. */
