@@ -36,7 +36,7 @@ describe('host network, host ports and the none mode (ip driver)', () => {
     const pod = await c.json(['pod', 'get', 'hostweb'])
     expect(pod.status.podIP).toBe('192.168.56.12')
     const r = await getReady('http://192.168.56.12:8080/cgi-bin/whoami')
-    expect('body' in r && parseWhoami(r.body).client).toBe('192.168.56.1')
+    expect('body' in r && parseWhoami(r.body).client, JSON.stringify(r)).toBe('192.168.56.1')
     const again = await c.run(['pod', 'run', 'hostweb2', '--image', 'mk8s/busybox', '--host-network', '--node', 'node2', '--port', '8080', '--', 'sleep', '60'])
     expect(again.code).toBe(2)
     expect(again.stderr).toMatch(/host port 8080\/TCP on node node2 is already taken by pod default\/hostweb/)

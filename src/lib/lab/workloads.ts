@@ -5,7 +5,11 @@
  * address arrived.
  */
 export const WHOAMI_SCRIPT = `mkdir -p /www/cgi-bin
-printf '#!/bin/sh\\necho "Content-Type: text/plain"\\necho\\necho "host=$(hostname) client=$REMOTE_ADDR"\\n' >/www/cgi-bin/whoami
+cat >/www/cgi-bin/whoami <<'EOF'
+#!/bin/sh
+printf 'Content-Type: text/plain\\r\\n\\r\\n'
+echo "host=$(hostname) client=$REMOTE_ADDR"
+EOF
 chmod +x /www/cgi-bin/whoami
 echo "hello from $(hostname)" >/www/index.html
 exec httpd -f -p "$1" -h /www`
