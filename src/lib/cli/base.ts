@@ -1,6 +1,5 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
-import YAML from 'yaml'
 import {Mk8sError} from '../errors.js'
 import {Executor} from '../host/executor.js'
 import {StateStore, defaultStatePath} from '../state/store.js'
@@ -36,6 +35,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: FlagsOf<T>
   protected args!: ArgsOf<T>
   private _ctx?: Ctx
+  private yaml?: typeof import('yaml')
 
   public override async init(): Promise<void> {
     await super.init()
@@ -47,6 +47,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as FlagsOf<T>
     this.args = args as ArgsOf<T>
+    if (this.flags.output === 'yaml') this.yaml = (await import('yaml')).default // only when asked: start-up time
     installLabSshOptions()
   }
 
@@ -75,7 +76,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.dryRun && !this.flags.output) return
     const fmt = this.flags.output
     if (fmt === 'json') this.log(JSON.stringify(data, null, 2))
-    else if (fmt === 'yaml') this.log(YAML.stringify(data).trimEnd())
+    else if (fmt === 'yaml') this.log(this.yaml!.stringify(data).trimEnd())
     else {
       const text = human()
       if (text) this.log(text)
