@@ -1,11 +1,15 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
-import chalk from 'chalk'
+import chalk, {chalkStderr} from 'chalk'
 import {Mk8sError} from '../errors.js'
 import {Executor} from '../host/executor.js'
 import {StateStore, defaultStatePath} from '../state/store.js'
 import type {Ctx} from '../context.js'
+import {isFancy, Progress} from './progress.js'
 import {installLabSshOptions} from '../lab/ssh.js'
 import '../wiring.js'
+
+// NO_COLOR (https://no-color.org): chalk 5 follows terminals and FORCE_COLOR, not this variable.
+if (process.env.NO_COLOR) chalk.level = chalkStderr.level = 0
 
 export type OutputFormat = 'json' | 'yaml' | 'wide' | undefined
 
@@ -36,6 +40,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected args!: ArgsOf<T>
   private _ctx?: Ctx
   private yaml?: typeof import('yaml')
+  private _progress?: Progress
 
   public override async init(): Promise<void> {
     await super.init()
@@ -64,15 +69,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         namespace: this.flags.namespace,
         dryRun,
         progress: (msg: string) => {
-          if (!this.flags.output) process.stderr.write(`${chalk.dim('•')} ${msg}\n`)
+          if (!this.flags.output) this.progress.step(msg)
         },
       }
     }
     return this._ctx
   }
 
+  /** Steps of a long command on stderr: a spinner on a terminal, plain lines elsewhere. */
+  protected get progress(): Progress {
+    // under --dry-run the plans go to stdout: no spinner line between them
+    this._progress ??= new Progress(process.stderr, isFancy(process.stderr) && !this.dryRun)
+    return this._progress
+  }
+
   /** Print data as JSON/YAML when asked, else the human form. */
   protected render(data: unknown, human: () => string): void {
+    this._progress?.stop()
     if (this.dryRun && !this.flags.output) return
     const fmt = this.flags.output
     if (fmt === 'json') this.log(JSON.stringify(data, null, 2))
@@ -83,16 +96,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    this._progress?.stop(!err)
+    return super.finally(err)
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    this._progress?.stop(false)
     if (err instanceof Mk8sError) {
-      process.stderr.write(`${chalk.red('error:')} ${err.message}\n`)
-      if (err.hint) process.stderr.write(`${chalk.yellow('hint:')} ${err.hint}\n`)
+      process.stderr.write(`${chalkStderr.red('error:')} ${err.message}\n`)
+      if (err.hint) process.stderr.write(`${chalkStderr.yellow('hint:')} ${err.hint}\n`)
       if (process.env.MK8S_DEBUG) process.stderr.write(`${err.stack}\n`)
       process.exitCode = err.exitCode
       return
     }
     if (err.oclif?.exit !== undefined) return super.catch(err)
-    process.stderr.write(`${chalk.red('error:')} ${err.message}\n`)
+    process.stderr.write(`${chalkStderr.red('error:')} ${err.message}\n`)
     if (process.env.MK8S_DEBUG) process.stderr.write(`${err.stack}\n`)
     process.exitCode = 1
   }
