@@ -9,6 +9,7 @@
  * 2. `node --experimental-sea-config` turns the bundle into a blob (with V8's code cache);
  * 3. postject injects the blob into a copy of this node binary.
  * Run `npm run build` first: the bundle is made from dist/ and oclif.manifest.json.
+ * Usage: node scripts/package.mjs [--out DIR]   (default: dist-bin)
  */
 import {build} from 'esbuild'
 import {execFileSync, spawnSync} from 'node:child_process'
@@ -16,7 +17,8 @@ import {chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync}
 import {join, resolve} from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const out = join(root, 'dist-bin')
+const outArg = process.argv.indexOf('--out')
+const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist-bin')
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'))
 
 /** mk8s first, then its oclif plugins, as folders holding package.json and oclif.manifest.json. */
@@ -60,8 +62,7 @@ const embedded = {
 }
 
 async function main() {
-  rmSync(out, {recursive: true, force: true})
-  mkdirSync(out)
+  mkdirSync(out, {recursive: true})
   const bundle = join(out, 'mk8s.cjs')
   const {metafile} = await build({
     metafile: true,
