@@ -14,7 +14,7 @@ describe('mk8s graph', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\n$/)
-    for (const text of ['node1', '192.168.56.12 on eth0', 'cni0', '10.244.1.1/24', 'flannel.1', 'VXLAN VNI 1, UDP 8472', 'default/web-abc-2', 'ClusterIP 10.96.0.20']) {
+    for (const text of ['node1', '192.168.56.12 on eth0', 'cni0', '10.244.1.1/24', 'flannel.1', 'VXLAN VNI 1, UDP 8472', 'default/client', '10.244.2.2', 'ClusterIP 10.96.0.20']) {
       expect(r.stdout).toContain(text)
     }
   })
