@@ -34,6 +34,20 @@ describe('output manners', () => {
     expect(JSON.parse(r.stdout)).toEqual({apiVersion: 'v1', kind: 'List', items: []})
   })
 
+  it('shows progress as plain lines when piped, as a spinner settling to ✗ on a terminal', () => {
+    const st = {...env, MK8S_STATE: join(tempDir('progress'), 'state.json')}
+    expect(runPiped(['node', BIN, 'cluster', 'init'], {env: st}).code).toBe(0)
+    // nothing listens on port 1 of loopback: the preflight fails at once (exit 3)
+    const join1 = ['node', BIN, 'node', 'join', 'x', '--ssh', 'root@127.0.0.1:1']
+    const piped = runPiped(join1, {env: st})
+    expect(piped.code).toBe(3)
+    expect(piped.stderr).toMatch(/^• node x: preflight on root@127\.0\.0\.1:1\nerror: host x is unreachable/)
+    expect(piped.stderr).not.toContain(ESC)
+    const tty = runOnTerminal(join1, st)
+    expect(tty.stdout).toContain('✗\u001B[39m node x: preflight on root@127.0.0.1:1\r\n')
+    expect(runOnTerminal(join1, {...st, NO_COLOR: '1'}).stdout).toMatch(/^• node x: preflight/)
+  })
+
   it('colours errors on a terminal, and not under NO_COLOR', () => {
     const coloured = runOnTerminal(['node', BIN, 'netns', 'add', 'red'], env)
     expect(coloured.stdout).toContain(`${ESC}[31merror:`)

@@ -83,9 +83,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this._progress
   }
 
+  /** A line on stdout; a spinning step on the terminal is settled first so that they do not mix. */
+  public override log(message = '', ...args: unknown[]): void {
+    this._progress?.stop()
+    super.log(message, ...args)
+  }
+
   /** Print data as JSON/YAML when asked, else the human form. */
   protected render(data: unknown, human: () => string): void {
-    this._progress?.stop()
     if (this.dryRun && !this.flags.output) return
     const fmt = this.flags.output
     if (fmt === 'json') this.log(JSON.stringify(data, null, 2))
