@@ -35,21 +35,22 @@ export async function run(): Promise<BenchResult> {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-bench-rt-'))
     const state = join(dir, 'state.json')
     const figures: Figure[] = []
-    /** One command: its round trips beside the goal of one per host it has to touch. */
-    const measure = async (figure: string, args: string[], hosts: number) => {
+    /** One command: its round trips (per host in the label) beside the goal of one per host per operation. */
+    const measure = async (figure: string, args: string[], goal: (hosts: number) => number, plainTool = 'one per host touched') => {
       const per = await counted(state, args)
-      figures.push({figure, mk8s: total(per), plain: hosts, plainTool: 'one per host touched', unit: 'round trips'})
+      const hosts = [...per].map(([h, n]) => `${h} ${n}`).join(', ')
+      figures.push({figure: `${figure} [${hosts}]`, mk8s: total(per), plain: goal(per.size), plainTool, unit: 'round trips'})
     }
     try {
       await counted(state, ['cluster', 'init'])
       for (const [i, n] of NODES.entries()) {
-        // a join prepares the new node and tells every node already there (their routes to it)
-        await measure(`node join ${n} (${i} nodes there)`, ['node', 'join', n, '--ssh', `root@192.168.56.1${i + 1}`], i + 1)
+        // a join reads the new node first (preflight), then sets it up and tells the nodes already there
+        await measure(`node join ${n} (${i} nodes there)`, ['node', 'join', n, '--ssh', `root@192.168.56.1${i + 1}`], (h) => h + 1, 'preflight + one per host touched')
       }
-      await measure('node list (3 nodes)', ['node', 'list'], 3)
-      await measure('netns add red', ['netns', 'add', 'red', '--node', 'node1'], 1)
-      await measure('netns del red', ['netns', 'del', 'red', '--node', 'node1'], 1)
-      await measure('cluster status (3 nodes)', ['cluster', 'status'], 3)
+      await measure('node list (3 nodes)', ['node', 'list'], () => NODES.length)
+      await measure('netns add red', ['netns', 'add', 'red', '--node', 'node1'], () => 1)
+      await measure('netns del red', ['netns', 'del', 'red', '--node', 'node1'], () => 1)
+      await measure('cluster status (3 nodes)', ['cluster', 'status'], () => NODES.length)
       return {bench: 'roundtrips', figures}
     } finally {
       await execa('node', [CLI, 'cluster', 'reset', '--force'], {env: {MK8S_STATE: state}, reject: false})

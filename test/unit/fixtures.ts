@@ -7,6 +7,7 @@ const pod = (name: string, node: string, ip: string, labels: Record<string, stri
   name,
   uid: `uid-${name}`,
   node,
+  network: 'pod',
   ip,
   labels,
   spec: {containers: [{name: 'app', image: 'mk8s/busybox', command: ['httpd', '-f', '-p', '8080'], ports: [{containerPort: 8080, protocol: 'TCP'}], env: []}], restartPolicy: 'Always', hostNetwork: false},

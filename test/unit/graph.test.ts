@@ -24,6 +24,16 @@ describe('graph', () => {
     expect(g.strayPods.map((p) => p.key)).toEqual(['default/orphan'])
   })
 
+  it('draws host-network and no-network pods without a veth to cni0', () => {
+    const s = sampleState()
+    s.pods['default/client'] = {...s.pods['default/client'], network: 'host', ip: '192.168.56.11'}
+    s.pods['default/late'] = {...s.pods['default/late'], network: 'none', ip: undefined}
+    const dot = toDot(clusterGraph(s))
+    expect(dot).toContain('pod0 [label="default/client\\n192.168.56.11 (host network)"')
+    expect(dot).toContain('pod1 [label="default/late\\nno network\\nPending"')
+    expect(dot).not.toMatch(/pod[01] -> /)
+  })
+
   it('draws a vxlan cluster as DOT', () => {
     expect(toDot(clusterGraph(sampleState('vxlan')))).toBe(`digraph mk8s {
   graph [label="mk8s cluster: pods 10.244.0.0/16, services 10.96.0.0/12, vxlan, iptables", labelloc="t", fontname="Helvetica", fontsize="14", compound="true", nodesep="0.3", ranksep="0.6"];

@@ -23,10 +23,10 @@ const COLOURS = {
 }
 
 function podLines(p: GraphPod, indent: string, bridge: string): string[] {
-  const where = p.hostNetwork ? `${p.ip ?? ''} (host network)` : p.ip ?? 'no address'
+  const where = p.network === 'host' ? `${p.ip ?? ''} (host network)` : p.network === 'none' ? 'no network' : p.ip ?? 'no address'
   const phase = p.phase === 'Running' ? '' : `\n${p.phase}`
   const out = [`${indent}${p.id} ${attrs({label: `${p.key}\n${where}${phase}`, shape: 'ellipse', fillcolor: p.phase === 'Running' ? COLOURS.pod : COLOURS.podIdle})};`]
-  if (!p.hostNetwork && bridge) out.push(`${indent}${p.id} -> ${bridge} ${attrs({dir: 'none', label: 'veth', fontcolor: '#666666'})};`)
+  if (p.network === 'pod' && bridge) out.push(`${indent}${p.id} -> ${bridge} ${attrs({dir: 'none', label: 'veth', fontcolor: '#666666'})};`)
   return out
 }
 

@@ -4,9 +4,9 @@ import type {Graph, GraphPod} from './model.js'
 export const mermaidString = (s: string): string => `"${s.replaceAll('"', '#quot;').replaceAll('\n', '<br/>')}"`
 
 function podLines(p: GraphPod, indent: string, bridge?: string): string[] {
-  const where = p.hostNetwork ? `${p.ip ?? ''} (host network)` : p.ip ?? 'no address'
+  const where = p.network === 'host' ? `${p.ip ?? ''} (host network)` : p.network === 'none' ? 'no network' : p.ip ?? 'no address'
   const out = [`${indent}${p.id}([${mermaidString(`${p.key}\n${where}${p.phase === 'Running' ? '' : `\n${p.phase}`}`)}])`]
-  if (bridge && !p.hostNetwork) out.push(`${indent}${p.id} ---|veth| ${bridge}`)
+  if (bridge && p.network === 'pod') out.push(`${indent}${p.id} ---|veth| ${bridge}`)
   return out
 }
 

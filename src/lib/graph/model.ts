@@ -14,7 +14,8 @@ export interface GraphPod {
   key: string
   ip?: string
   phase: PodRecord['phase']
-  hostNetwork: boolean
+  /** pod: on cni0; host: the node's own network; none: only loopback */
+  network: PodRecord['network']
 }
 
 export interface GraphNode {
@@ -78,7 +79,7 @@ export function clusterGraph(state: State): Graph {
     key: `${p.namespace}/${p.name}`,
     ip: p.ip,
     phase: p.phase,
-    hostNetwork: Boolean((p.spec as {hostNetwork?: boolean}).hostNetwork),
+    network: p.network,
   })
 
   const nodes: GraphNode[] = sortedNodes(state).map((n, i) => {
