@@ -106,6 +106,6 @@ flowchart TB
 
   it('quotes labels', () => {
     expect(dotString('a "b" \\ c\nd')).toBe('"a \\"b\\" \\\\ c\\nd"')
-    expect(mermaidString('a "b"\nc')).toBe('"a #quot;b#quot;<br/>c"')
+    expect(mermaidString('a "b" <none>\nc')).toBe('"a #quot;b#quot; #lt;none#gt;<br/>c"')
   })
 })

@@ -68,7 +68,7 @@ export function toDot(g: Graph): string {
     )
   }
   for (const s of g.services) {
-    const label = `svc ${s.key}\n${s.type} ${s.clusterIP}${s.ports ? `\n${s.ports}` : ''}`
+    const label = `svc ${s.key}\n${s.type} ${s.clusterIP}\n${s.ports}`
     lines.push(`  ${s.id} ${attrs({label, shape: 'hexagon', fillcolor: COLOURS.svc})};`)
     for (const e of s.endpoints) lines.push(`  ${s.id} -> ${e} ${attrs({style: 'dotted', color: COLOURS.svcEdge})};`)
   }

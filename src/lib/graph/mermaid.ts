@@ -1,7 +1,8 @@
 import type {Graph, GraphPod} from './model.js'
 
-/** A Mermaid label: quoted, quotes as #quot;, line breaks as <br/>. */
-export const mermaidString = (s: string): string => `"${s.replaceAll('"', '#quot;').replaceAll('\n', '<br/>')}"`
+/** A Mermaid label: quoted, quotes and angle brackets as entities, line breaks as <br/>. */
+export const mermaidString = (s: string): string =>
+  `"${s.replaceAll('"', '#quot;').replaceAll('<', '#lt;').replaceAll('>', '#gt;').replaceAll('\n', '<br/>')}"`
 
 function podLines(p: GraphPod, indent: string, bridge?: string): string[] {
   const where = p.network === 'host' ? `${p.ip ?? ''} (host network)` : p.network === 'none' ? 'no network' : p.ip ?? 'no address'
@@ -26,7 +27,7 @@ export function toMermaid(g: Graph): string {
     lines.push(`  ${l.from}_${end} -.-|${mermaidString(l.label)}| ${l.to}_${end}`)
   }
   for (const s of g.services) {
-    lines.push(`  ${s.id}{{${mermaidString(`svc ${s.key}\n${s.type} ${s.clusterIP}${s.ports ? `\n${s.ports}` : ''}`)}}}`)
+    lines.push(`  ${s.id}{{${mermaidString(`svc ${s.key}\n${s.type} ${s.clusterIP}\n${s.ports}`)}}}`)
     for (const e of s.endpoints) lines.push(`  ${s.id} -.-> ${e}`)
   }
   return `${lines.join('\n')}\n`

@@ -4,9 +4,10 @@
  * tunnel between flannel.1 devices per pair of nodes, or host-gw routes); services with their
  * ClusterIP and edges to their endpoints. Renderers (dot.ts, mermaid.ts) only draw this.
  */
-import {selects} from '../pod/spec.js'
 import {sortedNodes} from '../cluster/hosts.js'
 import type {PodRecord, ServiceRecord, State} from '../state/schema.js'
+import {selectedPods} from '../svc/endpoints.js'
+import {portsText} from '../svc/v1.js'
 import {nthAddress, parseCidr} from '../util/cidr.js'
 
 export interface GraphPod {
@@ -65,9 +66,6 @@ export const VXLAN_LABEL = 'VXLAN VNI 1, UDP 8472'
 const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) =>
   a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name, 'en', {numeric: true})
 
-/** kubectl's PORT(S) column: 80/TCP, 80:30080/TCP. */
-const portsText = (s: ServiceRecord): string => s.ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',')
-
 export function clusterGraph(state: State): Graph {
   const c = state.cluster
   const backend = c?.backend
@@ -114,9 +112,7 @@ export function clusterGraph(state: State): Graph {
       type: s.type,
       clusterIP: s.clusterIP,
       ports: portsText(s),
-      endpoints: pods
-        .filter((p) => p.namespace === s.namespace && p.phase === 'Running' && p.ip && selects(s.selector, p.labels))
-        .map((p) => podId.get(`${p.namespace}/${p.name}`)!),
+      endpoints: selectedPods(state, s).map((p) => podId.get(`${p.namespace}/${p.name}`)!),
     }))
 
   const title = c
