@@ -1,7 +1,8 @@
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+import {afterAll} from 'vitest'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const BIN = join(ROOT, 'bin/run.js')
@@ -12,8 +13,12 @@ export interface Ran {
   stderr: string
 }
 
-/** A fresh empty folder under the system's temp folder. */
-export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `mk8s-${prefix}-`))
+/** A fresh empty folder under the system's temp folder, removed after the test file. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `mk8s-${prefix}-`))
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  return dir
+}
 
 /** Run argv with stdout and stderr piped, as a script would. No FORCE_COLOR passes through. */
 export function runPiped(argv: string[], opts: {cwd?: string; env?: Record<string, string>} = {}): Ran {

@@ -6,6 +6,7 @@ import {BIN, runOnTerminal, runPiped, tempDir} from './helpers.js'
 const ESC = '\u001B'
 const state = join(tempDir('output'), 'state.json')
 const env = {MK8S_STATE: state, NO_COLOR: ''}
+const progressState = join(tempDir('progress'), 'state.json')
 
 describe('output manners', () => {
   it.each([
@@ -35,7 +36,7 @@ describe('output manners', () => {
   })
 
   it('shows progress as plain lines when piped, as a spinner settling to ✗ on a terminal', () => {
-    const st = {...env, MK8S_STATE: join(tempDir('progress'), 'state.json')}
+    const st = {...env, MK8S_STATE: progressState}
     expect(runPiped(['node', BIN, 'cluster', 'init'], {env: st}).code).toBe(0)
     // nothing listens on port 1 of loopback: the preflight fails at once (exit 3)
     const join1 = ['node', BIN, 'node', 'join', 'x', '--ssh', 'root@127.0.0.1:1']

@@ -11,9 +11,9 @@ describe('the single executable', () => {
   const dir = tempDir('package')
   const exe = join(dir, 'mk8s')
   const env = {PATH: '/usr/bin:/bin', HOME: dir, MK8S_STATE: join(dir, 'state.json')}
+  const out = tempDir('package-out')
 
   beforeAll(() => {
-    const out = tempDir('package-out')
     const r = runPiped(['node', join(ROOT, 'scripts/package.mjs'), '--out', out], {env: {}})
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
