@@ -10,6 +10,14 @@ export default defineConfig({
         },
       },
       {
+        // the built CLI and the packaged single file, run as a user or a script would; no lab
+        test: {
+          name: 'cli',
+          include: ['test/cli/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

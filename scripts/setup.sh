@@ -28,7 +28,9 @@ fi
 for m in bridge veth vxlan br_netfilter overlay nf_conntrack; do modprobe -q "$m" 2>/dev/null || true; done
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: the lock file written here lacks other platforms' optional packages
+  # (rollup's, esbuild's), which npm ci refuses; install follows the lock and leaves it unchanged
+  npm install --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build >/dev/null
 ln -sf "$PWD/bin/run.js" /usr/local/bin/mk8s

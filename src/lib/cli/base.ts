@@ -1,12 +1,15 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
-import chalk from 'chalk'
-import YAML from 'yaml'
+import chalk, {chalkStderr} from 'chalk'
 import {Mk8sError} from '../errors.js'
 import {Executor} from '../host/executor.js'
 import {StateStore, defaultStatePath} from '../state/store.js'
 import type {Ctx} from '../context.js'
+import {isFancy, Progress} from './progress.js'
 import {installLabSshOptions} from '../lab/ssh.js'
 import '../wiring.js'
+
+// NO_COLOR (https://no-color.org): chalk 5 follows terminals and FORCE_COLOR, not this variable.
+if (process.env.NO_COLOR) chalk.level = chalkStderr.level = 0
 
 export type OutputFormat = 'json' | 'yaml' | 'wide' | undefined
 
@@ -36,6 +39,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: FlagsOf<T>
   protected args!: ArgsOf<T>
   private _ctx?: Ctx
+  private yaml?: typeof import('yaml')
+  private _progress?: Progress
 
   public override async init(): Promise<void> {
     await super.init()
@@ -47,6 +52,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as FlagsOf<T>
     this.args = args as ArgsOf<T>
+    if (this.flags.output === 'yaml') this.yaml = (await import('yaml')).default // only when asked: start-up time
     installLabSshOptions()
   }
 
@@ -63,11 +69,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         namespace: this.flags.namespace,
         dryRun,
         progress: (msg: string) => {
-          if (!this.flags.output) process.stderr.write(`${chalk.dim('•')} ${msg}\n`)
+          if (!this.flags.output) this.progress.step(msg)
         },
       }
     }
     return this._ctx
+  }
+
+  /** Steps of a long command on stderr: a spinner on a terminal, plain lines elsewhere. */
+  protected get progress(): Progress {
+    // under --dry-run the plans go to stdout: no spinner line between them
+    this._progress ??= new Progress(process.stderr, isFancy(process.stderr) && !this.dryRun)
+    return this._progress
+  }
+
+  /** A line on stdout; a spinning step on the terminal is settled first so that they do not mix. */
+  public override log(message = '', ...args: unknown[]): void {
+    this._progress?.stop()
+    super.log(message, ...args)
   }
 
   /** Print data as JSON/YAML when asked, else the human form. */
@@ -75,23 +94,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.dryRun && !this.flags.output) return
     const fmt = this.flags.output
     if (fmt === 'json') this.log(JSON.stringify(data, null, 2))
-    else if (fmt === 'yaml') this.log(YAML.stringify(data).trimEnd())
+    else if (fmt === 'yaml') this.log(this.yaml!.stringify(data).trimEnd())
     else {
       const text = human()
       if (text) this.log(text)
     }
   }
 
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    this._progress?.stop(!err)
+    return super.finally(err)
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    this._progress?.stop(false)
     if (err instanceof Mk8sError) {
-      process.stderr.write(`${chalk.red('error:')} ${err.message}\n`)
-      if (err.hint) process.stderr.write(`${chalk.yellow('hint:')} ${err.hint}\n`)
+      process.stderr.write(`${chalkStderr.red('error:')} ${err.message}\n`)
+      if (err.hint) process.stderr.write(`${chalkStderr.yellow('hint:')} ${err.hint}\n`)
       if (process.env.MK8S_DEBUG) process.stderr.write(`${err.stack}\n`)
       process.exitCode = err.exitCode
       return
     }
     if (err.oclif?.exit !== undefined) return super.catch(err)
-    process.stderr.write(`${chalk.red('error:')} ${err.message}\n`)
+    process.stderr.write(`${chalkStderr.red('error:')} ${err.message}\n`)
     if (process.env.MK8S_DEBUG) process.stderr.write(`${err.stack}\n`)
     process.exitCode = 1
   }

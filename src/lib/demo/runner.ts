@@ -1,9 +1,5 @@
 import {execa} from 'execa'
-import {fileURLToPath} from 'node:url'
-import {resolve} from 'node:path'
-
-/** The mk8s CLI itself: demo steps run the same commands a user would type. */
-const CLI = resolve(fileURLToPath(import.meta.url), '../../../../bin/run.js')
+import {selfCommand} from '../cli/self.js'
 
 export interface CmdResult {
   argv: string[]
@@ -56,7 +52,8 @@ export async function runDemo(steps: DemoStep[], state: string, onEvent: (e: Dem
     const t0 = Date.now()
     const mk8s = async (args: string[], opts: {input?: string} = {}): Promise<CmdResult> => {
       report.commands.push(['mk8s', ...args].join(' '))
-      const r = await execa('node', [CLI, ...args], {reject: false, input: opts.input ?? '', env: {MK8S_STATE: state, NO_COLOR: '1'}})
+      const [cli, ...pre] = selfCommand() // the mk8s CLI itself: steps run the commands a user would type
+      const r = await execa(cli, [...pre, ...args], {reject: false, input: opts.input ?? '', env: {MK8S_STATE: state, NO_COLOR: '1'}})
       return {argv: args, code: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr}
     }
     const ctx: StepContext = {

@@ -1,4 +1,3 @@
-import {execa} from 'execa'
 import {mkdirSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -74,6 +73,7 @@ export class Host {
 
   private async exec(remote: string, input: string): Promise<RunResult> {
     const [file, ...args] = this.commandFor(remote)
+    const {execa} = await import('execa') // imported where used: most commands' first moments start no process
     const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024})
     const res = {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.exitCode ?? 1}
     if (r.exitCode === undefined && r.failed) throw new UnreachableError(this.name, r.shortMessage ?? String(r.message))
@@ -103,6 +103,7 @@ export class Host {
   /** Run one command with the terminal attached (node exec, pod exec); returns its exit code. */
   async interactive(argv: readonly string[]): Promise<number> {
     const [file, ...args] = this.commandFor(shellJoin(argv), {tty: Boolean(process.stdin.isTTY)})
+    const {execa} = await import('execa')
     const r = await execa(file, args, {stdio: 'inherit', reject: false})
     if (this.target.kind === 'ssh' && r.exitCode === 255) throw new UnreachableError(this.name, 'ssh exited 255')
     return r.exitCode ?? 1

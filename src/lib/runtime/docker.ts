@@ -1,5 +1,4 @@
 import type Dockerode from 'dockerode'
-import {execa} from 'execa'
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, rmSync} from 'node:fs'
 import {homedir} from 'node:os'
@@ -20,7 +19,7 @@ export interface DockerConn {
  * the host and the user's SSH configuration, keys and known_hosts apply.
  */
 export async function dockerFor(host: Host): Promise<DockerConn> {
-  const {default: Docker} = await import('dockerode')
+  const [{default: Docker}, {execa}] = await Promise.all([import('dockerode'), import('execa')])
   if (host.target.kind === 'local') return {docker: new Docker({socketPath: REMOTE_SOCKET}), close: async () => {}}
   // open (or reuse) the master connection
   const probe = await host.run(['test', '-S', REMOTE_SOCKET])

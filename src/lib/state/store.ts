@@ -1,7 +1,6 @@
 import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
-import lockfile from 'proper-lockfile'
 import {StateError} from '../errors.js'
 import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
 
@@ -58,6 +57,7 @@ export class StateStore {
     mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
     let release: () => Promise<void>
     try {
+      const {default: lockfile} = await import('proper-lockfile') // imported where used: reads need no lock
       release = await lockfile.lock(this.path, {
         realpath: false,
         lockfilePath: `${this.path}.lock`,

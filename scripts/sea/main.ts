@@ -1,0 +1,34 @@
+/**
+ * Entry point of the single executable. oclif normally finds its plugins, manifests and command
+ * files on disk; here every plugin comes from the bundle instead: its package.json, its
+ * oclif.manifest.json and its command classes (see scripts/package.mjs, which generates the
+ * 'mk8s:embedded' module). So `--help` and `--version` read nothing from the filesystem.
+ */
+import {Config, Plugin, flush, handle, run, type Command, type Interfaces} from '@oclif/core'
+import {dirname} from 'node:path'
+import {plugins, type EmbeddedPlugin} from 'mk8s:embedded'
+
+async function load(e: EmbeddedPlugin, root: string, isRoot: boolean): Promise<Plugin> {
+  const pjson = {...e.pjson, oclif: {...e.pjson.oclif, hooks: {}, commands: {strategy: 'explicit', target: 'embedded', identifier: 'COMMANDS'}}}
+  // isRoot with a pjson tells Plugin.load() not to look for a package.json on disk.
+  const plugin = new Plugin({root, pjson: pjson as Interfaces.PJSON, isRoot: true})
+  const internals = plugin as unknown as {commandCache: Record<string, Command.Class>; _manifest: () => Promise<Interfaces.Manifest>; commandIDs: string[]}
+  internals.commandCache = e.commands
+  internals._manifest = async () => {
+    internals.commandIDs = Object.keys(e.manifest.commands)
+    return e.manifest
+  }
+  await plugin.load()
+  plugin.isRoot = isRoot
+  return plugin
+}
+
+async function main(): Promise<void> {
+  const root = dirname(process.execPath)
+  const loaded = await Promise.all(plugins.map((p, i) => load(p, root, i === 0)))
+  const config = await Config.load({root, pjson: loaded[0].pjson, plugins: new Map(loaded.map((p) => [p.name, p]))})
+  await run(process.argv.slice(2), config)
+  await flush()
+}
+
+main().catch(handle)

@@ -1,0 +1,87 @@
+/**
+ * The cluster's objects as Kubernetes manifests that `kubectl apply -f` accepts on a real cluster:
+ * apiVersion, kind, metadata (name, namespace, labels) and spec, without what only means something
+ * here (uids, times, pod addresses, the node a pod was put on, ClusterIPs and pool addresses, which
+ * the new cluster allocates itself). Pods made by a Deployment come with their Deployment.
+ */
+import type {DeploymentRecord, PodRecord, ServiceRecord, State} from '../state/schema.js'
+
+export interface Manifest {
+  apiVersion: string
+  kind: string
+  metadata: {name: string; namespace?: string; labels?: Record<string, string>}
+  spec?: Record<string, unknown>
+}
+
+/** Namespaces every cluster has. */
+const BUILT_IN = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+
+const metadata = (o: {name: string; namespace: string; labels?: Record<string, string>}): Manifest['metadata'] => ({
+  name: o.name,
+  namespace: o.namespace,
+  ...(o.labels && Object.keys(o.labels).length ? {labels: o.labels} : {}),
+})
+
+/** A pod spec without its node: the new cluster schedules it. */
+const portableSpec = (spec: Record<string, unknown>): Record<string, unknown> => {
+  const {nodeName: _node, ...rest} = spec
+  return rest
+}
+
+export const serviceManifest = (s: ServiceRecord): Manifest => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: metadata(s),
+  spec: {
+    type: s.type,
+    ...(s.clusterIP === 'None' ? {clusterIP: 'None'} : {}),
+    ...(Object.keys(s.selector).length ? {selector: s.selector} : {}),
+    ports: s.ports.map((p) => ({...(p.name ? {name: p.name} : {}), protocol: p.protocol, port: p.port, targetPort: p.targetPort, ...(p.nodePort ? {nodePort: p.nodePort} : {})})),
+    ...(s.sessionAffinity === 'ClientIP' ? {sessionAffinity: 'ClientIP'} : {}),
+    ...(s.type !== 'ClusterIP' && s.externalTrafficPolicy === 'Local' ? {externalTrafficPolicy: 'Local'} : {}),
+  },
+})
+
+export const deploymentManifest = (d: DeploymentRecord): Manifest => {
+  const template = d.template as {metadata?: Record<string, unknown>; spec?: Record<string, unknown>}
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(d),
+    spec: {
+      replicas: d.replicas,
+      selector: {matchLabels: d.selector},
+      template: {...template, spec: portableSpec(template.spec ?? {})},
+    },
+  }
+}
+
+export const podManifest = (p: PodRecord): Manifest => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: metadata(p),
+  spec: portableSpec(p.spec),
+})
+
+const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
+
+/**
+ * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (those a
+ * cluster does not have already), then Services, Deployments and Pods not owned by a Deployment.
+ */
+export function exportManifests(state: State, namespace?: string): Manifest[] {
+  const pick = <T extends {namespace: string; name: string}>(xs: Record<string, T>) =>
+    Object.values(xs)
+      .filter((x) => namespace === undefined || x.namespace === namespace)
+      .sort(byKey)
+  const services = pick(state.services)
+  const deployments = pick(state.deployments)
+  const pods = pick(state.pods).filter((p) => !p.owner)
+  const namespaces = [...new Set([...services, ...deployments, ...pods].map((o) => o.namespace))].filter((n) => !BUILT_IN.has(n)).sort()
+  return [
+    ...namespaces.map((name): Manifest => ({apiVersion: 'v1', kind: 'Namespace', metadata: {name}})),
+    ...services.map(serviceManifest),
+    ...deployments.map(deploymentManifest),
+    ...pods.map(podManifest),
+  ]
+}
