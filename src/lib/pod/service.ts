@@ -34,9 +34,18 @@ function checkHostPorts(s: State, rec: PodRecord, made: readonly PodRecord[]): v
   }
 }
 
-/** Tell the other areas (services, DNS, host ports) that pods changed; both states are saved. */
-export async function objectsChanged(ctx: Ctx, before: State): Promise<void> {
-  if (!ctx.dryRun) await notifyObjectsChanged(ctx, before, ctx.store.read())
+/**
+ * Tell the other areas (services, DNS, host ports) that pods changed. Under --dry-run nothing was
+ * saved, so the caller gives the state the change would make, and the areas show their commands.
+ */
+export async function objectsChanged(ctx: Ctx, before: State, wouldBe?: (s: State) => void): Promise<void> {
+  let after = ctx.store.read()
+  if (ctx.dryRun) {
+    if (!wouldBe) return
+    after = structuredClone(before)
+    wouldBe(after)
+  }
+  await notifyObjectsChanged(ctx, before, after)
 }
 
 /** Check everything about new pods before any host is touched. */
@@ -99,7 +108,11 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
     for (const r of reserved) delete s.pods[objKey(r.namespace, r.name)]
     for (const r of started) s.pods[objKey(r.namespace, r.name)] = r
   })
-  if (started.length) await objectsChanged(ctx, before)
+  if (started.length) {
+    await objectsChanged(ctx, before, (s) => {
+      for (const r of started) s.pods[objKey(r.namespace, r.name)] = {...r, phase: 'Running'}
+    })
+  }
   if (failed) throw failed.reason
   return started
 }
@@ -220,7 +233,9 @@ export async function deletePods(ctx: Ctx, pods: readonly PodRecord[]): Promise<
   await ctx.store.update((s) => {
     for (const p of done) delete s.pods[objKey(p.namespace, p.name)]
   })
-  await objectsChanged(ctx, before)
+  await objectsChanged(ctx, before, (s) => {
+    for (const p of done) delete s.pods[objKey(p.namespace, p.name)]
+  })
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) throw failed.reason
 }
