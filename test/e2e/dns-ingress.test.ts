@@ -1,10 +1,9 @@
 import {execa} from 'execa'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {request as httpRequest} from 'node:http'
-import {request as httpsRequest} from 'node:https'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {httpGet as get, httpUntil} from '../../src/lib/lab/http.js'
 import {whoamiCommand} from '../../src/lib/lab/workloads.js'
 import {labAddress, TestCluster} from './helpers.js'
 
@@ -34,47 +33,6 @@ const addresses = (out: string): string[] =>
     .filter((l) => /^Address: /.test(l))
     .map((l) => l.replace('Address: ', '').trim())
     .sort()
-
-interface Answer {
-  status: number
-  body: string
-}
-
-function get(url: string, opts: {host: string; ca?: Buffer}): Promise<Answer> {
-  const u = new URL(url)
-  const make = u.protocol === 'https:' ? httpsRequest : httpRequest
-  return new Promise((resolve, reject) => {
-    const req = make(
-      {host: u.hostname, port: u.port || undefined, path: u.pathname, headers: {Host: opts.host}, timeout: 5000, ...(opts.ca ? {ca: opts.ca, servername: opts.host} : {})},
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (d) => (body += d))
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-      },
-    )
-    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)))
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-/** Ask until the answer is what `ok` wants (nginx reloads and backends start asynchronously), or give the last one. */
-async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, tries = 30): Promise<T> {
-  let last: T | undefined
-  let error: unknown
-  for (let i = 0; i < tries; i++) {
-    try {
-      last = await f()
-      if (ok(last)) return last
-    } catch (e) {
-      error = e
-    }
-    await new Promise((r) => setTimeout(r, 300))
-  }
-  if (last === undefined) throw error
-  return last
-}
 
 describe('cluster DNS (dnsmasq on every node) and the nginx ingress controller', () => {
   const c = new TestCluster()
@@ -209,7 +167,7 @@ spec:
     expect((await c.json(['ingress', 'get', 'test'])).status.loadBalancer.ingress).toEqual([{ip: INGRESS}])
     for (const scheme of ['http', 'https'] as const) {
       const opts = {host: 'foo.bar.com', ...(scheme === 'https' ? {ca} : {})}
-      const foo = await until(() => get(`${scheme}://${INGRESS}/foo`, opts), (a) => a.status === 200)
+      const foo = await httpUntil(`${scheme}://${INGRESS}/foo`, opts, (a) => a.status === 200)
       expect(foo.body.trim(), scheme).toBe('s1 s1-pod')
       const bar = await get(`${scheme}://${INGRESS}/bar`, opts)
       expect(bar.body.trim(), scheme).toBe('s2 s2-pod')
@@ -223,11 +181,11 @@ spec:
 
   it('endpoints follow: a new backend pod joins the upstream; deleting the ingress stops nginx', async () => {
     await c.ok(['pod', 'delete', 's1-pod'])
-    const gone = await until(() => get(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}), (a) => a.status === 503)
+    const gone = await httpUntil(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}, (a) => a.status === 503)
     expect(gone.status).toBe(503)
     await c.ok(server('s1-new', 's1'))
     await c.ok(['pod', 'exec', 's1-new', '--', 'sh', '-c', 'mkdir -p /www && echo "s1 $(hostname)" >/www/foo'])
-    const back = await until(() => get(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}), (a) => a.status === 200)
+    const back = await httpUntil(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}, (a) => a.status === 200)
     expect(back.body.trim()).toBe('s1 s1-new')
     await c.ok(['ingress', 'delete', 'test'])
     const left = await c.onNode('node1', ['sh', '-c', 'test -e /run/mk8s/ingress && echo files-left; ss -Hltn "sport = :80" | wc -l'])
