@@ -3,6 +3,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {fooBarIngress} from '../../src/lib/ingress/example.js'
 import {httpGet as get, httpUntil} from '../../src/lib/lab/http.js'
 import {whoamiCommand} from '../../src/lib/lab/workloads.js'
 import {labAddress, TestCluster} from './helpers.js'
@@ -140,33 +141,7 @@ data:
   tls.crt: ${pem.crt}
   tls.key: ${pem.key}
 ---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: test
-spec:
-  tls:
-  - hosts: [foo.bar.com]
-    secretName: testsecret
-  rules:
-  - host: foo.bar.com
-    http:
-      paths:
-      - path: /foo
-        pathType: Prefix
-        backend:
-          service:
-            name: s1
-            port:
-              number: 80
-      - path: /bar
-        pathType: Prefix
-        backend:
-          service:
-            name: s2
-            port:
-              number: 80
-`,
+${fooBarIngress('testsecret')}`,
     })
     const list = await c.ok(['ingress', 'list'])
     expect(list).toMatch(new RegExp(`test\\s+<none>\\s+foo\\.bar\\.com\\s+${INGRESS.replaceAll('.', '\\.')}\\s+80, 443`))

@@ -1,3 +1,4 @@
+import {fooBarIngress} from '../ingress/example.js'
 import {httpUntil} from '../lab/http.js'
 import {whoamiCommand} from '../lab/workloads.js'
 import type {DemoStep} from './runner.js'
@@ -14,23 +15,6 @@ const serviceYaml = (name: string, app: string) =>
 /** The addresses busybox nslookup answered with. */
 const answers = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('Address: ')).map((l) => l.slice(9).trim())
 
-/** The documents' Ingress example, as networking.k8s.io/v1. */
-const FOO_BAR_INGRESS = `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: test
-spec:
-  rules:
-  - host: foo.bar.com
-    http:
-      paths:
-      - path: /foo
-        pathType: Prefix
-        backend: {service: {name: s1, port: {number: 80}}}
-      - path: /bar
-        pathType: Prefix
-        backend: {service: {name: s2, port: {number: 80}}}
-`
 
 /** The documents' scenarios, in their order. Each step runs real commands and checks real traffic. */
 export const demoSteps = (): DemoStep[] => [
@@ -102,7 +86,7 @@ export const demoSteps = (): DemoStep[] => [
         await c.ok(['pod', 'exec', `${svc}-pod`, '--', 'sh', '-c', `mkdir -p /www && echo "${svc} answers /${path}" >/www/${path}`])
         await c.ok(['apply', '-f', '-'], {input: serviceYaml(svc, svc)})
       }
-      await c.ok(['apply', '-f', '-'], {input: FOO_BAR_INGRESS})
+      await c.ok(['apply', '-f', '-'], {input: fooBarIngress()})
       const ing = JSON.parse(await c.ok(['ingress', 'get', 'test', '-o', 'json']))
       const address = ing.status.loadBalancer.ingress?.[0]?.ip as string
       c.check('ADDRESS is the ingress node', address === addr('node1'), address)
