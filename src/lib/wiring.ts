@@ -10,6 +10,10 @@ import {podsBlockLeave, podsForgetNode} from './pod/service.js'
 import {hostPortsForgetNode, syncHostPorts} from './hostport/service.js'
 import {serviceKind} from './svc/kinds.js'
 import {servicesOnJoin, servicesOnLeave, servicesOnObjectsChanged} from './svc/service.js'
+import {dnsOnJoin, dnsOnLeave, dnsOnObjectsChanged} from './dns/service.js'
+import {ingressKind} from './ingress/kinds.js'
+import {ingressOnJoin, ingressOnLeave, ingressOnObjectsChanged} from './ingress/service.js'
+import {secretKind} from './secret/kinds.js'
 
 nodeHooks.leave.push(netnsForgetNode)
 // pods go before the node's namespaces and devices
@@ -23,3 +27,9 @@ nodeHooks.join.push(servicesOnJoin)
 nodeHooks.leave.push(servicesOnLeave)
 nodeHooks.objectsChanged.push(servicesOnObjectsChanged)
 manifestKinds.set('Service', serviceKind)
+// cluster DNS: dnsmasq on every node; the ingress controller: nginx on the ingress node
+nodeHooks.join.push(dnsOnJoin, ingressOnJoin)
+nodeHooks.leave.push(ingressOnLeave, dnsOnLeave)
+nodeHooks.objectsChanged.push(dnsOnObjectsChanged, ingressOnObjectsChanged)
+manifestKinds.set('Ingress', ingressKind)
+manifestKinds.set('Secret', secretKind)

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode'
 import {InputError} from '../errors.js'
 import type {PodRecord} from '../state/schema.js'
+import type {PodDns} from '../dns/resolv.js'
 import {dockerStatus, ensureImage} from '../runtime/docker.js'
 import {containerName, LABEL_CONTAINER, LABEL_POD, LABEL_UID, pauseName} from './plan.js'
 import {parseCpu, parseMemory, type Container, type PodSpec} from './spec.js'
@@ -12,8 +13,9 @@ const RESTART: Record<PodSpec['restartPolicy'], string> = {Always: 'always', OnF
 const labelsFor = (pod: PodRecord, container: string) => ({[LABEL_POD]: `${pod.namespace}/${pod.name}`, [LABEL_UID]: pod.uid, [LABEL_CONTAINER]: container})
 
 /** What the Docker API is asked for, as the docker CLI would say it (shown by --dry-run). */
-export function describeCreate(pod: PodRecord, spec: PodSpec): string[] {
-  const lines = [`docker run -d --name ${pauseName(pod)} --network ${pod.network === 'host' ? 'host' : 'none'} ${PAUSE_IMAGE}`]
+export function describeCreate(pod: PodRecord, spec: PodSpec, dns?: PodDns): string[] {
+  const dnsFlags = dns && pod.network === 'pod' ? [...dns.servers.map((s) => ` --dns ${s}`), ...dns.search.map((s) => ` --dns-search ${s}`), ...dns.options.map((o) => ` --dns-option ${o}`)].join('') : ''
+  const lines = [`docker run -d --name ${pauseName(pod)} --network ${pod.network === 'host' ? 'host' : 'none'}${dnsFlags} ${PAUSE_IMAGE}`]
   for (const c of spec.containers) {
     const cmd = [...(c.command ?? []), ...(c.args ?? [])].join(' ')
     lines.push(`docker run -d --name ${containerName(pod, c.name)} --network container:${pauseName(pod)} --restart ${RESTART[spec.restartPolicy]} ${c.image}${cmd ? ` ${cmd}` : ''}`)
@@ -63,15 +65,22 @@ async function createOwned(docker: Dockerode, node: string, pod: PodRecord, opts
   }
 }
 
-/** Start the pause container (no network: mk8s wires its namespace) and return its id and pid. */
-export async function startPause(docker: Dockerode, node: string, pod: PodRecord): Promise<{id: string; pid: number}> {
+/**
+ * Start the pause container (no network: mk8s wires its namespace) and return its id and pid.
+ * Docker writes its /etc/resolv.conf from `dns` (the cluster DNS) even with --network none, and the
+ * app containers that join its network share that file.
+ */
+export async function startPause(docker: Dockerode, node: string, pod: PodRecord, dns?: PodDns): Promise<{id: string; pid: number}> {
   await ensureImage(docker, node, PAUSE_IMAGE, 'IfNotPresent')
   const c = await createOwned(docker, node, pod, {
     name: pauseName(pod),
     Image: PAUSE_IMAGE,
     ...(pod.network === 'host' ? {} : {Hostname: pod.name}),
     Labels: labelsFor(pod, 'POD'),
-    HostConfig: {NetworkMode: pod.network === 'host' ? 'host' : 'none'},
+    HostConfig: {
+      NetworkMode: pod.network === 'host' ? 'host' : 'none',
+      ...(dns && pod.network === 'pod' ? {Dns: dns.servers, DnsSearch: dns.search, DnsOptions: dns.options} : {}),
+    },
   })
   await c.start()
   const info = await c.inspect()

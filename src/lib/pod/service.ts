@@ -10,6 +10,7 @@ import {allocatePodIP, pickNode} from './ipam.js'
 import {cniAddPlan, cniDelPlan, cniPortmapPlan, containerName, hostVethName, loopbackOnlyPlan, podMtu, unwirePlan, wirePlan} from './plan.js'
 import {takenHostPorts} from '../hostport/plan.js'
 import {step, type Captured} from '../host/plan.js'
+import {podDns} from '../dns/resolv.js'
 import {describeCreate, inspectPod, removePodContainers, startContainers, startPause, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
 
@@ -123,7 +124,7 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
   await checkHostPortsFree(ctx, node, pods)
   if (ctx.dryRun) {
     for (const p of pods) {
-      ctx.exec.show(host, describeCreate(p, p.spec as PodSpec))
+      ctx.exec.show(host, describeCreate(p, p.spec as PodSpec, podDns(cluster, p.namespace)))
       await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, '$PAUSE_ID', 0).map((s) => ({...s, argv: s.argv.map((a) => a.replace(/^0$/, '$PAUSE_PID'))})))
     }
     return pods
@@ -133,7 +134,7 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
     for (const p of pods) {
       const spec = p.spec as PodSpec
       try {
-        const pause = await startPause(docker, node.name, p)
+        const pause = await startPause(docker, node.name, p, podDns(cluster, p.namespace))
         const res = checkCni(node.name, await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, pause.id, pause.pid)))
         if (cluster.driver === 'cni' && p.network === 'pod' && portMappings(p).length) {
           checkCni(node.name, await ctx.exec.apply(host, cniPortmapPlan('ADD', portMappings(p), pause.id, pause.pid, JSON.parse(res.get(1)?.output || '{}'))))

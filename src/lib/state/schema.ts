@@ -121,6 +121,29 @@ export const ProxyProgramSchema = z.object({
   services: z.record(z.string(), z.string()).default({}),
 })
 
+/** A networking.k8s.io/v1 Ingress. The spec is kept as validated by the ingress area. */
+export const IngressSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  labels: Labels.default({}),
+  annotations: Labels.default({}),
+  /** v1 IngressSpec (ingressClassName, defaultBackend, tls, rules) */
+  spec: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+})
+
+/** A v1 Secret; data values are base64, as in Kubernetes. */
+export const SecretSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  type: z.string(),
+  labels: Labels.default({}),
+  data: z.record(z.string(), z.string()).default({}),
+  createdAt: z.string(),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -134,6 +157,8 @@ export const StateSchema = z.object({
   services: z.record(z.string(), ServiceSchema).default({}),
   /** per node name: what the service proxy programmed there */
   proxy: z.record(z.string(), ProxyProgramSchema).default({}),
+  ingresses: z.record(z.string(), IngressSchema).default({}),
+  secrets: z.record(z.string(), SecretSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -146,6 +171,8 @@ export type DeploymentRecord = z.infer<typeof DeploymentSchema>
 export type ServiceRecord = z.infer<typeof ServiceSchema>
 export type ServicePort = z.infer<typeof ServicePortSchema>
 export type ProxyProgram = z.infer<typeof ProxyProgramSchema>
+export type IngressRecord = z.infer<typeof IngressSchema>
+export type SecretRecord = z.infer<typeof SecretSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 

@@ -1,0 +1,23 @@
+import type {KindHandler} from '../manifest/kinds.js'
+import {validateLabels} from '../pod/spec.js'
+import {validateName} from '../util/names.js'
+import {applySecret, deleteSecret} from './service.js'
+import {parseSecret, type SecretInput} from './spec.js'
+
+export const secretKind: KindHandler = {
+  apiVersions: ['v1'],
+  parse(doc, namespace, where) {
+    const m = (doc.metadata ?? {}) as {name: string; labels?: Record<string, string>}
+    validateName('secret', m.name, 253)
+    const input: SecretInput = {namespace, name: m.name, labels: validateLabels(m.labels ?? {}, where), ...parseSecret(doc, where)}
+    return {kind: 'Secret', namespace, name: m.name, value: input}
+  },
+  async apply(ctx, p) {
+    const r = await applySecret(ctx, p.value as SecretInput)
+    return `secret/${p.name} ${r.created ? 'created' : r.changed ? 'configured' : 'unchanged'}`
+  },
+  async delete(ctx, namespace, name) {
+    await deleteSecret(ctx, namespace, name)
+    return `secret "${name}" deleted`
+  },
+}

@@ -1,0 +1,32 @@
+import {randomUUID} from 'node:crypto'
+import type {Ctx} from '../context.js'
+import {notFound} from '../errors.js'
+import {syncIngressController} from '../ingress/service.js'
+import {objKey, type SecretRecord} from '../state/schema.js'
+import type {SecretInput} from './spec.js'
+
+/** Create or update a Secret; the ingress controller follows when an Ingress uses it for TLS. */
+export async function applySecret(ctx: Ctx, input: SecretInput): Promise<{created: boolean; changed: boolean}> {
+  const before = ctx.store.read()
+  const key = objKey(input.namespace, input.name)
+  const res = await ctx.store.update((s) => {
+    const old = s.secrets[key]
+    const rec: SecretRecord = {...input, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()}
+    s.secrets[key] = rec
+    return {created: !old, changed: JSON.stringify(old) !== JSON.stringify(rec)}
+  })
+  if (res.changed && !ctx.dryRun) await syncIngressController(ctx, ctx.store.read(), before)
+  return res
+}
+
+export async function deleteSecret(ctx: Ctx, namespace: string, name: string): Promise<SecretRecord> {
+  const before = ctx.store.read()
+  const key = objKey(namespace, name)
+  const secret = before.secrets[key]
+  if (!secret) throw notFound('secret', `${name}" in namespace "${namespace}`, 'mk8s apply -f')
+  await ctx.store.update((s) => {
+    delete s.secrets[key]
+  })
+  if (!ctx.dryRun) await syncIngressController(ctx, ctx.store.read(), before)
+  return secret
+}

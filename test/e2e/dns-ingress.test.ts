@@ -1,0 +1,175 @@
+import {execa} from 'execa'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {fooBarIngress} from '../../src/lib/ingress/example.js'
+import {httpGet as get, httpUntil} from '../../src/lib/lab/http.js'
+import {whoamiCommand} from '../../src/lib/lab/workloads.js'
+import {labAddress, TestCluster} from './helpers.js'
+
+const DNS = '10.96.0.10'
+const INGRESS = labAddress('node1')
+
+/** A pod running the whoami server, plus a file at /www/<file> naming the pod (for the ingress paths). */
+const server = (name: string, app: string, node = 'node1') => ['pod', 'run', name, '--image', 'mk8s/busybox', '--node', node, '-l', `app=${app}`, '--port', '80', '--', ...whoamiCommand(80)]
+
+const service = (name: string, app: string, extra = '') => `apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+spec:
+  selector:
+    app: ${app}
+${extra}  ports:
+  - name: http
+    port: 80
+    targetPort: 80
+`
+
+/** busybox nslookup's answers: the addresses after the server's own lines, or the SRV lines. */
+const addresses = (out: string): string[] =>
+  out
+    .split('\n')
+    .filter((l) => /^Address: /.test(l))
+    .map((l) => l.replace('Address: ', '').trim())
+    .sort()
+
+describe('cluster DNS (dnsmasq on every node) and the nginx ingress controller', () => {
+  const c = new TestCluster()
+  const nslookup = (pod: string, args: string[]) => c.run(['pod', 'exec', pod, '--', 'timeout', '10', 'nslookup', ...args])
+
+  beforeAll(async () => {
+    await c.up()
+    await c.ok(['pod', 'run', 'client', '--image', 'mk8s/busybox', '--node', 'node2', '--', 'sleep', '3600'])
+  })
+  afterAll(async () => {
+    await c.down()
+  })
+
+  it('every node runs dnsmasq on the DNS address, and pods get it in resolv.conf', async () => {
+    for (const n of ['node1', 'node2', 'node3']) {
+      const r = await c.onNode(n, ['sh', '-c', 'ip -o -4 addr show mk8s-dns0; cat /proc/$(cat /run/mk8s/dns/dnsmasq.pid)/comm'])
+      expect(r.stdout).toContain(`inet ${DNS}/32`)
+      expect(r.stdout).toContain('dnsmasq')
+    }
+    const r = await c.run(['pod', 'exec', 'client', '--', 'cat', '/etc/resolv.conf'])
+    expect(r.stdout.trim().split('\n').sort()).toEqual([`nameserver ${DNS}`, 'options ndots:5', 'search default.svc.cluster.local svc.cluster.local cluster.local'])
+  })
+
+  it('a service resolves by full name, name.namespace and bare name; its ClusterIP has a PTR; SRV for its named port', async () => {
+    // the server on the client's node: the name is the point here, not the overlay
+    await c.ok(server('web-1', 'web', 'node2'))
+    await c.ok(['apply', '-f', '-'], {input: service('web', 'web')})
+    const ip = (await c.json(['svc', 'get', 'web'])).spec.clusterIP as string
+    for (const name of ['web.default.svc.cluster.local', 'web']) {
+      const r = await nslookup('client', [name])
+      expect(addresses(r.stdout), `${name}: ${r.stdout}${r.stderr}`).toContain(ip)
+    }
+    // busybox nslookup tries a dotted name only as given; libc's resolver (wget) follows ndots:5 and the search path
+    for (const name of ['web.default.svc.cluster.local', 'web.default', 'web']) {
+      const r = await c.run(['pod', 'exec', 'client', '--', 'timeout', '10', 'wget', '-qO-', `http://${name}/`])
+      expect(r.stdout, `${name}: ${r.stderr}`).toContain('hello from web-1')
+    }
+    const ptr = await nslookup('client', [ip])
+    expect(ptr.stdout).toContain('name = web.default.svc.cluster.local')
+    const srv = await nslookup('client', ['-type=srv', '_http._tcp.web.default.svc.cluster.local'])
+    expect(srv.stdout).toContain('_http._tcp.web.default.svc.cluster.local\tservice = 0 100 80 web.default.svc.cluster.local')
+  })
+
+  it('a headless service resolves to each of its ready pods, and is NXDOMAIN with none', async () => {
+    await c.ok(['apply', '-f', '-'], {input: service('hl', 'hl', '  clusterIP: None\n')})
+    const none = await nslookup('client', ['hl.default.svc.cluster.local'])
+    expect(none.stdout + none.stderr).toContain('NXDOMAIN')
+    await c.ok(server('hl-1', 'hl', 'node1'))
+    await c.ok(server('hl-2', 'hl', 'node3'))
+    const ips = [(await c.json(['pod', 'get', 'hl-1'])).status.podIP, (await c.json(['pod', 'get', 'hl-2'])).status.podIP].sort()
+    const r = await nslookup('client', ['hl'])
+    expect(addresses(r.stdout), r.stdout).toEqual(ips)
+    const srv = await nslookup('client', ['-type=srv', '_http._tcp.hl.default.svc.cluster.local'])
+    for (const ip of ips) expect(srv.stdout).toContain(`80 ${ip.replaceAll('.', '-')}.hl.default.svc.cluster.local`)
+    // pod records
+    const pod = await nslookup('client', [`${ips[0].replaceAll('.', '-')}.default.pod.cluster.local`])
+    expect(addresses(pod.stdout)).toEqual([ips[0]])
+  })
+
+  it('a service created later resolves at once, with no pod restarted', async () => {
+    const before = await c.onNode('node2', ['docker', 'inspect', '-f', '{{.State.StartedAt}}', 'k8s_client_client_default'])
+    await c.ok(['apply', '-f', '-'], {input: service('later', 'web')})
+    const ip = (await c.json(['svc', 'get', 'later'])).spec.clusterIP as string
+    const r = await nslookup('client', ['later'])
+    expect(addresses(r.stdout)).toContain(ip)
+    const after = await c.onNode('node2', ['docker', 'inspect', '-f', '{{.State.StartedAt}}', 'k8s_client_client_default'])
+    expect(after.stdout).toBe(before.stdout)
+    await c.ok(['svc', 'delete', 'later'])
+    const gone = await nslookup('client', ['later.default.svc.cluster.local'])
+    expect(gone.stdout + gone.stderr).toContain('NXDOMAIN')
+  })
+
+  it("names outside the cluster domain go to the node's own resolver", async () => {
+    // the lab hosts' resolver is the control address; a resolver of our own answers there for this test
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-upstream-'))
+    const pidFile = join(dir, 'pid')
+    await execa('dnsmasq', ['--conf-file=/dev/null', '--listen-address=192.168.56.1', '--bind-interfaces', '--no-resolv', '--no-hosts', '--address=/outside.test/192.0.2.7', `--pid-file=${pidFile}`])
+    try {
+      const r = await nslookup('client', ['www.outside.test'])
+      expect(addresses(r.stdout), r.stdout + r.stderr).toEqual(['192.0.2.7'])
+    } finally {
+      process.kill(Number(readFileSync(pidFile, 'utf8').trim()))
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('Ingress foo.bar.com: /foo and /bar to two services over HTTP and HTTPS; an unknown host gets 404', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-tls-'))
+    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=foo.bar.com', '-addext', 'subjectAltName=DNS:foo.bar.com', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')])
+    const ca = readFileSync(join(dir, 'tls.crt'))
+    const pem = {crt: ca.toString('base64'), key: readFileSync(join(dir, 'tls.key')).toString('base64')}
+    rmSync(dir, {recursive: true, force: true})
+    for (const s of ['s1', 's2']) {
+      await c.ok(server(`${s}-pod`, s))
+      await c.ok(['pod', 'exec', `${s}-pod`, '--', 'sh', '-c', `mkdir -p /www && echo "${s} $(hostname)" >/www/${s === 's1' ? 'foo' : 'bar'}`])
+      await c.ok(['apply', '-f', '-'], {input: service(s, s)})
+    }
+    await c.ok(['apply', '-f', '-'], {
+      input: `apiVersion: v1
+kind: Secret
+metadata:
+  name: testsecret
+type: kubernetes.io/tls
+data:
+  tls.crt: ${pem.crt}
+  tls.key: ${pem.key}
+---
+${fooBarIngress('testsecret')}`,
+    })
+    const list = await c.ok(['ingress', 'list'])
+    expect(list).toMatch(new RegExp(`test\\s+<none>\\s+foo\\.bar\\.com\\s+${INGRESS.replaceAll('.', '\\.')}\\s+80, 443`))
+    expect((await c.json(['ingress', 'get', 'test'])).status.loadBalancer.ingress).toEqual([{ip: INGRESS}])
+    for (const scheme of ['http', 'https'] as const) {
+      const opts = {host: 'foo.bar.com', ...(scheme === 'https' ? {ca} : {})}
+      const foo = await httpUntil(`${scheme}://${INGRESS}/foo`, opts, (a) => a.status === 200)
+      expect(foo.body.trim(), scheme).toBe('s1 s1-pod')
+      const bar = await get(`${scheme}://${INGRESS}/bar`, opts)
+      expect(bar.body.trim(), scheme).toBe('s2 s2-pod')
+      // Prefix matches by path element: /foobar is not /foo
+      expect((await get(`${scheme}://${INGRESS}/foobar`, opts)).status).toBe(404)
+    }
+    const unknown = await get(`http://${INGRESS}/foo`, {host: 'unknown.example'})
+    expect(unknown.status).toBe(404)
+    expect(unknown.body).toContain('404 Not Found')
+  })
+
+  it('endpoints follow: a new backend pod joins the upstream; deleting the ingress stops nginx', async () => {
+    await c.ok(['pod', 'delete', 's1-pod'])
+    const gone = await httpUntil(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}, (a) => a.status === 503)
+    expect(gone.status).toBe(503)
+    await c.ok(server('s1-new', 's1'))
+    await c.ok(['pod', 'exec', 's1-new', '--', 'sh', '-c', 'mkdir -p /www && echo "s1 $(hostname)" >/www/foo'])
+    const back = await httpUntil(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}, (a) => a.status === 200)
+    expect(back.body.trim()).toBe('s1 s1-new')
+    await c.ok(['ingress', 'delete', 'test'])
+    const left = await c.onNode('node1', ['sh', '-c', 'test -e /run/mk8s/ingress && echo files-left; ss -Hltn "sport = :80" | wc -l'])
+    expect(left.stdout.trim()).toBe('0')
+  })
+})
