@@ -8,6 +8,7 @@ import {manifestKinds} from './manifest/kinds.js'
 import {deploymentKind, podKind} from './pod/kinds.js'
 import {podsBlockLeave, podsForgetNode} from './pod/service.js'
 import {hostPortsForgetNode, syncHostPorts} from './hostport/service.js'
+import {overlayCheckJoin, overlayJoin, overlayLeave} from './overlay/service.js'
 import {serviceKind} from './svc/kinds.js'
 import {servicesOnJoin, servicesOnLeave, servicesOnObjectsChanged} from './svc/service.js'
 import {dnsOnJoin, dnsOnLeave, dnsOnObjectsChanged} from './dns/service.js'
@@ -23,6 +24,10 @@ manifestKinds.set('Pod', podKind)
 manifestKinds.set('Deployment', deploymentKind)
 nodeHooks.objectsChanged.push(syncHostPorts)
 nodeHooks.leave.push(hostPortsForgetNode)
+// the pod network first: a joining node's peers are wired before services are programmed on it
+nodeHooks.beforeJoin.push(overlayCheckJoin)
+nodeHooks.join.push(overlayJoin)
+nodeHooks.leave.push(overlayLeave)
 nodeHooks.join.push(servicesOnJoin)
 nodeHooks.leave.push(servicesOnLeave)
 nodeHooks.objectsChanged.push(servicesOnObjectsChanged)

@@ -13,6 +13,8 @@ export const nodeHooks = {
    * re-sync endpoints on every node, DNS updates its records. Runs in the same command.
    */
   objectsChanged: [] as Array<(ctx: Ctx, before: State, after: State) => Promise<void>>,
+  /** Checks on the node's record before anything on any host changes (throw InputError to refuse). */
+  beforeJoin: [] as Array<(state: State, node: NodeRecord) => void>,
   beforeLeave: [] as Array<(state: State, node: NodeRecord, opts: {force?: boolean; reset?: boolean}) => void>,
 }
 

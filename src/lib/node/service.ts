@@ -79,12 +79,14 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
       podCIDR: old?.podCIDR ?? allocateNodeCidr(s, cluster.podCIDR),
       iface: underlay.iface,
       address: underlay.address,
+      prefix: underlay.prefix,
       mtu: underlay.mtu,
       hostname: facts.hostname,
       ready: old?.ready ?? false,
       reason: old?.ready ? undefined : 'Joining',
       joinedAt: old?.joinedAt ?? new Date().toISOString(),
     }
+    for (const check of nodeHooks.beforeJoin) check(s, s.nodes[name])
     return s.nodes[name]
   })
   ctx.progress(`node ${name}: pod subnet ${record.podCIDR}, underlay ${record.iface} ${record.address} mtu ${record.mtu}`)

@@ -27,6 +27,8 @@ export const NodeSchema = z.object({
   podCIDR: z.string(),
   iface: z.string(),
   address: z.string(),
+  /** prefix length of the underlay address (host-gw checks that nodes share one L2 network) */
+  prefix: z.number().int().optional(),
   mtu: z.number().int(),
   hostname: z.string().optional(),
   ready: z.boolean(),
