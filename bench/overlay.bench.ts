@@ -1,0 +1,119 @@
+/**
+ * Overlay throughput in the lab, both backends in one run: iperf3 pod to pod across nodes beside
+ * host to host over the underlay, and pod to pod on one node beside a bare veth pair. "Pods" are
+ * stand-ins (a namespace on cni0 wired as the pod area wires one; see test/e2e/standin.ts): the
+ * data path is the same and iperf3 is not in the lab's busybox image. Ratios go to
+ * bench/out/overlay.json.
+ *
+ *   npm run build && npx tsx bench/overlay.bench.ts      (takes the lab lock; MK8S_BENCH_SECONDS=3)
+ */
+import {execa} from 'execa'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
+import {Host} from '../src/lib/host/host.js'
+import {installLabSshOptions} from '../src/lib/lab/ssh.js'
+import {addStandin, delStandin, inStandin, standinIp, type RunOn} from '../test/e2e/standin.js'
+import {withLabLock} from './lab-lock.js'
+
+const CLI = resolve('bin/run.js')
+const NODES = ['node1', 'node2'] as const
+const address = (node: string) => `192.168.56.${10 + Number(node.replace('node', ''))}`
+const VETH = {a: 'bench-a', b: 'bench-b', cidr: '10.250.0.0/30', server: '10.250.0.2'}
+
+const runOn: RunOn = (node, argv) => {
+  installLabSshOptions()
+  return new Host(node, {kind: 'ssh', user: 'root', host: address(node), port: 22}).run(argv)
+}
+
+async function mk8s(state: string, args: string[]): Promise<string> {
+  const r = await execa('node', [CLI, ...args], {env: {MK8S_STATE: state, NO_COLOR: '1'}, reject: false})
+  if (r.exitCode !== 0) throw new Error(`mk8s ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`)
+  return r.stdout
+}
+
+/** iperf3 from `client` (argv prefix on node `from`) to a one-off server started on `to` with `server` prefix. */
+async function iperf(from: string, client: string[], to: string, server: string[], target: string, seconds: number): Promise<number> {
+  const s = await runOn(to, [...server, 'iperf3', '-s', '-1', '-D', '-B', target])
+  if (s.code !== 0) throw new Error(`iperf3 server on ${to}: ${s.stderr}`)
+  // the daemon listens a moment after it forks: retry the connect briefly
+  const retry = 'for i in $(seq 50); do out=$("$@" 2>&1) && { printf "%s" "$out"; exit 0; }; sleep 0.1; done; printf "%s" "$out" >&2; exit 1'
+  const r = await runOn(from, ['sh', '-c', retry, 'sh', ...client, 'iperf3', '-c', target, '-t', String(seconds), '-J'])
+  if (r.code !== 0) throw new Error(`iperf3 ${from} -> ${target}: ${r.stderr}`)
+  return (JSON.parse(r.stdout) as {end: {sum_received: {bits_per_second: number}}}).end.sum_received.bits_per_second / 1e9
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d
+
+async function measure(backend: 'vxlan' | 'host-gw', seconds: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'mk8s-bench-'))
+  const state = join(dir, 'state.json')
+  try {
+    await mk8s(state, ['cluster', 'init', '--backend', backend])
+    for (const n of NODES) await mk8s(state, ['node', 'join', n, '--ssh', `root@${address(n)}`])
+    await addStandin(runOn, 'node1', 200)
+    await addStandin(runOn, 'node1', 201)
+    await addStandin(runOn, 'node2', 200)
+    for (const ns of [VETH.a, VETH.b]) await mk8s(state, ['netns', 'add', ns, '--node', 'node1'])
+    await mk8s(state, ['netns', 'link', VETH.a, VETH.b, '--cidr', VETH.cidr, '--node', 'node1'])
+    const podCross = await iperf('node1', inStandin('node1', []), 'node2', inStandin('node2', []), standinIp('node2'), seconds)
+    const hostCross = await iperf('node1', [], 'node2', [], address('node2'), seconds)
+    const podSame = await iperf('node1', inStandin('node1', [], 200), 'node1', inStandin('node1', [], 201), standinIp('node1', 201), seconds)
+    const veth = await iperf('node1', ['ip', 'netns', 'exec', VETH.a], 'node1', ['ip', 'netns', 'exec', VETH.b], VETH.server, seconds)
+    return {
+      podToPodAcrossNodesGbps: round(podCross),
+      hostToHostGbps: round(hostCross),
+      acrossNodesRatio: round(podCross / hostCross, 3),
+      podToPodSameNodeGbps: round(podSame),
+      bareVethGbps: round(veth),
+      sameNodeRatio: round(podSame / veth, 3),
+    }
+  } finally {
+    // node leave removes the namespaces; stand-ins are plain namespaces on the host: drop them first
+    for (const [n, h] of [['node1', 200], ['node1', 201], ['node2', 200]] as const) {
+      await delStandin(runOn, n, h)
+    }
+    await execa('node', [CLI, 'cluster', 'reset', '--force'], {env: {MK8S_STATE: state}, reject: false})
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const seconds = Number(process.env.MK8S_BENCH_SECONDS ?? 3)
+  return withLabLock(async () => {
+    const up = await execa('node', [CLI, 'lab', 'up', '--nodes', '2'], {reject: false, all: true})
+    if (up.exitCode !== 0) throw new Error(`mk8s lab up failed:\n${up.all}`)
+    try {
+      const result = {
+        bench: 'overlay',
+        tool: 'iperf3',
+        seconds,
+        date: new Date().toISOString(),
+        vxlan: await measure('vxlan', seconds),
+        'host-gw': await measure('host-gw', seconds),
+      }
+      mkdirSync('bench/out', {recursive: true})
+      writeFileSync('bench/out/overlay.json', JSON.stringify(result, null, 2) + '\n')
+      return result
+    } finally {
+      if (process.env.MK8S_KEEP_LAB !== '1') await execa('node', [CLI, 'lab', 'down'], {reject: false})
+    }
+  })
+}
+
+function print(r: Record<string, any>): void {
+  for (const b of ['vxlan', 'host-gw']) {
+    const x = r[b]
+    console.log(`${b.padEnd(8)} pod->pod across nodes ${x.podToPodAcrossNodesGbps} Gbit/s vs host->host ${x.hostToHostGbps} Gbit/s: ratio ${x.acrossNodesRatio}`)
+    console.log(`${''.padEnd(8)} pod->pod on one node  ${x.podToPodSameNodeGbps} Gbit/s vs bare veth ${x.bareVethGbps} Gbit/s: ratio ${x.sameNodeRatio}`)
+  }
+  console.log('written to bench/out/overlay.json')
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  run().then(print, (error) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 1
+  })
+}
