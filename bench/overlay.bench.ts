@@ -11,11 +11,10 @@ import {execa} from 'execa'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {pathToFileURL} from 'node:url'
 import {Host} from '../src/lib/host/host.js'
 import {installLabSshOptions} from '../src/lib/lab/ssh.js'
 import {addStandin, delStandin, inStandin, standinIp, type RunOn} from '../test/e2e/standin.js'
-import {withLabLock} from './lab-lock.js'
+import {isMain, withLabLock} from './lab.js'
 
 const CLI = resolve('bin/run.js')
 const NODES = ['node1', 'node2'] as const
@@ -111,7 +110,7 @@ function print(r: Record<string, any>): void {
   console.log('written to bench/out/overlay.json')
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   run().then(print, (error) => {
     console.error(error instanceof Error ? error.message : error)
     process.exitCode = 1

@@ -3,42 +3,20 @@ import type {AddressInfo} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {vtepMac} from '../../src/lib/overlay/plan.js'
 import {LAB_NODES, TestCluster} from './helpers.js'
+import {addStandin, delStandin, standinIp, standinName, subnetOf} from './standin.js'
 
-/**
- * Stand-in pods: a namespace on cni0 with an address of the node's /24 and cni0's MTU, serving
- * HTTP (busybox httpd; /cgi-bin/ip answers the client address it sees, /big is 2 MB).
- */
-const FAKE_POD = `set -e
-ns=$1; ip=$2; gw=$3; mtu=$(cat /sys/class/net/cni0/mtu); www=/tmp/$ns
-ip netns add "$ns"
-ip link add "$ns" mtu "$mtu" type veth peer name eth0 mtu "$mtu" netns "$ns"
-ip link set "$ns" master cni0 up
-ip -n "$ns" addr add "$ip/24" dev eth0
-ip -n "$ns" link set lo up
-ip -n "$ns" link set eth0 up
-ip -n "$ns" route add default via "$gw"
-mkdir -p "$www/cgi-bin"
-dd if=/dev/zero of="$www/big" bs=1024 count=2048 2>/dev/null
-printf '#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s\\\\n" "$REMOTE_ADDR"\\n' >"$www/cgi-bin/ip"
-chmod +x "$www/cgi-bin/ip"
-ip netns exec "$ns" busybox httpd -p 8080 -h "$www"`
-const FAKE_POD_DEL = 'pids=$(ip netns pids "$1" 2>/dev/null); [ -z "$pids" ] || kill $pids; ip netns del "$1" 2>/dev/null; ip link del "$1" 2>/dev/null; rm -rf "/tmp/$1"; true'
 const GET = 'ip netns exec "$1" timeout 10 busybox wget -q -O - "$2"'
 /** busybox httpd gives REMOTE_ADDR as [::ffff:a.b.c.d] */
 const remoteAddr = (text: string) => text.trim().replace(/^\[::ffff:(.*)\]$/, '$1')
-
-const subnet = (n: string) => Number(n.replace('node', '')) - 1
-const podIp = (n: string) => `10.244.${subnet(n)}.200`
-const fakeNs = (n: string) => `ovt-${n}`
+const subnet = subnetOf
+const podIp = (n: string) => standinIp(n)
+const fakeNs = (n: string) => standinName(n)
 
 async function addFakePods(c: TestCluster, nodes: readonly string[]): Promise<void> {
-  for (const n of nodes) {
-    const r = await c.onNode(n, ['sh', '-c', FAKE_POD, 'sh', fakeNs(n), podIp(n), `10.244.${subnet(n)}.1`])
-    expect(r.code, r.stderr).toBe(0)
-  }
+  for (const n of nodes) await addStandin((node, argv) => c.onNode(node, argv), n)
 }
 async function delFakePods(c: TestCluster, nodes: readonly string[]): Promise<void> {
-  for (const n of nodes) await c.onNode(n, ['sh', '-c', FAKE_POD_DEL, 'sh', fakeNs(n)])
+  for (const n of nodes) await delStandin((node, argv) => c.onNode(node, argv), n)
 }
 /** HTTP GET from the stand-in pod on `from`. */
 const get = (c: TestCluster, from: string, url: string) => c.onNode(from, ['sh', '-c', GET, 'sh', fakeNs(from), url])
@@ -122,10 +100,16 @@ describe('overlay: vxlan (flannel.1)', () => {
     expect(await egressSource(c, 'node2')).toBe('192.168.56.12')
   })
 
-  it('with FORWARD policy DROP (as dockerd sets it) pod traffic is still forwarded', async () => {
+  it('with FORWARD policy DROP (as dockerd sets it) pod traffic is still forwarded, by MK8S-FORWARD', async () => {
     await setForwardPolicy(c, 'DROP')
     await allPairsTalk(c, ['node1', 'node3'])
     expect(await egressSource(c, 'node3')).toBe('192.168.56.13')
+    // without mk8s's jump the same traffic is dropped; joining again repairs it
+    expect((await c.onNode('node1', ['iptables', '-w', '-D', 'FORWARD', '-j', 'MK8S-FORWARD'])).code).toBe(0)
+    const ping = ['ip', 'netns', 'exec', fakeNs('node1'), 'ping', '-c1', '-W1', podIp('node3')]
+    expect((await c.onNode('node1', ping)).code).not.toBe(0)
+    await c.ok(['node', 'join', 'node1', '--ssh', 'root@192.168.56.11'])
+    expect((await c.onNode('node1', ping)).code).toBe(0)
     await setForwardPolicy(c, 'ACCEPT')
   })
 
