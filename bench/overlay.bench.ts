@@ -1,9 +1,8 @@
 /**
  * Overlay throughput in the lab, both backends in one run: iperf3 pod to pod across nodes beside
- * host to host over the underlay, and pod to pod on one node beside a bare veth pair. "Pods" are
- * stand-ins (a namespace on cni0 wired as the pod area wires one; see test/e2e/standin.ts): the
- * data path is the same and iperf3 is not in the lab's busybox image. Ratios go to
- * bench/out/overlay.json.
+ * host to host over the underlay, and pod to pod on one node beside a bare veth pair (mk8s netns
+ * link). Pods are real (pause containers wired by mk8s); iperf3 is not in the lab's busybox image,
+ * so the host's iperf3 runs inside each pod's network namespace. Ratios go to bench/out/overlay.json.
  *
  *   npm run build && npx tsx bench/overlay.bench.ts      (takes the lab lock; MK8S_BENCH_SECONDS=3)
  */
@@ -12,16 +11,17 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {Host} from '../src/lib/host/host.js'
+import {labNode} from '../src/lib/lab/config.js'
 import {installLabSshOptions} from '../src/lib/lab/ssh.js'
-import {addStandin, delStandin, inStandin, standinIp, type RunOn} from '../test/e2e/standin.js'
+import {pauseName} from '../src/lib/pod/plan.js'
 import {isMain, withLabLock} from './lab.js'
 
 const CLI = resolve('bin/run.js')
 const NODES = ['node1', 'node2'] as const
-const address = (node: string) => `192.168.56.${10 + Number(node.replace('node', ''))}`
+const address = (node: string) => labNode(Number(node.replace('node', ''))).address
 const VETH = {a: 'bench-a', b: 'bench-b', cidr: '10.250.0.0/30', server: '10.250.0.2'}
 
-const runOn: RunOn = (node, argv) => {
+const runOn = (node: string, argv: string[]) => {
   installLabSshOptions()
   return new Host(node, {kind: 'ssh', user: 'root', host: address(node), port: 22}).run(argv)
 }
@@ -43,6 +43,14 @@ async function iperf(from: string, client: string[], to: string, server: string[
   return (JSON.parse(r.stdout) as {end: {sum_received: {bits_per_second: number}}}).end.sum_received.bits_per_second / 1e9
 }
 
+/** A pause-only pod on `node`: its address and the argv prefix that enters its network namespace. */
+async function benchPod(state: string, name: string, node: string): Promise<{ip: string; enter: string[]}> {
+  const pod = JSON.parse(await mk8s(state, ['pod', 'run', name, '--image', 'mk8s/pause', '--node', node, '-o', 'json']))
+  const pid = await runOn(node, ['docker', 'inspect', '-f', '{{.State.Pid}}', pauseName({namespace: 'default', name})])
+  if (pid.code !== 0) throw new Error(`pod ${name} on ${node}: ${pid.stderr}`)
+  return {ip: pod.status.podIP, enter: ['nsenter', '-t', pid.stdout.trim(), '-n']}
+}
+
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d
 
 async function measure(backend: 'vxlan' | 'host-gw', seconds: number) {
@@ -51,14 +59,12 @@ async function measure(backend: 'vxlan' | 'host-gw', seconds: number) {
   try {
     await mk8s(state, ['cluster', 'init', '--backend', backend])
     for (const n of NODES) await mk8s(state, ['node', 'join', n, '--ssh', `root@${address(n)}`])
-    await addStandin(runOn, 'node1', 200)
-    await addStandin(runOn, 'node1', 201)
-    await addStandin(runOn, 'node2', 200)
+    const pods = {a: await benchPod(state, 'iperf-a', 'node1'), b: await benchPod(state, 'iperf-b', 'node1'), c: await benchPod(state, 'iperf-c', 'node2')}
     for (const ns of [VETH.a, VETH.b]) await mk8s(state, ['netns', 'add', ns, '--node', 'node1'])
     await mk8s(state, ['netns', 'link', VETH.a, VETH.b, '--cidr', VETH.cidr, '--node', 'node1'])
-    const podCross = await iperf('node1', inStandin('node1', []), 'node2', inStandin('node2', []), standinIp('node2'), seconds)
+    const podCross = await iperf('node1', pods.a.enter, 'node2', pods.c.enter, pods.c.ip, seconds)
     const hostCross = await iperf('node1', [], 'node2', [], address('node2'), seconds)
-    const podSame = await iperf('node1', inStandin('node1', [], 200), 'node1', inStandin('node1', [], 201), standinIp('node1', 201), seconds)
+    const podSame = await iperf('node1', pods.a.enter, 'node1', pods.b.enter, pods.b.ip, seconds)
     const veth = await iperf('node1', ['ip', 'netns', 'exec', VETH.a], 'node1', ['ip', 'netns', 'exec', VETH.b], VETH.server, seconds)
     return {
       podToPodAcrossNodesGbps: round(podCross),
@@ -69,10 +75,7 @@ async function measure(backend: 'vxlan' | 'host-gw', seconds: number) {
       sameNodeRatio: round(podSame / veth, 3),
     }
   } finally {
-    // node leave removes the namespaces; stand-ins are plain namespaces on the host: drop them first
-    for (const [n, h] of [['node1', 200], ['node1', 201], ['node2', 200]] as const) {
-      await delStandin(runOn, n, h)
-    }
+    // reset deletes the pods and the namespaces with the nodes
     await execa('node', [CLI, 'cluster', 'reset', '--force'], {env: {MK8S_STATE: state}, reject: false})
     rmSync(dir, {recursive: true, force: true})
   }

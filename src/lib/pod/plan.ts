@@ -1,6 +1,6 @@
 import {DEFAULTS} from '../cluster/defaults.js'
 import {step, type Plan} from '../host/plan.js'
-import type {Cluster, NodeRecord, PodRecord} from '../state/schema.js'
+import type {NodeRecord, PodRecord} from '../state/schema.js'
 import {nthAddress, parseCidr} from '../util/cidr.js'
 import {shortHash} from '../util/ifname.js'
 
@@ -16,8 +16,8 @@ export const LABEL_POD = 'io.mk8s.pod'
 export const LABEL_UID = 'io.mk8s.uid'
 export const LABEL_CONTAINER = 'io.mk8s.container'
 
-/** Pod MTU: what the overlay carries (VXLAN costs 50 bytes). */
-export const podMtu = (cluster: Pick<Cluster, 'backend'>, node: Pick<NodeRecord, 'mtu'>): number => (cluster.backend === 'vxlan' ? node.mtu - 50 : node.mtu)
+/** Pod MTU: what the overlay carries (VXLAN costs 50 bytes); the overlay area owns the rule. */
+export {podMtu} from '../overlay/plan.js'
 
 export interface WireInput {
   pod: Pick<PodRecord, 'namespace' | 'name' | 'uid' | 'ip'>
