@@ -1,17 +1,10 @@
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {parseWhoami, whoamiCommand} from '../../src/lib/lab/workloads.js'
 import {vtepMac} from '../../src/lib/overlay/plan.js'
 import {LAB_NODES, TestCluster, labAddress} from './helpers.js'
 
-/** A web pod: busybox httpd; /cgi-bin/ip answers the client address it sees, /big is 2 MB. */
-const WEB = `mkdir -p /www/cgi-bin
-printf '#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s\\\\n" "$REMOTE_ADDR"\\n' >/www/cgi-bin/ip
-chmod +x /www/cgi-bin/ip
-dd if=/dev/zero of=/www/big bs=1024 count=2048 2>/dev/null
-exec httpd -f -p 8080 -h /www`
-/** busybox httpd gives REMOTE_ADDR as [::ffff:a.b.c.d] */
-const remoteAddr = (text: string) => text.trim().replace(/^\[::ffff:(.*)\]$/, '$1')
 const idx = (n: string) => Number(n.replace('node', '')) - 1
 const cidrOf = (n: string) => `10.244.${idx(n)}.0/24`
 const pod = (n: string) => `web-${n}`
@@ -21,7 +14,7 @@ class OverlayCluster extends TestCluster {
 
   async runPods(nodes: readonly string[]): Promise<void> {
     for (const n of nodes) {
-      await this.ok(['pod', 'run', pod(n), '--image', 'mk8s/busybox', '--node', n, '--port', '8080', '--', 'sh', '-c', WEB])
+      await this.ok(['pod', 'run', pod(n), '--image', 'mk8s/busybox', '--node', n, '--port', '8080', '--', ...whoamiCommand(8080)])
       this.ips.set(n, (await this.json(['pod', 'get', pod(n)])).status.podIP)
     }
   }
@@ -36,13 +29,14 @@ class OverlayCluster extends TestCluster {
     for (const a of nodes) {
       for (const b of nodes) {
         if (a === b) continue
-        const r = await this.get(a, `http://${this.ips.get(b)}:8080/cgi-bin/ip`)
-        expect(remoteAddr(r.stdout), `${a} -> ${b}: ${r.stderr}`).toBe(this.ips.get(a))
+        const r = await this.get(a, `http://${this.ips.get(b)}:8080/cgi-bin/whoami`)
+        expect(parseWhoami(r.stdout), `${a} -> ${b}: ${r.stderr}`).toEqual({host: pod(b), client: this.ips.get(a)})
       }
     }
   }
 
   async transfer2MB(from: string, to: string): Promise<void> {
+    await this.ok(['pod', 'exec', pod(to), '--', 'dd', 'if=/dev/zero', 'of=/www/big', 'bs=1024', 'count=2048'])
     const r = await this.get(from, `http://${this.ips.get(to)}:8080/big`, ' | wc -c')
     expect(r.stdout.trim(), r.stderr).toBe(String(2 * 1024 * 1024))
   }
@@ -66,9 +60,9 @@ class OverlayCluster extends TestCluster {
 
   /** A node (its root namespace) fetches from the pod on `to`; returns the client address the pod saw. */
   async nodeToPod(from: string, to: string): Promise<string> {
-    const r = await this.onNode(from, ['timeout', '10', 'busybox', 'wget', '-q', '-O', '-', `http://${this.ips.get(to)}:8080/cgi-bin/ip`])
+    const r = await this.onNode(from, ['timeout', '10', 'busybox', 'wget', '-q', '-O', '-', `http://${this.ips.get(to)}:8080/cgi-bin/whoami`])
     expect(r.code, r.stderr).toBe(0)
-    return remoteAddr(r.stdout)
+    return parseWhoami(r.stdout).client ?? ''
   }
 
   async setForwardPolicy(policy: 'DROP' | 'ACCEPT'): Promise<void> {
@@ -139,9 +133,9 @@ describe('overlay: vxlan (flannel.1)', () => {
   it('joining again changes nothing: still exactly one entry per peer, jumps not doubled', async () => {
     await c.ok(['node', 'join', 'node2', '--ssh', `root@${labAddress('node2')}`])
     expect((await c.onNode('node2', ['ip', 'route', 'show', 'dev', 'flannel.1'])).stdout.trim().split('\n')).toHaveLength(2)
-    for (const [table, chain] of [['filter', 'FORWARD'], ['nat', 'POSTROUTING']]) {
-      const rules = (await c.onNode('node2', ['iptables', '-w', '-t', table, '-S', chain])).stdout
-      expect(rules.match(/-j MK8S-/g), rules).toHaveLength(1)
+    for (const [table, from, chain] of [['filter', 'FORWARD', 'MK8S-FORWARD'], ['nat', 'POSTROUTING', 'MK8S-POSTROUTING']]) {
+      const rules = (await c.onNode('node2', ['iptables', '-w', '-t', table, '-S', from])).stdout
+      expect(rules.split('\n').filter((l) => l.endsWith(`-j ${chain}`)), rules).toHaveLength(1)
     }
     await c.allPairsTalk(['node1', 'node2'])
   })
