@@ -14,7 +14,7 @@ class OverlayCluster extends TestCluster {
 
   async runPods(nodes: readonly string[]): Promise<void> {
     for (const n of nodes) {
-      await this.ok(['pod', 'run', pod(n), '--image', 'mk8s/busybox', '--node', n, '--port', '8080', '--', ...whoamiCommand(8080)])
+      await this.ok(['pod', 'run', pod(n), '--image', 'mk8s/busybox', '--node', n, '-l', `app=${pod(n)}`, '--port', '8080', '--', ...whoamiCommand(8080)])
       this.ips.set(n, (await this.json(['pod', 'get', pod(n)])).status.podIP)
     }
   }
@@ -117,6 +117,14 @@ describe('overlay: vxlan (flannel.1)', () => {
     expect(await c.egressSource('node2')).toBe(labAddress('node2'))
   })
 
+  it('pod to a service on another node is not masqueraded: the server sees the client pod', async () => {
+    await c.ok(['svc', 'expose', `pod/${pod('node2')}`, '--port', '80', '--target-port', '8080'])
+    const ip = (await c.json(['svc', 'get', pod('node2')])).spec.clusterIP
+    const r = await c.get('node1', `http://${ip}/cgi-bin/whoami`)
+    expect(parseWhoami(r.stdout), r.stderr).toEqual({host: pod('node2'), client: c.ips.get('node1')})
+    await c.ok(['svc', 'delete', pod('node2')])
+  })
+
   it('with FORWARD policy DROP (as dockerd sets it) pod traffic still flows, thanks to MK8S-FORWARD', async () => {
     await c.setForwardPolicy('DROP')
     await c.allPairsTalk(['node1', 'node3'])
@@ -138,6 +146,14 @@ describe('overlay: vxlan (flannel.1)', () => {
       expect(rules.split('\n').filter((l) => l.endsWith(`-j ${chain}`)), rules).toHaveLength(1)
     }
     await c.allPairsTalk(['node1', 'node2'])
+  })
+
+  it('a flannel.1 with other settings is recreated by joining again, with its routes', async () => {
+    expect((await c.onNode('node2', ['ip', 'link', 'set', 'flannel.1', 'mtu', '1400'])).code).toBe(0)
+    await c.ok(['node', 'join', 'node2', '--ssh', `root@${labAddress('node2')}`])
+    expect((await c.onNode('node2', ['cat', '/sys/class/net/flannel.1/mtu'])).stdout.trim()).toBe('1450')
+    expect((await c.onNode('node2', ['ip', 'route', 'show', 'dev', 'flannel.1'])).stdout.trim().split('\n')).toHaveLength(2)
+    await c.allPairsTalk(['node2', 'node3'])
   })
 
   it('node leave removes every trace of the node on the others, and its device and chains', async () => {
