@@ -4,7 +4,8 @@
  * link). Pods are real (pause containers wired by mk8s); iperf3 is not in the lab's busybox image,
  * so the host's iperf3 runs inside each pod's network namespace. Ratios go to bench/out/overlay.json.
  *
- *   npm run build && npx tsx bench/overlay.bench.ts      (takes the lab lock; MK8S_BENCH_SECONDS=3)
+ *   npm run bench -- overlay, or npm run build && npx tsx bench/overlay.bench.ts
+ *   (takes the lab lock; MK8S_BENCH_SECONDS=3)
  */
 import {execa} from 'execa'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -14,7 +15,10 @@ import {Host} from '../src/lib/host/host.js'
 import {labNode} from '../src/lib/lab/config.js'
 import {installLabSshOptions} from '../src/lib/lab/ssh.js'
 import {pauseName} from '../src/lib/pod/plan.js'
+import {round, type BenchResult, type Figure} from './lib/figures.js'
 import {isMain, withLabLock} from './lab.js'
+
+export const needsLab = true
 
 const CLI = resolve('bin/run.js')
 const NODES = ['node1', 'node2'] as const
@@ -51,8 +55,6 @@ async function benchPod(state: string, name: string, node: string): Promise<{ip:
   return {ip: pod.status.podIP, enter: ['nsenter', '-t', pid.stdout.trim(), '-n']}
 }
 
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d
-
 async function measure(backend: 'vxlan' | 'host-gw', seconds: number) {
   const dir = mkdtempSync(join(tmpdir(), 'mk8s-bench-'))
   const state = join(dir, 'state.json')
@@ -67,11 +69,11 @@ async function measure(backend: 'vxlan' | 'host-gw', seconds: number) {
     const podSame = await iperf('node1', pods.a.enter, 'node1', pods.b.enter, pods.b.ip, seconds)
     const veth = await iperf('node1', ['ip', 'netns', 'exec', VETH.a], 'node1', ['ip', 'netns', 'exec', VETH.b], VETH.server, seconds)
     return {
-      podToPodAcrossNodesGbps: round(podCross),
-      hostToHostGbps: round(hostCross),
+      podToPodAcrossNodesGbps: round(podCross, 2),
+      hostToHostGbps: round(hostCross, 2),
       acrossNodesRatio: round(podCross / hostCross, 3),
-      podToPodSameNodeGbps: round(podSame),
-      bareVethGbps: round(veth),
+      podToPodSameNodeGbps: round(podSame, 2),
+      bareVethGbps: round(veth, 2),
       sameNodeRatio: round(podSame / veth, 3),
     }
   } finally {
@@ -81,19 +83,30 @@ async function measure(backend: 'vxlan' | 'host-gw', seconds: number) {
   }
 }
 
-export async function run(): Promise<Record<string, unknown>> {
+/** Each pod figure beside the plain path doing the same job, for RESULTS.md. */
+function figuresOf(backend: string, m: Awaited<ReturnType<typeof measure>>): Figure[] {
+  return [
+    {figure: `${backend}: iperf3 pod to pod across nodes`, mk8s: m.podToPodAcrossNodesGbps, plain: m.hostToHostGbps, plainTool: 'host to host over the underlay', unit: 'Gbit/s'},
+    {figure: `${backend}: iperf3 pod to pod on one node`, mk8s: m.podToPodSameNodeGbps, plain: m.bareVethGbps, plainTool: 'a bare veth pair', unit: 'Gbit/s'},
+  ]
+}
+
+export async function run(): Promise<BenchResult> {
   const seconds = Number(process.env.MK8S_BENCH_SECONDS ?? 3)
   return withLabLock(async () => {
     const up = await execa('node', [CLI, 'lab', 'up', '--nodes', '2'], {reject: false, all: true})
     if (up.exitCode !== 0) throw new Error(`mk8s lab up failed:\n${up.all}`)
     try {
+      const vxlan = await measure('vxlan', seconds)
+      const hostGw = await measure('host-gw', seconds)
       const result = {
         bench: 'overlay',
         tool: 'iperf3',
         seconds,
         date: new Date().toISOString(),
-        vxlan: await measure('vxlan', seconds),
-        'host-gw': await measure('host-gw', seconds),
+        vxlan,
+        'host-gw': hostGw,
+        figures: [...figuresOf('vxlan', vxlan), ...figuresOf('host-gw', hostGw)],
       }
       mkdirSync('bench/out', {recursive: true})
       writeFileSync('bench/out/overlay.json', JSON.stringify(result, null, 2) + '\n')
