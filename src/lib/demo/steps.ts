@@ -1,6 +1,6 @@
 import {fooBarIngress} from '../ingress/example.js'
 import {httpUntil} from '../lab/http.js'
-import {whoamiCommand} from '../lab/workloads.js'
+import {parseWhoami, whoamiCommand} from '../lab/workloads.js'
 import type {DemoStep} from './runner.js'
 
 const LAB = ['node1', 'node2', 'node3']
@@ -54,6 +54,86 @@ export const demoSteps = (): DemoStep[] => [
       c.check('green pings yellow across br0', p.code === 0)
       const g = await c.mk8s(['netns', 'exec', 'green', '--', 'ping', '-c1', '-W2', '10.0.1.1'])
       c.check('green pings the bridge (its gateway)', g.code === 0)
+    },
+  },
+  {
+    id: 'pod',
+    title: 'A pod of two containers sharing localhost',
+    explains: "A pause container owns the pod's network namespace (veth on cni0, an address from the node's /24); a web server and a busybox join it with --network container:<pause>, so busybox reaches the server on localhost and both see one eth0.",
+    async run(c) {
+      const manifest = `apiVersion: v1
+kind: Pod
+metadata:
+  name: busybox-web
+spec:
+  nodeName: node1
+  containers:
+  - name: busybox
+    image: mk8s/busybox
+    args: ["sleep", "12000"]
+  - name: web
+    image: mk8s/busybox
+    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+    ports:
+    - containerPort: 80
+`
+      await c.ok(['apply', '-f', '-'], {input: manifest})
+      const r = await c.mk8s(['pod', 'exec', 'busybox-web', '-c', 'busybox', '--', 'timeout', '5', 'wget', '-qO-', 'http://localhost:80/passwd'])
+      c.check('busybox reaches the web server on localhost', r.code === 0 && r.stdout.includes('root:x:0:0'), r.stdout.split('\n')[0] || r.stderr.trim())
+      const ip = JSON.parse(await c.ok(['pod', 'get', 'busybox-web', '-o', 'json'])).status.podIP as string
+      const seen = await Promise.all(['busybox', 'web'].map((ctr) => c.mk8s(['pod', 'exec', 'busybox-web', '-c', ctr, '--', 'ip', '-4', '-o', 'addr', 'show', 'eth0'])))
+      c.check('both containers see the pod address on eth0', seen.every((x) => x.stdout.includes(`inet ${ip}/24`)), ip)
+    },
+  },
+  {
+    id: 'pod-to-pod',
+    title: 'Pod to pod, on one node and across nodes',
+    explains: 'Pods on one node talk over cni0; across nodes over flannel.1 (VXLAN, VNI 1, UDP 8472), with no NAT: the server sees the client pod\'s own address.',
+    async run(c) {
+      await c.ok(whoamiPod('web-a', 'web', 'node1'))
+      await c.ok(whoamiPod('web-b', 'web', 'node2'))
+      await c.ok(['pod', 'run', 'client', '--image', 'mk8s/busybox', '--node', 'node1', '--', 'sleep', '36000'])
+      const get = async (pod: string) => JSON.parse(await c.ok(['pod', 'get', pod, '-o', 'json'])).status.podIP as string
+      const client = await get('client')
+      for (const [server, where] of [['web-a', 'on one node'], ['web-b', 'across nodes']]) {
+        const ip = await get(server)
+        let out = ''
+        for (let i = 0; i < 20 && !out.includes('host='); i++) {
+          out = (await c.mk8s(['pod', 'exec', 'client', '--', 'timeout', '5', 'wget', '-qO-', `http://${ip}/cgi-bin/whoami`])).stdout
+          if (!out.includes('host=')) await new Promise((r) => setTimeout(r, 250))
+        }
+        const w = parseWhoami(out)
+        c.check(`client -> ${server} ${where}, client address kept`, w.host === server && w.client === client, out.trim())
+      }
+    },
+  },
+  {
+    id: 'clusterip',
+    title: 'A ClusterIP service balancing over pods',
+    explains: "kube-proxy's chains: KUBE-SERVICES matches the ClusterIP, KUBE-SVC-* picks an endpoint with statistic --probability, KUBE-SEP-* DNATs to it (see iptables-save -t nat on any node).",
+    async run(c) {
+      await c.ok(['apply', '-f', '-'], {input: serviceYaml('web', 'web')})
+      const ip = JSON.parse(await c.ok(['svc', 'get', 'web', '-o', 'json'])).spec.clusterIP as string
+      const seen = new Set<string>()
+      for (let i = 0; i < 16; i++) {
+        const r = await c.mk8s(['pod', 'exec', 'client', '--', 'timeout', '5', 'wget', '-qO-', `http://${ip}/cgi-bin/whoami`])
+        const h = parseWhoami(r.stdout).host
+        if (h) seen.add(h)
+      }
+      c.check(`16 requests to ${ip} reach both endpoints`, seen.has('web-a') && seen.has('web-b'), [...seen].join(', '))
+    },
+  },
+  {
+    id: 'nodeport',
+    title: 'NodePort on every node',
+    explains: 'A NodePort service answers on every node\'s own address (KUBE-NODEPORTS), here from the control machine at 192.168.56.1.',
+    async run(c) {
+      await c.ok(['svc', 'expose', 'pod/web-a', '--port', '80', '--type', 'NodePort', '--name', 'web-np'])
+      const port = JSON.parse(await c.ok(['svc', 'get', 'web-np', '-o', 'json'])).spec.ports[0].nodePort as number
+      for (const n of LAB) {
+        const a = await httpUntil(`http://${addr(n)}:${port}/`, {host: addr(n)}, (x) => x.status === 200)
+        c.check(`${n}:${port} answers`, a.body.includes('hello from web-a'), `${a.status} ${a.body.trim()}`)
+      }
     },
   },
   {
