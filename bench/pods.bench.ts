@@ -20,7 +20,7 @@ const CLI = resolve(import.meta.dirname, '../bin/run.js')
 const N = Number(process.env.MK8S_BENCH_PODS ?? 20)
 const NODE = {name: 'node1', address: '192.168.56.11'}
 
-const WAIT = 'for i in $(seq 1000); do wget -qO- "http://$1/" >/dev/null 2>&1 && exit 0; sleep 0.01; done; exit 1'
+const WAIT = 'for i in $(seq 1000); do wget -qO- "http://$1" >/dev/null 2>&1 && exit 0; sleep 0.01; done; exit 1'
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b)
