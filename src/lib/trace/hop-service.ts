@@ -1,0 +1,72 @@
+import type {State} from '../state/schema.js'
+import type {HostFacts} from './facts.js'
+import {target} from './iptables.js'
+import {broken, fine, type Candidate, type CounterRef, type Hop} from './model.js'
+import {MASQ_BIT, translated, walkChain, type Branch, type Packet} from './netfilter.js'
+
+export interface ServiceStep {
+  hop?: Hop
+  packet: Packet
+  candidates: Candidate[]
+  /** the rules decided: no further hops */
+  stop: boolean
+}
+
+const pct = (p: number) => `${Math.round(p * 1000) / 10}%`
+
+function podNodeOf(state: State, ip: string): string | undefined {
+  return Object.values(state.pods).find((p) => p.ip === ip && p.spec.hostNetwork !== true)?.node
+}
+
+/** Every endpoint the DNAT may pick, with its summed chance, in rule order. */
+export function candidatesOf(state: State, branches: Branch[]): Candidate[] {
+  const out = new Map<string, Candidate>()
+  for (const b of branches) {
+    if (!b.dnat) continue
+    const prev = out.get(b.dnat)
+    const masquerade = ((b.packet.mark ?? 0) & MASQ_BIT) !== 0
+    if (prev) {
+      prev.probability += b.probability
+      prev.masquerade ||= masquerade
+    } else {
+      out.set(b.dnat, {endpoint: b.dnat, probability: b.probability, chain: b.by?.chain, node: podNodeOf(state, b.dnat.split(':')[0]), masquerade})
+    }
+  }
+  return [...out.values()]
+}
+
+const ruleRef = (host: string, r: {table: string; chain: string; num: number}): CounterRef => ({kind: 'rule', host, table: r.table, chain: r.chain, num: r.num})
+
+/**
+ * Service DNAT on the host where the packet enters the rules (PREROUTING for a pod's packet,
+ * OUTPUT for the node's own): the KUBE-SERVICES rule that matches, its KUBE-SVC chain, every
+ * endpoint with its probability. `choose` ("ip:port") picks the endpoint to follow (else the first).
+ */
+export function serviceStep(state: State, f: HostFacts, p: Packet, hook: 'PREROUTING' | 'OUTPUT', isService: boolean, choose?: string): ServiceStep {
+  const rs = f.iptables
+  const what = `${p.dst}:${p.dport ?? ''}`
+  const base = {host: f.node, kind: 'service', what}
+  if (!rs) return isService ? {hop: broken({...base, detail: ''}, `cannot read iptables on ${f.node}`), packet: p, candidates: [], stop: true} : {packet: p, candidates: [], stop: false}
+  const branches = walkChain(rs, 'nat', hook, p)
+  const candidates = candidatesOf(state, branches)
+  if (candidates.length === 0) {
+    if (!isService) return {packet: p, candidates, stop: false}
+    const filter = walkChain(rs, 'filter', 'KUBE-SERVICES', p).find((b) => b.verdict === 'REJECT' || b.verdict === 'DROP')
+    if (filter?.by) {
+      return {hop: broken({...base, detail: `filter ${filter.by.chain} #${filter.by.num}: ${filter.by.text}`, counters: [ruleRef(f.node, filter.by)]}, `the service has no endpoints: ${filter.by.chain} ${filter.verdict}s it on ${f.node}`), packet: p, candidates, stop: true}
+    }
+    return {hop: broken({...base, detail: 'no KUBE-SERVICES rule matches'}, `no service rule for ${what} on ${f.node}: the service proxy has not programmed this node (try 'mk8s svc sync')`), packet: p, candidates, stop: true}
+  }
+  const pick = branches.find((b) => b.dnat && (choose === undefined || b.dnat === choose || b.dnat.split(':')[0] === choose)) ?? branches.find((b) => b.dnat)!
+  const svcRule = pick.rules.find((r) => r.chain === 'KUBE-SERVICES')
+  const svcChain = svcRule ? target(svcRule).name : undefined
+  const list = candidates.map((c) => `${c.endpoint}${c.node ? ` (${c.node})` : ''} ${pct(c.probability)}`).join(', ')
+  const masq = ((pick.packet.mark ?? 0) & MASQ_BIT) !== 0
+  const counters = [svcRule, pick.by].filter((r) => r !== undefined).map((r) => ruleRef(f.node, r!))
+  const hop = fine({
+    ...base,
+    detail: `${svcChain ?? 'DNAT'} -> ${pick.dnat}${masq ? ' (masqueraded)' : ''}; candidates: ${list}`,
+    counters,
+  })
+  return {hop, packet: translated(pick.packet, pick.dnat), candidates, stop: false}
+}

@@ -1,0 +1,60 @@
+import type {Ctx} from '../context.js'
+import {hostOf, requireCluster, sortedNodes} from '../cluster/hosts.js'
+import type {State} from '../state/schema.js'
+import {resolveEndpoint, requireSource} from './endpoints.js'
+import {byName, factReads, parseFacts, readPlan, type HostFacts} from './facts.js'
+import type {TraceResult} from './model.js'
+import {annotate, chosenEndpoint, describeCounter, probeStep} from './probe.js'
+import {walk} from './walk.js'
+
+/** Facts of every node, one read round trip per node, all nodes at once. Unreadable nodes are left out. */
+export async function readAllFacts(ctx: Ctx, state: State, extra: Array<[string, readonly string[]]> = []): Promise<{facts: Map<string, HostFacts>; raw: Map<string, Map<string, {output: string; code: number}>>; errors: Map<string, string>}> {
+  const reads = [...factReads({nft: state.cluster?.proxyMode === 'nftables'}), ...extra]
+  const nodes = sortedNodes(state)
+  const got = await ctx.exec.readEach(nodes.map((n) => [hostOf(n), readPlan(reads)] as const))
+  const facts = new Map<string, HostFacts>()
+  const raw = new Map<string, Map<string, {output: string; code: number}>>()
+  const errors = new Map<string, string>()
+  for (const n of nodes) {
+    const r = got.get(n.name)
+    if (!r || r instanceof Error) {
+      errors.set(n.name, r instanceof Error ? r.message : 'no answer')
+      continue
+    }
+    const named = byName(reads, r)
+    raw.set(n.name, named)
+    facts.set(n.name, parseFacts(n.name, named))
+  }
+  return {facts, raw, errors}
+}
+
+/**
+ * `mk8s trace FROM TO`: read every node once, walk the packet through what is really there. With
+ * probe: read, send real traffic from the source, read again, follow the endpoint the rules really
+ * chose, and mark each hop with what its kernel counters did.
+ */
+export async function trace(ctx: Ctx, fromText: string, toText: string, opts: {probe?: boolean} = {}): Promise<TraceResult> {
+  const state = ctx.store.read()
+  requireCluster(state)
+  const from = requireSource(resolveEndpoint(state, ctx.namespace, fromText))
+  const to = resolveEndpoint(state, ctx.namespace, toText)
+  const before = await readAllFacts(ctx, state)
+  const first = walk({state, facts: before.facts, from, to})
+  if (!opts.probe) return first
+  const srcNode = from.kind === 'pod' ? from.pod.node : from.node.name
+  const s = probeStep(from, to.ip, to.kind === 'svc' ? to.protocol : to.port === undefined ? 'icmp' : 'tcp', to.port)
+  const out = (await ctx.exec.read(hostOf(state.nodes[srcNode]), [s])).get(0) ?? {output: '', code: -1}
+  const after = await readAllFacts(ctx, state)
+  const endpoint = chosenEndpoint(before.facts.get(srcNode), after.facts.get(srcNode), (first.candidates ?? []).map((c) => c.endpoint))
+  const res = walk({state, facts: after.facts, from, to, endpoint})
+  res.hops = annotate(res.hops, before.facts, after.facts)
+  res.probe = {command: s.argv.join(' '), exitCode: out.code, output: out.output.trim().split('\n').slice(-3).join('\n')}
+  if (res.ok && out.code !== 0) {
+    const silent = res.hops.find((h) => h.probe && !h.probe.seen)
+    const at = silent ?? res.hops[res.hops.length - 1]
+    const how = silent ? `no packets passed here (${silent.counters!.map(describeCounter).join(', ')} unchanged)` : 'every hop saw the packets, but the answer did not come back'
+    res.ok = false
+    res.broken = {host: at.host, hop: at.kind, cause: `the probe failed (exit ${out.code}): ${how}`}
+  }
+  return res
+}
