@@ -1,0 +1,106 @@
+import {describe, expect, it} from 'vitest'
+import {resolveEndpoint, requireSource} from '../../src/lib/trace/endpoints.js'
+import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
+import {walk} from '../../src/lib/trace/walk.js'
+import {annotate, chosenEndpoint} from '../../src/lib/trace/probe.js'
+import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
+
+const state = clusterState([pod('a', 'node1', '10.244.0.5', {app: 'web'}), pod('c', 'node1', '10.244.0.6'), pod('b', 'node2', '10.244.1.5', {app: 'web'})], [web()])
+const trace = (from: string, to: string, facts = factsOf(state), endpoint?: string) =>
+  walk({state, facts, from: requireSource(resolveEndpoint(state, 'default', from)), to: resolveEndpoint(state, 'default', to), endpoint})
+const kinds = (r: ReturnType<typeof trace>) => r.hops.map((h) => `${h.host}:${h.kind}`)
+
+describe('trace: the path walker over host facts', () => {
+  it('pod to pod across nodes over VXLAN: every hop, outer addresses, VNI and port', () => {
+    const r = trace('pod/a', 'pod/b')
+    expect(r.ok).toBe(true)
+    expect(kinds(r)).toEqual([
+      'node1:pod', 'node1:veth', 'node1:bridge', 'node1:forward', 'node1:route', 'node1:vxlan-encap',
+      'node2:vxlan-decap', 'node2:forward', 'node2:route', 'node2:bridge', 'node2:veth', 'node2:pod',
+    ])
+    expect(r.hops[5].detail).toBe('outer 192.168.56.11 -> 192.168.56.12 udp/8472 VNI 1 (inner to 0e:00:00:00:00:02)')
+    expect(r.hops[4].detail).toBe('10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink')
+  })
+
+  it('pod to pod on one node: bridged on cni0, FORWARD consulted since bridged frames reach iptables', () => {
+    const r = trace('pod/a', 'pod/c')
+    expect(r.ok).toBe(true)
+    expect(kinds(r)).toEqual(['node1:pod', 'node1:veth', 'node1:bridge', 'node1:forward', 'node1:bridge', 'node1:veth', 'node1:pod'])
+  })
+
+  it('a deleted peer route: broken on node1 at the route hop', () => {
+    const facts = factsOf(state)
+    facts.get('node1')!.routes = facts.get('node1')!.routes.filter((r) => r.dst !== '10.244.1.0/24')
+    const r = trace('pod/a', 'pod/b', facts)
+    expect(r.ok).toBe(false)
+    expect(r.broken).toEqual({host: 'node1', hop: 'route', cause: "no route to the pod network of 10.244.1.5 on node1: the peer's /24 route is missing"})
+  })
+
+  it('FORWARD policy DROP without mk8s accept rules on the far node: broken on node2 at forward', () => {
+    const facts = factsOf(state)
+    facts.get('node2')!.iptables = parseIptablesSave(RULES.replace(/^.*-A FORWARD -j MK8S-FORWARD\n/m, ''))
+    const r = trace('pod/a', 'pod/b', facts)
+    expect(r.broken?.host).toBe('node2')
+    expect(r.broken?.hop).toBe('forward')
+    expect(r.broken?.cause).toMatch(/FORWARD policy is DROP on node2/)
+  })
+
+  it('ip_forward off: broken at forward with the sysctl named', () => {
+    const facts = factsOf(state)
+    facts.get('node1')!.sysctl['net.ipv4.ip_forward'] = '0'
+    expect(trace('pod/a', 'pod/b', facts).broken).toEqual({host: 'node1', hop: 'forward', cause: 'IP forwarding is off on node1 (net.ipv4.ip_forward=0)'})
+  })
+
+  it('a missing ARP entry for the peer VTEP, or an FDB entry pointing elsewhere', () => {
+    const facts = factsOf(state)
+    facts.get('node1')!.neigh = []
+    expect(trace('pod/a', 'pod/b', facts).broken?.cause).toMatch(/no ARP entry for the peer VTEP 10.244.1.0/)
+    const f2 = factsOf(state)
+    f2.get('node1')!.fdb = [{mac: '0e:00:00:00:00:02', dst: '192.168.56.99'}]
+    expect(trace('pod/a', 'pod/b', f2).broken?.cause).toMatch(/points to 192.168.56.99, which is no node/)
+  })
+
+  it('VXLAN port blocked on the receiver: broken at node2 vxlan-decap', () => {
+    const facts = factsOf(state)
+    facts.get('node2')!.iptables = parseIptablesSave(RULES.replace('-s 192.168.56.66/32 -p udp', '-s 192.168.56.11/32 -p udp'))
+    const r = trace('pod/a', 'pod/b', facts)
+    expect(r.broken?.host).toBe('node2')
+    expect(r.broken?.hop).toBe('vxlan-decap')
+    expect(r.broken?.cause).toMatch(/VXLAN UDP 8472 is blocked: INPUT rule #2 DROPs it/)
+  })
+
+  it('through a service: the KUBE-SVC chain, every candidate with its chance, then the chosen endpoint', () => {
+    const r = trace('pod/a', 'svc/web:80', factsOf(state), '10.244.1.5:8080')
+    expect(r.ok).toBe(true)
+    expect(r.hops[3]).toMatchObject({kind: 'service', host: 'node1'})
+    expect(r.hops[3].detail).toMatch(/^KUBE-SVC-WEBHTTPAAAAAAAAAA -> 10.244.1.5:8080; candidates: 10.244.0.5:8080 \(node1\) 33.3%, 10.244.1.5:8080 \(node2\) 33.3%, 10.244.2.5:8080 33.3%$/)
+    expect(r.candidates?.map((c) => c.endpoint)).toEqual(['10.244.0.5:8080', '10.244.1.5:8080', '10.244.2.5:8080'])
+    expect(kinds(r).slice(-3)).toEqual(['node2:bridge', 'node2:veth', 'node2:pod'])
+  })
+
+  it('a pod reaching itself through its service needs hairpin on its veth', () => {
+    const facts = factsOf(state)
+    facts.get('node1')!.bridgePorts.find((b) => b.ifname === 'veth-a')!.hairpin = false
+    const r = trace('pod/a', 'svc/web', facts, '10.244.0.5:8080')
+    expect(r.broken).toMatchObject({host: 'node1', hop: 'veth'})
+    expect(r.broken?.cause).toMatch(/hairpin is off on veth-a/)
+  })
+
+  it('node to a pod on another node, and pod to a node', () => {
+    expect(trace('node/node1', 'pod/b').ok).toBe(true)
+    const r = trace('pod/b', 'node/node1:22')
+    expect(r.ok).toBe(true)
+    expect(kinds(r)).toEqual(['node2:pod', 'node2:veth', 'node2:bridge', 'node2:forward', 'node2:route', 'node1:deliver'])
+    expect(r.hops[4].detail).toMatch(/masqueraded/)
+  })
+
+  it('probe evidence: counters that moved between two reads, and the endpoint DNAT really chose', () => {
+    const before = factsOf(state)
+    const after = factsOf(state, RULES.replace('[3:180] -A KUBE-SEP-WEB0000000000002 -p tcp', '[4:240] -A KUBE-SEP-WEB0000000000002 -p tcp'))
+    after.get('node1')!.links.find((l) => l.ifname === 'flannel.1')!.tx!.packets += 3
+    expect(chosenEndpoint(before.get('node1'), after.get('node1'), ['10.244.0.5:8080', '10.244.1.5:8080', '10.244.2.5:8080'])).toBe('10.244.1.5:8080')
+    const hops = annotate(trace('pod/a', 'pod/b', after).hops, before, after)
+    expect(hops.find((h) => h.kind === 'vxlan-encap')?.probe).toEqual({seen: true, evidence: 'flannel.1 tx +3'})
+    expect(hops.find((h) => h.kind === 'vxlan-decap')?.probe).toEqual({seen: false, evidence: 'flannel.1 rx +0'})
+  })
+})
