@@ -1,0 +1,20 @@
+import type {Check} from '../model.js'
+import {hostChecks, netnsChecks} from './host.js'
+import {backendChecks, netfilterChecks, offloadChecks, sysctlChecks} from './kernel.js'
+import {overlayChecks} from './overlay.js'
+import {containerChecks, portChecks, strayVethChecks, wiringChecks} from './pods.js'
+
+/** Every check family, in the order the report lists them. */
+export const CHECKS: Check[] = [
+  hostChecks,
+  sysctlChecks,
+  netfilterChecks,
+  backendChecks,
+  offloadChecks,
+  overlayChecks,
+  containerChecks,
+  portChecks,
+  wiringChecks,
+  strayVethChecks,
+  netnsChecks,
+]

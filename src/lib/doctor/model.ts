@@ -1,0 +1,42 @@
+import type {Plan} from '../host/plan.js'
+import type {State} from '../state/schema.js'
+import type {HostFacts} from '../trace/facts.js'
+import type {DockerFacts, NodeExtras} from './reads.js'
+
+export type Severity = 'error' | 'warning' | 'info'
+
+/** One thing doctor found: what, where, the evidence read from the host, and the fix. */
+export interface Finding {
+  /** stable identifier of the check, e.g. "ip-forward-off" */
+  id: string
+  severity: Severity
+  node?: string
+  /** the object concerned: a sysctl, a chain, a pod, a container, a route... */
+  object: string
+  evidence: string
+  /** what to do, in words (and commands) */
+  fix: string
+  /** doctor --fix applies it: it only touches what mk8s owns or a kernel setting mk8s needs */
+  safe: boolean
+  /** the commands --fix runs on `node` (safe findings only) */
+  plan?: Plan
+}
+
+/** What every check sees: the state and what each readable node holds. */
+export interface Inputs {
+  state: State
+  facts: ReadonlyMap<string, HostFacts>
+  docker: ReadonlyMap<string, DockerFacts>
+  extras: ReadonlyMap<string, NodeExtras>
+}
+
+export type Check = (i: Inputs) => Finding[]
+
+export interface DoctorReport {
+  ok: boolean
+  findings: Array<Omit<Finding, 'plan'> & {commands?: string[]}>
+  /** --fix: the findings it fixed, and those it left to the user */
+  fixed?: string[]
+  left?: string[]
+  notes: string[]
+}

@@ -1,0 +1,113 @@
+/**
+ * What doctor reads besides trace's host facts, in the same round trip: Docker's containers,
+ * networks and the last log lines of exited mk8s containers (through the docker CLI, whose
+ * failure also tells whether the socket is reachable), how many rules each iptables backend holds,
+ * ethtool's offloads on the VTEP, UDP conntrack entries, and the network namespaces.
+ */
+import {LABEL_CONTAINER, LABEL_POD, LABEL_UID} from '../pod/plan.js'
+import type {Captured} from '../host/plan.js'
+
+const CONTAINERS = 'ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
+const NETWORKS = 'ids=$(docker network ls -q) || exit $?; if [ -n "$ids" ]; then docker network inspect $ids; else echo "[]"; fi'
+const LOGS = 'for id in $(docker ps -aq --filter status=exited --filter "label=$1"); do echo "@@logs $id"; docker logs --tail 5 "$id" 2>&1; done; true'
+const BACKENDS = 'for b in legacy nft; do n=$(iptables-$b-save 2>/dev/null | grep -c "^-A"); echo "$b=${n:-0}"; done'
+const ETHTOOL = 'command -v ethtool >/dev/null || { echo no-ethtool; exit 0; }; ip link show "$1" >/dev/null 2>&1 || exit 0; ethtool -k "$1" | grep -E "^tx-checksum"; true'
+
+export function doctorReads(opts: {conntrack: boolean}): Array<[string, readonly string[]]> {
+  return [
+    ['docker', ['docker', 'version', '--format', '{{.Server.Version}}']],
+    ['containers', ['sh', '-c', CONTAINERS]],
+    ['networks', ['sh', '-c', NETWORKS]],
+    ['logs', ['sh', '-c', LOGS, 'sh', LABEL_CONTAINER]],
+    ['backends', ['sh', '-c', BACKENDS]],
+    ['ethtool', ['sh', '-c', ETHTOOL, 'sh', 'flannel.1']],
+    ['netns', ['ip', '-j', 'netns', 'list']],
+    ...(opts.conntrack ? [['conntrack', ['conntrack', '-L', '-p', 'udp']] as [string, string[]]] : []),
+  ]
+}
+
+export interface ContainerInfo {
+  id: string
+  name: string
+  running: boolean
+  status: string
+  exitCode: number
+  pid: number
+  labels: Record<string, string>
+  /** the last lines of an exited mk8s container */
+  logs?: string
+}
+
+export interface DockerFacts {
+  /** the docker CLI could not talk to the daemon: its message */
+  error?: string
+  containers: ContainerInfo[]
+  networks: Array<{name: string; subnets: string[]}>
+}
+
+export interface NodeExtras {
+  backends: {legacy: number; nft: number}
+  /** undefined: ethtool missing; else "feature: on|off" */
+  ethtool?: Record<string, string>
+  netns: string[]
+  conntrack: string[]
+}
+
+function json<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    return fallback
+  }
+}
+
+type J = Record<string, any>
+
+export function parseDocker(r: ReadonlyMap<string, Captured>): DockerFacts {
+  const v = r.get('docker')
+  if (!v || v.code !== 0) return {error: (v?.output ?? 'docker did not answer').trim().split('\n').slice(-2).join(' '), containers: [], networks: []}
+  const logs = new Map<string, string>()
+  for (const chunk of (r.get('logs')?.output ?? '').split(/^@@logs /m).slice(1)) {
+    const nl = chunk.indexOf('\n')
+    logs.set(chunk.slice(0, nl).trim(), chunk.slice(nl + 1).trim())
+  }
+  const containers = json<J[]>(r.get('containers')?.output ?? '[]', []).map((c): ContainerInfo => {
+    const id = String(c.Id)
+    const log = logs.get(id) ?? logs.get(id.slice(0, 12))
+    return {
+      id,
+      name: String(c.Name ?? '').replace(/^\//, ''),
+      running: Boolean(c.State?.Running),
+      status: String(c.State?.Status ?? ''),
+      exitCode: Number(c.State?.ExitCode ?? 0),
+      pid: Number(c.State?.Pid ?? 0),
+      labels: c.Config?.Labels ?? {},
+      ...(log !== undefined ? {logs: log} : {}),
+    }
+  })
+  const networks = json<J[]>(r.get('networks')?.output ?? '[]', []).map((n) => ({name: String(n.Name), subnets: (n.IPAM?.Config ?? []).map((c: J) => c.Subnet).filter(Boolean)}))
+  return {containers, networks}
+}
+
+export function parseExtras(r: ReadonlyMap<string, Captured>): NodeExtras {
+  const backends = {legacy: 0, nft: 0}
+  for (const line of (r.get('backends')?.output ?? '').split('\n')) {
+    const m = /^(legacy|nft)=(\d+)/.exec(line)
+    if (m) backends[m[1] as 'legacy' | 'nft'] = Number(m[2])
+  }
+  const eth = r.get('ethtool')?.output ?? ''
+  let ethtool: Record<string, string> | undefined
+  if (!eth.includes('no-ethtool')) {
+    ethtool = {}
+    for (const line of eth.split('\n')) {
+      const m = /^([\w-]+):\s*(on|off)/.exec(line.trim())
+      if (m) ethtool[m[1]] = m[2]
+    }
+  }
+  const netns = json<J[]>(r.get('netns')?.output ?? '[]', []).map((n) => String(n.name))
+  const ct = r.get('conntrack')
+  const conntrack = ct && ct.code === 0 ? ct.output.split('\n').filter((l) => l.startsWith('udp')) : []
+  return {backends, ethtool, netns, conntrack}
+}
+
+export const podLabels = {pod: LABEL_POD, uid: LABEL_UID, container: LABEL_CONTAINER}

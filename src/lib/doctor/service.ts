@@ -1,0 +1,63 @@
+import type {Ctx} from '../context.js'
+import {hostOf, requireCluster} from '../cluster/hosts.js'
+import type {Host} from '../host/host.js'
+import {renderStep, type Plan} from '../host/plan.js'
+import {readAllFacts} from '../trace/service.js'
+import {CHECKS} from './checks/index.js'
+import type {DoctorReport, Finding, Inputs} from './model.js'
+import {doctorReads, parseDocker, parseExtras, type DockerFacts, type NodeExtras} from './reads.js'
+
+/** Run every check over the state and what the nodes hold (one read round trip per node). */
+export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: string[]}> {
+  const state = ctx.store.read()
+  requireCluster(state)
+  const udp = Object.values(state.services).some((s) => s.ports.some((p) => p.protocol === 'UDP'))
+  const {facts, raw, errors} = await readAllFacts(ctx, state, doctorReads({conntrack: udp}))
+  const docker = new Map<string, DockerFacts>()
+  const extras = new Map<string, NodeExtras>()
+  for (const [node, r] of raw) {
+    docker.set(node, parseDocker(r))
+    extras.set(node, parseExtras(r))
+  }
+  const inputs: Inputs = {state, facts, docker, extras}
+  const findings = CHECKS.flatMap((c) => c(inputs))
+  const notes = [...errors].map(([node, e]) => `${node}: not checked (${e})`)
+  for (const f of facts.values()) for (const [what, why] of Object.entries(f.failed)) notes.push(`${f.node}: could not read ${what}: ${why}`)
+  for (const [node, e] of errors) findings.unshift({id: 'node-unreachable', severity: 'error', node, object: `node/${node}`, evidence: e, fix: 'check that the host is up and that ssh to it works', safe: false})
+  return {findings, notes}
+}
+
+const counts = (f: Finding) => f.severity !== 'info'
+const label = (f: Finding) => `${f.id} ${f.node ?? ''} ${f.object}`.replace(/\s+/g, ' ')
+
+function report(findings: Finding[], notes: string[], extra: Partial<DoctorReport> = {}): DoctorReport {
+  return {
+    ok: !findings.some(counts),
+    findings: findings.map(({plan, ...f}) => ({...f, ...(plan?.length ? {commands: plan.map(renderStep)} : {})})),
+    notes,
+    ...extra,
+  }
+}
+
+/**
+ * `mk8s doctor`: find what is broken. With fix, apply the safe fixes (one round trip per node,
+ * nodes in parallel), check again, and say what was fixed and what is left to the user.
+ */
+export async function doctor(ctx: Ctx, opts: {fix?: boolean} = {}): Promise<DoctorReport> {
+  const first = await diagnose(ctx)
+  if (!opts.fix) return report(first.findings, first.notes)
+  const state = ctx.store.read()
+  const byNode = new Map<string, Plan>()
+  for (const f of first.findings) if (f.safe && f.plan && f.node) byNode.set(f.node, [...(byNode.get(f.node) ?? []), ...f.plan])
+  const plans = [...byNode].filter(([n]) => state.nodes[n]).map(([n, p]): [Host, Plan] => [hostOf(state.nodes[n]), p])
+  if (plans.length) {
+    ctx.progress(`fixing ${first.findings.filter((f) => f.safe && f.plan).length} finding(s) on ${plans.map(([h]) => h.name).join(', ')}`)
+    await ctx.exec.applyAll(plans)
+  }
+  if (ctx.dryRun) return report(first.findings, first.notes)
+  const again = await diagnose(ctx)
+  const still = new Set(again.findings.map(label))
+  const fixed = first.findings.filter((f) => f.safe && f.plan && !still.has(label(f))).map(label)
+  const left = again.findings.filter(counts).map(label)
+  return report(again.findings, again.notes, {fixed, left})
+}

@@ -1,0 +1,126 @@
+import {describe, expect, it} from 'vitest'
+import {renderStep} from '../../src/lib/host/plan.js'
+import {CHECKS} from '../../src/lib/doctor/checks/index.js'
+import type {Finding, Inputs} from '../../src/lib/doctor/model.js'
+import {parseDocker, parseExtras, type ContainerInfo, type DockerFacts, type NodeExtras} from '../../src/lib/doctor/reads.js'
+import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
+import {clusterState, factsOf, pod, RULES} from './trace-hosts.js'
+
+const state = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')])
+const ctr = (name: string, labels: Record<string, string>, extra: Partial<ContainerInfo> = {}): ContainerInfo => ({id: `${name}-0123456789abcdef`, name, running: true, status: 'running', exitCode: 0, pid: 1, labels, ...extra})
+const podCtrs = (p: string, uid = `uid-${p}`) => [ctr(`k8s_POD_${p}_default`, {'io.mk8s.pod': `default/${p}`, 'io.mk8s.uid': uid, 'io.mk8s.container': 'POD'})]
+const healthyDocker = (): Map<string, DockerFacts> => new Map([['node1', {containers: podCtrs('a'), networks: [{name: 'bridge', subnets: ['172.17.0.0/16']}]}], ['node2', {containers: podCtrs('b'), networks: []}]])
+const extras = (): Map<string, NodeExtras> => new Map(['node1', 'node2'].map((n) => [n, {backends: {legacy: 0, nft: 40}, netns: [], conntrack: []}]))
+
+function run(change: (i: Inputs & {facts: ReturnType<typeof factsOf>; docker: ReturnType<typeof healthyDocker>}) => void = () => {}): Finding[] {
+  const i = {state: structuredClone(state), facts: factsOf(state), docker: healthyDocker(), extras: extras()}
+  change(i)
+  return CHECKS.flatMap((c) => c(i)).filter((f) => f.severity !== 'info')
+}
+const ids = (fs: Finding[]) => fs.map((f) => `${f.node}:${f.id}:${f.object}`)
+const cmds = (f: Finding) => f.plan?.map(renderStep)
+
+describe('doctor checks', () => {
+  it('a healthy cluster: no findings', () => {
+    expect(run()).toEqual([])
+  })
+
+  it('ip_forward off and br_netfilter missing: safe sysctl and modprobe fixes', () => {
+    const fs = run(({facts}) => {
+      facts.get('node1')!.sysctl = {'net.ipv4.ip_forward': '0'}
+    })
+    expect(ids(fs)).toEqual(['node1:ip-forward-off:net.ipv4.ip_forward', 'node1:br-netfilter-missing:br_netfilter'])
+    expect(fs.map(cmds)).toEqual([['sysctl -w net.ipv4.ip_forward=1'], ['modprobe br_netfilter', 'sysctl -w net.bridge.bridge-nf-call-iptables=1']])
+  })
+
+  it('FORWARD policy DROP without the accept rules, masquerade gone, VXLAN port dropped', () => {
+    const text = RULES.replace(/^.*-A FORWARD -j MK8S-FORWARD\n/m, '').replace(/^.*-A POSTROUTING -j MK8S-POSTROUTING\n/m, '').replace('-s 192.168.56.66/32 -p udp', '-s 192.168.56.12/32 -p udp')
+    const fs = run(({facts}) => {
+      facts.get('node1')!.iptables = parseIptablesSave(text)
+    })
+    expect(ids(fs)).toEqual(['node1:forward-drop:filter FORWARD', 'node1:masquerade-missing:nat POSTROUTING', 'node1:vxlan-port-blocked:udp/8472'])
+    expect(fs[0].evidence).toBe('a packet 10.244.0.2 -> 10.244.1.2 meets policy DROP (no rule accepts pod traffic)')
+    expect(fs[2].fix).toBe('delete that rule: iptables -t filter -D INPUT 2')
+    expect(fs.every((f) => !f.safe)).toBe(true)
+  })
+
+  it('a deleted peer route, a stale ARP entry, a missing FDB entry, and entries for a node that left', () => {
+    const fs = run(({facts}) => {
+      const f = facts.get('node1')!
+      f.routes = f.routes.filter((r) => r.dst !== '10.244.1.0/24')
+      f.routes.push({dst: '10.244.7.0/24', gateway: '10.244.7.0', dev: 'flannel.1', onlink: true})
+      f.neigh = [{ip: '10.244.1.0', mac: '0e:00:00:00:00:09', state: ['PERMANENT']}]
+      f.fdb = []
+    })
+    expect(ids(fs)).toEqual(['node1:route-missing:route 10.244.1.0/24', 'node1:arp-stale:neigh 10.244.1.0', 'node1:fdb-missing:fdb 0e:00:00:00:00:02', 'node1:stale-route:route 10.244.7.0/24'])
+    expect(fs.map(cmds)).toEqual([
+      ['ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink'],
+      ['ip neigh replace 10.244.1.0 lladdr 0e:00:00:00:00:02 dev flannel.1 nud permanent'],
+      ['bridge fdb replace 0e:00:00:00:00:02 dev flannel.1 dst 192.168.56.12'],
+      ['ip route del 10.244.7.0/24 dev flannel.1 2>/dev/null || true'],
+    ])
+    expect(fs.every((f) => f.safe)).toBe(true)
+  })
+
+  it('hairpin off and a pod MTU larger than the overlay: safe fixes on both ends', () => {
+    const fs = run(({facts}) => {
+      const f = facts.get('node1')!
+      f.bridgePorts[0].hairpin = false
+      f.pods[0].links[0].mtu = 1500
+    })
+    expect(ids(fs)).toEqual(['node1:hairpin-off:veth-a', 'node1:pod-mtu-too-large:pod/a'])
+    expect(fs.map(cmds)).toEqual([['bridge link set dev veth-a hairpin on'], ['ip link set dev veth-a mtu 1450', 'nsenter -t 1000 -n ip link set dev eth0 mtu 1450']])
+  })
+
+  it('drift: a pod whose containers are gone, a stray labelled container, a stray veth, a forgotten namespace', () => {
+    const fs = run((i) => {
+      i.docker.get('node2')!.containers = [ctr('k8s_POD_old_default', {'io.mk8s.pod': 'default/old', 'io.mk8s.uid': 'u-old', 'io.mk8s.container': 'POD'})]
+      i.facts.get('node1')!.links.push({ifindex: 40, ifname: 'veth0badf00d', mtu: 1450, up: true, master: 'cni0', kind: 'veth'})
+      i.state.netns['node1/red'] = {node: 'node1', name: 'red', createdAt: 'x'}
+    })
+    expect(ids(fs)).toEqual(['node2:pod-containers-gone:pod/b', 'node2:stray-container:container/k8s_POD_old_default', 'node1:stray-veth:veth0badf00d', 'node1:netns-gone:netns/red'])
+    expect(fs.map((f) => f.safe)).toEqual([false, true, true, false])
+    expect(cmds(fs[1])).toEqual(['docker rm -f k8s_POD_old_default-0123456789abcdef 2>/dev/null || true'])
+  })
+
+  it("Docker's pitfalls: a squatted name (409), a port clash in a pod, a container that died of it, no socket access, an overlapping pool", () => {
+    const fs = run((i) => {
+      i.state.pods['default/a'].spec = {containers: [{name: 'one', ports: [{containerPort: 80}]}, {name: 'two', ports: [{containerPort: 80}]}]}
+      i.docker.get('node1')!.containers.push(ctr('k8s_POD_web_default', {}), ctr('k8s_two_a_default', {'io.mk8s.pod': 'default/a', 'io.mk8s.uid': 'uid-a', 'io.mk8s.container': 'two'}, {running: false, status: 'exited', exitCode: 1, logs: 'httpd: bind: Address already in use'}))
+      i.docker.get('node2')!.error = 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock'
+      i.docker.get('node1')!.networks.push({name: 'vpn', subnets: ['10.244.0.0/20']})
+    })
+    expect(ids(fs)).toEqual([
+      'node2:docker-socket-denied:/var/run/docker.sock',
+      'node1:pool-overlap:docker network vpn',
+      'node1:container-name-in-use:container/k8s_POD_web_default',
+      'node1:pod-port-clash:pod/a',
+      'node1:port-taken:container/k8s_two_a_default',
+    ])
+    expect(fs[0].fix).toBe('add root to the docker group (usermod -aG docker root, then log in again); never chmod 777 the socket')
+  })
+
+  it('both iptables backends holding rules', () => {
+    const fs = run((i) => {
+      i.extras.get('node1')!.backends = {legacy: 3, nft: 40}
+    })
+    expect(ids(fs)).toEqual(['node1:iptables-both-backends:iptables'])
+  })
+})
+
+describe('doctor reads', () => {
+  it('Docker: containers, networks, the last lines of exited containers; a refused socket', () => {
+    const r = new Map([
+      ['docker', {output: '20.10.24', code: 0}],
+      ['containers', {output: JSON.stringify([{Id: 'abc', Name: '/k8s_POD_a_default', State: {Running: false, Status: 'exited', ExitCode: 1, Pid: 0}, Config: {Labels: {'io.mk8s.pod': 'default/a'}}}]), code: 0}],
+      ['networks', {output: JSON.stringify([{Name: 'bridge', IPAM: {Config: [{Subnet: '172.17.0.0/16'}]}}]), code: 0}],
+      ['logs', {output: '@@logs abc\nbind: Address in use', code: 0}],
+    ])
+    expect(parseDocker(r)).toEqual({containers: [{id: 'abc', name: 'k8s_POD_a_default', running: false, status: 'exited', exitCode: 1, pid: 0, labels: {'io.mk8s.pod': 'default/a'}, logs: 'bind: Address in use'}], networks: [{name: 'bridge', subnets: ['172.17.0.0/16']}]})
+    expect(parseDocker(new Map([['docker', {output: 'permission denied while trying to connect', code: 1}]])).error).toBe('permission denied while trying to connect')
+  })
+  it('backends, ethtool (or its absence), namespaces', () => {
+    const x = parseExtras(new Map([['backends', {output: 'legacy=0\nnft=12\n', code: 0}], ['ethtool', {output: 'no-ethtool\n', code: 0}], ['netns', {output: '[{"name":"red"}]', code: 0}]]))
+    expect(x).toEqual({backends: {legacy: 0, nft: 12}, ethtool: undefined, netns: ['red'], conntrack: []})
+  })
+})
