@@ -1,0 +1,145 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {whoamiCommand} from '../../src/lib/lab/workloads.js'
+import {TestCluster} from './helpers.js'
+
+/** doctor's findings as "node:id" (info notes aside). */
+type Report = {ok: boolean; findings: Array<{id: string; node?: string; object: string; safe: boolean; severity: string}>; fixed?: string[]; left?: string[]}
+const ids = (r: Report) => r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.node}:${f.id}`)
+type Trace = {ok: boolean; hops: Array<{host: string; kind: string; ok: boolean; probe?: {seen: boolean}}>; broken?: {host: string; hop: string; cause: string}; candidates?: unknown[]}
+
+describe('trace and doctor on the lab', () => {
+  const c = new TestCluster()
+  const sh = (node: string, script: string) => c.onNode(node, ['sh', '-c', script])
+  const doctor = async (args: string[] = []) => {
+    const r = await c.run(['doctor', ...args, '-o', 'json'])
+    return {code: r.code, report: JSON.parse(r.stdout) as Report}
+  }
+  const trace = async (from: string, to: string, args: string[] = []) => {
+    const r = await c.run(['trace', from, to, ...args, '-o', 'json'])
+    expect(r.stderr).not.toMatch(/error:/)
+    return {code: r.code, t: JSON.parse(r.stdout) as Trace}
+  }
+
+  beforeAll(async () => {
+    await c.up()
+    await c.ok(['pod', 'run', 'web', '--image', 'mk8s/busybox', '--node', 'node1', '-l', 'app=web', '--port', '80', '--', ...whoamiCommand(80)])
+    await c.ok(['pod', 'run', 'client', '--image', 'mk8s/busybox', '--node', 'node1', '--', 'sleep', '3600'])
+  })
+  afterAll(async () => {
+    await c.down()
+  })
+
+  it('a healthy cluster: doctor reports nothing and exits 0', async () => {
+    const {code, report} = await doctor()
+    expect(ids(report)).toEqual([])
+    expect(code).toBe(0)
+  })
+
+  it('trace pod to pod on one node: every hop read from node1, confirmed by counters with --probe', async () => {
+    const {code, t} = await trace('pod/client', 'pod/web:80')
+    expect(code).toBe(0)
+    expect(t.hops.map((h) => h.kind)).toEqual(['pod', 'veth', 'bridge', 'forward', 'bridge', 'veth', 'pod'])
+    const p = await trace('pod/client', 'pod/web:80', ['--probe'])
+    expect(p.code, JSON.stringify(p.t)).toBe(0)
+    expect(p.t.hops.filter((h) => h.kind === 'veth').map((h) => h.probe?.seen)).toEqual([true, true])
+    const human = await c.run(['trace', 'pod/client', 'pod/web'])
+    expect(human.stdout).toMatch(/path works/)
+  })
+
+  it('ip_forward off: found, fixed by doctor --fix, and the host has it on again', async () => {
+    await sh('node2', 'sysctl -qw net.ipv4.ip_forward=0')
+    expect(ids((await doctor()).report)).toEqual(['node2:ip-forward-off'])
+    const {code, report} = await doctor(['--fix'])
+    expect(report.fixed).toEqual(['ip-forward-off node2 net.ipv4.ip_forward'])
+    expect(code).toBe(0)
+    expect((await sh('node2', 'cat /proc/sys/net/ipv4/ip_forward')).stdout.trim()).toBe('1')
+  })
+
+  it('bridge-nf-call-iptables off, hairpin off, a pod MTU too large: found and fixed', async () => {
+    const veth = (await sh('node1', "bridge -j link show | tr '}' '\\n' | grep -o '\"ifname\":\"veth[0-9a-f]*\"' | cut -d'\"' -f4")).stdout.trim().split('\n')
+    expect(veth.length).toBe(2)
+    await sh('node1', `sysctl -qw net.bridge.bridge-nf-call-iptables=0; bridge link set dev ${veth[0]} hairpin off; ip link set dev ${veth[1]} mtu 1500`)
+    expect(ids((await doctor()).report).sort()).toEqual(['node1:bridge-nf-call-iptables-off', 'node1:hairpin-off', 'node1:pod-mtu-too-large'])
+    const {code} = await doctor(['--fix'])
+    expect(code).toBe(0)
+    const after = await sh('node1', `cat /proc/sys/net/bridge/bridge-nf-call-iptables; bridge -d -j link show dev ${veth[0]} | grep -o '"hairpin":[a-z]*'; cat /sys/class/net/${veth[1]}/mtu`)
+    expect(after.stdout.trim().split('\n')).toEqual(['1', '"hairpin":true', '1450'])
+  })
+
+  it('FORWARD policy DROP: doctor names it; trace names node1 and the forward hop; --probe fails', async () => {
+    await sh('node1', 'iptables -P FORWARD DROP')
+    try {
+      const {report} = await doctor()
+      expect(ids(report)).toContain('node1:forward-drop')
+      const {code, t} = await trace('pod/client', 'pod/web:80')
+      expect(code).toBe(1)
+      expect(t.broken).toMatchObject({host: 'node1', hop: 'forward'})
+      expect(t.broken?.cause).toMatch(/FORWARD policy is DROP on node1/)
+      const p = await trace('pod/client', 'pod/web:80', ['--probe'])
+      expect(p.code).toBe(1)
+      expect(p.t.broken).toMatchObject({host: 'node1', hop: 'forward'})
+      expect(p.t.hops.find((h) => h.kind === 'forward')?.probe?.seen).toBe(true)
+    } finally {
+      await sh('node1', 'iptables -P FORWARD ACCEPT')
+    }
+  })
+
+  it('drift: a stray mk8s-labelled container and a stray veth are removed by --fix; a squatted pod name is left to the user', async () => {
+    await sh('node3', 'docker run -d --name stray --label io.mk8s.pod=default/ghost --label io.mk8s.uid=gone --label io.mk8s.container=main mk8s/busybox sleep 3600 >/dev/null')
+    await sh('node3', 'ip link add vethdeadbeef type veth peer name vethdeadbee2 && ip link set vethdeadbeef master cni0')
+    await sh('node3', 'docker run -d --name k8s_POD_squat_default mk8s/busybox sleep 3600 >/dev/null')
+    try {
+      const failed = await c.run(['pod', 'run', 'squat', '--image', 'mk8s/busybox', '--node', 'node3', '--', 'sleep', '3600'])
+      expect(failed.code).toBe(2)
+      expect(failed.stderr).toMatch(/already in use/)
+      expect(ids((await doctor()).report).sort()).toEqual(['node3:container-name-in-use', 'node3:stray-container', 'node3:stray-veth'])
+      const {code, report} = await doctor(['--fix'])
+      expect(code).toBe(1)
+      expect(report.fixed?.sort()).toEqual(['stray-container node3 container/stray', 'stray-veth node3 vethdeadbeef'])
+      expect(report.left).toEqual(['container-name-in-use node3 container/k8s_POD_squat_default'])
+      const left = await sh('node3', 'docker ps -a --format {{.Names}}; ip -o link show | grep -c vethdeadbeef || true')
+      expect(left.stdout.trim().split('\n')).toEqual(['k8s_POD_squat_default', '0'])
+    } finally {
+      await sh('node3', 'docker rm -f k8s_POD_squat_default stray >/dev/null 2>&1; ip link del vethdeadbeef 2>/dev/null; true')
+    }
+  })
+
+  it("Docker's pitfalls: two containers of a pod on one port (one exits: address in use), a pod whose containers are gone, an overlapping network", async () => {
+    const manifest = JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: {name: 'clash'},
+      spec: {nodeName: 'node2', restartPolicy: 'Never', containers: [
+        {name: 'one', image: 'mk8s/busybox', command: ['httpd', '-f', '-p', '80'], ports: [{containerPort: 80}]},
+        {name: 'two', image: 'mk8s/busybox', command: ['sh', '-c', 'sleep 1; exec httpd -f -p 80'], ports: [{containerPort: 80}]},
+      ]},
+    })
+    await c.ok(['apply', '-f', '-'], {input: manifest})
+    await c.ok(['pod', 'run', 'victim', '--image', 'mk8s/busybox', '--node', 'node2', '--', 'sleep', '3600'])
+    await sh('node2', 'docker rm -f $(docker ps -aq --filter label=io.mk8s.pod=default/victim) >/dev/null')
+    await sh('node3', 'docker network create --subnet 10.244.200.0/24 overlap >/dev/null')
+    try {
+      await sh('node2', 'for i in 1 2 3 4 5 6 7 8 9 10; do [ "$(docker inspect -f {{.State.Status}} k8s_two_clash_default)" = exited ] && break; sleep 0.5; done')
+      const {code, report} = await doctor()
+      expect(code).toBe(1)
+      expect(ids(report).sort()).toEqual(['node2:pod-containers-gone', 'node2:pod-port-clash', 'node2:port-taken', 'node3:pool-overlap'])
+    } finally {
+      await sh('node3', 'docker network rm overlap >/dev/null')
+      await c.ok(['pod', 'delete', 'clash'])
+      await c.ok(['pod', 'delete', 'victim'])
+    }
+  })
+
+  it('VXLAN UDP 8472 dropped by a rule, both iptables backends holding rules, a namespace the host lost', async () => {
+    await sh('node2', 'iptables -I INPUT -s 192.168.56.11 -p udp --dport 8472 -j DROP; iptables-legacy -A INPUT -s 192.0.2.99 -j ACCEPT')
+    await c.ok(['netns', 'add', 'red', '--node', 'node3'])
+    await sh('node3', 'ip netns del red')
+    try {
+      const {report} = await doctor(['--fix'])
+      expect(report.left?.sort()).toEqual(['iptables-both-backends node2 iptables', 'netns-gone node3 netns/red', 'vxlan-port-blocked node2 udp/8472'])
+      expect(report.findings.find((f) => f.id === 'vxlan-port-blocked')?.safe).toBe(false)
+    } finally {
+      await sh('node2', 'iptables -D INPUT -s 192.168.56.11 -p udp --dport 8472 -j DROP; iptables-legacy -D INPUT -s 192.0.2.99 -j ACCEPT')
+      await c.run(['netns', 'del', 'red', '--node', 'node3'])
+    }
+    expect((await doctor()).code).toBe(0)
+  })
+})
