@@ -37,7 +37,7 @@ export function resolveEndpoint(state: State, namespace: string, text: string): 
     return {kind: 'svc', text, svc, ip: svc.clusterIP, port: sp.port, protocol: sp.protocol === 'UDP' ? 'udp' : 'tcp'}
   }
   if (kind || !isIPv4(name)) throw new InputError(`cannot trace ${JSON.stringify(text)}`, USAGE)
-  const pod = Object.values(state.pods).find((p) => p.ip === name && p.namespace === namespace && p.spec.hostNetwork !== true)
+  const pod = Object.values(state.pods).find((p) => p.ip === name && p.namespace === namespace && p.network === 'pod')
   if (pod) return {kind: 'pod', text, pod, ip: name, port}
   const node = Object.values(state.nodes).find((n) => n.address === name)
   if (node) return {kind: 'node', text, node, ip: name, port}

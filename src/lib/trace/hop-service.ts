@@ -15,7 +15,7 @@ export interface ServiceStep {
 const pct = (p: number) => `${Math.round(p * 1000) / 10}%`
 
 function podNodeOf(state: State, ip: string): string | undefined {
-  return Object.values(state.pods).find((p) => p.ip === ip && p.spec.hostNetwork !== true)?.node
+  return Object.values(state.pods).find((p) => p.ip === ip && p.network === 'pod')?.node
 }
 
 /** Every endpoint the DNAT may pick, with its summed chance, in rule order. */

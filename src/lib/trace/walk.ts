@@ -26,7 +26,7 @@ function protocolOf(to: Endpoint): Packet['proto'] {
 
 /** Where the packet ends: a pod on this host, behind cni0. */
 function deliverToPod(w: WalkInput, f: HostFacts, dst: string, srcPod: string | undefined, routed: boolean): Hop[] {
-  const pod = Object.values(w.state.pods).find((p) => p.ip === dst && p.node === f.node && p.spec.hostNetwork !== true)
+  const pod = Object.values(w.state.pods).find((p) => p.ip === dst && p.node === f.node && p.network === 'pod')
   const node = w.state.nodes[f.node]
   const hops = routed ? [bridgeHop(f, gatewayOf(node.podCIDR), 'tx')] : []
   if (!pod) return [...hops, broken({host: f.node, kind: 'pod', what: dst, detail: ''}, `no pod of the state has ${dst} on ${f.node}`)]

@@ -5,7 +5,7 @@ import {bridgeName, link, podHostVeth, VTEP} from '../../trace/facts.js'
 import type {Check, Finding} from '../model.js'
 
 const podsOn = (pods: Record<string, PodRecord>, node: string) => Object.values(pods).filter((p) => p.node === node)
-const hostNet = (p: PodRecord) => p.spec.hostNetwork === true
+const ownNet = (p: PodRecord) => p.network === 'pod'
 const short = (id: string) => id.slice(0, 12)
 
 /** The state's pods against the node's Docker: containers gone, containers nobody knows, names squatted. */
@@ -70,7 +70,7 @@ export const wiringChecks: Check = ({state, facts}) => {
     const node = state.nodes[f.node]
     if (!node) continue
     const limit = Math.min(podMtu(cluster, node), link(f, VTEP)?.mtu ?? Infinity)
-    for (const p of podsOn(state.pods, f.node).filter((x) => x.phase === 'Running' && !hostNet(x))) {
+    for (const p of podsOn(state.pods, f.node).filter((x) => x.phase === 'Running' && ownNet(x))) {
       const net = f.pods.find((n) => n.key === objKey(p.namespace, p.name))
       if (!net) continue
       const veth = podHostVeth(f, objKey(p.namespace, p.name), p.hostVeth)
