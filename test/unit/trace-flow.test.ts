@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {parseIptablesSave, splitArgs} from '../../src/lib/trace/iptables.js'
 import {packetFlow, walkChain, type Packet} from '../../src/lib/trace/netfilter.js'
+import {nftServiceBranches, parseNft} from '../../src/lib/trace/nft.js'
 
 /** node1's rules as iptables-save -c writes them: kube-proxy's chains and mk8s's own (hand-written golden text). */
 const TEXT = readFileSync(new URL('fixtures/node1.iptables-save', import.meta.url), 'utf8')
@@ -70,5 +71,23 @@ describe('iptables-save reader', () => {
       ['10.244.1.5:8080', 'PREROUTING > KUBE-SERVICES > KUBE-SVC-WEBHTTPAAAAAAAAAA > KUBE-SEP-WEB0000000000002'],
       ['10.244.2.5:8080', 'PREROUTING > KUBE-SERVICES > KUBE-SVC-WEBHTTPAAAAAAAAAA > KUBE-SEP-WEB0000000000003'],
     ])
+  })
+})
+
+/** The same questions of the nftables mode, against `nft list table ip mk8s` as nft printed the planner's table. */
+describe('packet flows through the nftables service table', () => {
+  const t = parseNft(readFileSync(new URL('fixtures/node1.nft', import.meta.url), 'utf8'))
+  const flow = (src: string, dst: string, dport: number, proto = 'tcp') =>
+    nftServiceBranches(t, {src, dst, proto, dport, local: NODE1}).map((b) => [b.verdict, b.dnat, Math.round(b.probability * 100) / 100, b.masquerade])
+  const cases: Array<[string, string, string, number, unknown[]]> = [
+    ['pod to ClusterIP: both endpoints, half each, source kept', '10.244.0.9', '10.96.0.20', 80, [['DNAT', '10.244.0.5:8080', 0.5, false], ['DNAT', '10.244.1.5:8080', 0.5, false]]],
+    ['node to ClusterIP: masqueraded', '192.168.56.11', '10.96.0.20', 80, [['DNAT', '10.244.0.5:8080', 0.5, true], ['DNAT', '10.244.1.5:8080', 0.5, true]]],
+    ['pod to its own service: hairpin masqueraded', '10.244.0.5', '10.96.0.20', 80, [['DNAT', '10.244.0.5:8080', 0.5, true], ['DNAT', '10.244.1.5:8080', 0.5, false]]],
+    ['outside to a NodePort: masqueraded', '192.168.56.1', '192.168.56.11', 30080, [['DNAT', '10.244.0.5:8080', 0.5, true], ['DNAT', '10.244.1.5:8080', 0.5, true]]],
+    ['no endpoints: REJECT', '10.244.0.9', '10.96.0.30', 80, [['REJECT', undefined, 1, false]]],
+    ['wrong port: no service', '10.244.0.9', '10.96.0.20', 81, []],
+  ]
+  it.each(cases)('%s', (_n, src, dst, port, expected) => {
+    expect(flow(src, dst, port)).toEqual(expected)
   })
 })

@@ -3,6 +3,7 @@ import type {HostFacts} from './facts.js'
 import {target} from './iptables.js'
 import {broken, fine, type Candidate, type CounterRef, type Hop} from './model.js'
 import {MASQ_BIT, translated, walkChain, type Branch, type Packet} from './netfilter.js'
+import {nftServiceBranches, parseNft} from './nft.js'
 
 export interface ServiceStep {
   hop?: Hop
@@ -46,6 +47,10 @@ export function serviceStep(state: State, f: HostFacts, p: Packet, hook: 'PREROU
   const rs = f.iptables
   const what = `${p.dst}:${p.dport ?? ''}`
   const base = {host: f.node, kind: 'service', what}
+  if (f.nft !== undefined) {
+    const nft = nftStep(state, f, p, choose)
+    if (nft) return nft
+  }
   if (!rs) return isService ? {hop: broken({...base, detail: ''}, `cannot read iptables on ${f.node}`), packet: p, candidates: [], stop: true} : {packet: p, candidates: [], stop: false}
   const branches = walkChain(rs, 'nat', hook, p)
   const candidates = candidatesOf(state, branches)
@@ -69,4 +74,18 @@ export function serviceStep(state: State, f: HostFacts, p: Packet, hook: 'PREROU
     counters,
   })
   return {hop, packet: translated(pick.packet, pick.dnat), candidates, stop: false}
+}
+
+/** The nftables mode: the verdict map element for the address, protocol and port, its chain, the endpoint chains. */
+function nftStep(state: State, f: HostFacts, p: Packet, choose?: string): ServiceStep | undefined {
+  const bs = nftServiceBranches(parseNft(f.nft!), p)
+  if (bs.length === 0) return undefined
+  const base = {host: f.node, kind: 'service', what: `${p.dst}:${p.dport ?? ''}`}
+  const stop = bs.find((b) => b.verdict === 'REJECT' || b.verdict === 'DROP')
+  if (stop) return {hop: broken({...base, detail: `table ip mk8s: ${stop.chains.join(' > ')}`}, `the service has no endpoints: nftables ${stop.verdict === 'DROP' ? 'drops' : 'rejects'} it on ${f.node}`), packet: p, candidates: [], stop: true}
+  const candidates: Candidate[] = bs.filter((b) => b.dnat).map((b) => ({endpoint: b.dnat!, probability: b.probability, chain: b.chains[b.chains.length - 1], node: podNodeOf(state, b.dnat!.split(':')[0]), masquerade: b.masquerade}))
+  const pick = bs.find((b) => b.dnat && (choose === undefined || b.dnat === choose)) ?? bs.find((b) => b.dnat)!
+  const list = candidates.map((c) => `${c.endpoint}${c.node ? ` (${c.node})` : ''} ${pct(c.probability)}`).join(', ')
+  const hop = fine({...base, detail: `${pick.chains[0]} -> ${pick.dnat}${pick.masquerade ? ' (masqueraded)' : ''}; candidates: ${list}`})
+  return {hop, packet: {...translated(p, pick.dnat), mark: pick.masquerade ? MASQ_BIT : p.mark}, candidates, stop: false}
 }
