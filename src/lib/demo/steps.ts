@@ -178,4 +178,21 @@ spec:
       c.check('an unknown host gets 404', unknown.status === 404, String(unknown.status))
     },
   },
+  {
+    id: 'trace',
+    title: 'A packet followed across nodes',
+    explains: 'mk8s trace reads every host on the way: the pod\'s eth0, its veth and cni0, the route to the peer\'s /24 via flannel.1, the VXLAN outer addresses, VNI and port, then the far cni0, veth and pod; --probe sends real traffic and confirms each hop with kernel counters.',
+    async run(c) {
+      await c.ok(['pod', 'run', 'trace-a', '--image', 'mk8s/busybox', '--node', 'node1', '--', 'sleep', '3600'])
+      await c.ok(['pod', 'run', 'trace-b', '--image', 'mk8s/busybox', '--node', 'node2', '--', 'sleep', '3600'])
+      const r = await c.mk8s(['trace', 'pod/trace-a', 'pod/trace-b', '--probe', '-o', 'json'])
+      const t = JSON.parse(r.stdout || '{}') as {ok?: boolean; hops?: Array<{kind: string; detail: string; probe?: {seen: boolean}}>; broken?: {host: string; hop: string; cause: string}}
+      const encap = t.hops?.find((h) => h.kind === 'vxlan-encap')
+      c.check('trace finds a working path (exit 0)', r.code === 0 && t.ok === true, t.broken ? `${t.broken.host} ${t.broken.hop}: ${t.broken.cause}` : undefined)
+      c.check('the path crosses flannel.1 (VXLAN, VNI 1, udp/8472)', Boolean(encap?.detail.includes('udp/8472 VNI 1')), encap?.detail)
+      c.check('kernel counters saw the probe on both VTEPs', (t.hops ?? []).filter((h) => h.kind.startsWith('vxlan')).every((h) => h.probe?.seen))
+      await c.ok(['pod', 'delete', 'trace-a'])
+      await c.ok(['pod', 'delete', 'trace-b'])
+    },
+  },
 ]
