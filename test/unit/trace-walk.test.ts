@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {resolveEndpoint, requireSource} from '../../src/lib/trace/endpoints.js'
 import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {walk} from '../../src/lib/trace/walk.js'
+import {parsePodNets} from '../../src/lib/trace/facts.js'
 import {annotate, chosenEndpoint} from '../../src/lib/trace/probe.js'
 import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
 
@@ -102,5 +103,26 @@ describe('trace: the path walker over host facts', () => {
     const hops = annotate(trace('pod/a', 'pod/b', after).hops, before, after)
     expect(hops.find((h) => h.kind === 'vxlan-encap')?.probe).toEqual({seen: true, evidence: 'flannel.1 tx +3'})
     expect(hops.find((h) => h.kind === 'vxlan-decap')?.probe).toEqual({seen: false, evidence: 'flannel.1 rx +0'})
+  })
+})
+
+describe('trace: host facts from what the tools print', () => {
+  it("a pod's namespace as the read script prints it (ip -j ends each answer with a newline)", () => {
+    const text = [
+      '@@pod 4242 default/web uid-1',
+      '@@links',
+      '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"],"mtu":65536},{"ifindex":2,"link_index":7,"ifname":"eth0","flags":["UP","LOWER_UP"],"mtu":1450,"address":"aa:bb:cc:dd:ee:ff","stats64":{"rx":{"bytes":10,"packets":1},"tx":{"bytes":20,"packets":2}}}]',
+      '@@addrs',
+      '[{"ifindex":2,"ifname":"eth0","addr_info":[{"family":"inet","local":"10.244.0.3","prefixlen":24}]}]',
+      '@@routes',
+      '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0","flags":[]}]',
+      '',
+    ].join('\n')
+    expect(parsePodNets(text)).toEqual([{
+      key: 'default/web', uid: 'uid-1', pid: 4242,
+      links: [{ifindex: 1, ifname: 'lo', mtu: 65536, up: true}, {ifindex: 2, ifname: 'eth0', mtu: 1450, up: true, mac: 'aa:bb:cc:dd:ee:ff', peerIndex: 7, rx: {packets: 1, bytes: 10}, tx: {packets: 2, bytes: 20}}],
+      addrs: [{ifname: 'eth0', ip: '10.244.0.3', prefix: 24}],
+      routes: [{dst: 'default', gateway: '10.244.0.1', dev: 'eth0', onlink: false}],
+    }])
   })
 })

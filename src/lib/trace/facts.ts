@@ -83,9 +83,9 @@ const PODS_SCRIPT = `for id in $(docker ps -q --filter "label=$1=POD"); do
   set -- "$1" "$2" "$3" $(docker inspect -f "{{.State.Pid}} {{index .Config.Labels \\"$2\\"}} {{index .Config.Labels \\"$3\\"}}" "$id")
   [ "$4" -gt 0 ] 2>/dev/null || continue
   echo "@@pod $4 $5 $6"
-  nsenter -t "$4" -n ip -s -d -j link show; echo
-  nsenter -t "$4" -n ip -j addr show; echo
-  nsenter -t "$4" -n ip -j route show; echo
+  echo @@links; nsenter -t "$4" -n ip -s -d -j link show
+  echo @@addrs; nsenter -t "$4" -n ip -j addr show
+  echo @@routes; nsenter -t "$4" -n ip -j route show
 done; true`
 
 /** Named reads: what every trace and doctor run asks a host for. */
@@ -167,9 +167,11 @@ export function parseSysctl(text: string): Record<string, string> {
 export function parsePodNets(text: string): PodNet[] {
   const out: PodNet[] = []
   for (const chunk of text.split(/^@@pod /m).slice(1)) {
-    const [head, links = '', addrs = '', routes = ''] = chunk.split('\n')
+    const [head, ...rest] = chunk.split(/^@@(links|addrs|routes)$/m)
+    const part: Record<string, string> = {}
+    for (let i = 0; i + 1 < rest.length; i += 2) part[rest[i]] = rest[i + 1].trim()
     const [pid, key, uid] = head.trim().split(/\s+/)
-    out.push({key, uid, pid: Number(pid), links: parseLinks(links), addrs: parseAddrs(addrs), routes: parseRoutes(routes)})
+    out.push({key, uid, pid: Number(pid), links: parseLinks(part.links), addrs: parseAddrs(part.addrs), routes: parseRoutes(part.routes)})
   }
   return out
 }
