@@ -4,7 +4,10 @@ import {CHECKS} from '../../src/lib/doctor/checks/index.js'
 import type {Finding, Inputs} from '../../src/lib/doctor/model.js'
 import {parseDocker, parseExtras, type ContainerInfo, type DockerFacts, type NodeExtras} from '../../src/lib/doctor/reads.js'
 import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
-import {clusterState, factsOf, pod, RULES} from './trace-hosts.js'
+import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
+import {conntrackChecks, serviceChainChecks} from '../../src/lib/doctor/checks/services.js'
+import {iptablesFullRestore} from '../../src/lib/svc/iptables.plan.js'
+import {fullSync, serviceFragment} from '../../src/lib/svc/sync.js'
 
 const state = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')])
 const ctr = (name: string, labels: Record<string, string>, extra: Partial<ContainerInfo> = {}): ContainerInfo => ({id: `${name}-0123456789abcdef`, name, running: true, status: 'running', exitCode: 0, pid: 1, labels, ...extra})
@@ -15,7 +18,7 @@ const extras = (): Map<string, NodeExtras> => new Map(['node1', 'node2'].map((n)
 function run(change: (i: Inputs & {facts: ReturnType<typeof factsOf>; docker: ReturnType<typeof healthyDocker>}) => void = () => {}): Finding[] {
   const i = {state: structuredClone(state), facts: factsOf(state), docker: healthyDocker(), extras: extras()}
   change(i)
-  return CHECKS.flatMap((c) => c(i)).filter((f) => f.severity !== 'info')
+  return CHECKS.filter((c) => c !== serviceChainChecks && c !== conntrackChecks).flatMap((c) => c(i)).filter((f) => f.severity !== 'info')
 }
 const ids = (fs: Finding[]) => fs.map((f) => `${f.node}:${f.id}:${f.object}`)
 const cmds = (f: Finding) => f.plan?.map(renderStep)
@@ -122,5 +125,37 @@ describe('doctor reads', () => {
   it('backends, ethtool (or its absence), namespaces', () => {
     const x = parseExtras(new Map([['backends', {output: 'legacy=0\nnft=12\n', code: 0}], ['ethtool', {output: 'no-ethtool\n', code: 0}], ['netns', {output: '[{"name":"red"}]', code: 0}]]))
     expect(x).toEqual({backends: {legacy: 0, nft: 12}, ethtool: undefined, netns: ['red'], conntrack: []})
+  })
+})
+
+describe('doctor: service rules and UDP conntrack', () => {
+  const s = clusterState([pod('a', 'node1', '10.244.0.5', {app: 'web'}), pod('b', 'node2', '10.244.1.5', {app: 'web'})], [web(), {...web(), name: 'dns', uid: 'uid-dns', clusterIP: '10.96.0.10', ports: [{name: 'dns', protocol: 'UDP', port: 53, targetPort: 53}]}])
+  const rules = (node: string) => iptablesFullRestore(Object.keys(s.services).map((k) => serviceFragment(s, k, node, 'iptables')))
+  const inputs = (): Inputs => {
+    const facts = factsOf(s)
+    for (const n of ['node1', 'node2']) facts.get(n)!.iptables = parseIptablesSave(rules(n))
+    return {state: s, facts, docker: new Map(), extras: extras()}
+  }
+  it('the chains the services want are there: nothing to say', () => {
+    expect(serviceChainChecks(inputs())).toEqual([])
+  })
+  it('a chain no service wants, and a missing one: a full re-sync of that node fixes both', () => {
+    const i = inputs()
+    const sep = /^:(KUBE-SEP-\S+) /m.exec(rules('node1'))![1]
+    const text = rules('node1').replace('*nat\n', '*nat\n:KUBE-SVC-OLDOLDOLDOLDOLD - [0:0]\n').split('\n').filter((l) => !l.startsWith(`:${sep}`) && !l.startsWith(`-A ${sep}`)).join('\n')
+    i.facts.get('node1')!.iptables = parseIptablesSave(text)
+    const fs = serviceChainChecks(i)
+    expect(fs.map((f) => `${f.node}:${f.id}`)).toEqual(['node1:stale-service-chains', 'node1:service-chains-missing'])
+    expect(fs[0].plan).toEqual(fullSync(s, s.nodes.node1, ['nat KUBE-SVC-OLDOLDOLDOLDOLD']).plan)
+  })
+  it('UDP entries to a service never DNATed (or to a gone endpoint) are stale; a current endpoint is not', () => {
+    const i = inputs()
+    i.extras.get('node1')!.conntrack = [
+      'udp      17 29 src=10.244.0.5 dst=10.96.0.10 sport=40000 dport=53 src=10.96.0.10 dst=10.244.0.5 sport=53 dport=40000 mark=0 use=1',
+      'udp      17 29 src=10.244.0.5 dst=10.96.0.10 sport=40001 dport=53 src=10.244.1.5 dst=10.244.0.5 sport=53 dport=40001 mark=0 use=1',
+    ]
+    const fs = conntrackChecks(i)
+    expect(fs.map((f) => f.plan?.map(renderStep))).toEqual([['conntrack -D -p udp --orig-dst 10.96.0.10 2>/dev/null || true']])
+    expect(fs[0].evidence).toMatch(/^1 UDP conntrack entry to 10.96.0.10 answered by no current endpoint/)
   })
 })

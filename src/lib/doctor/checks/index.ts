@@ -3,6 +3,7 @@ import {hostChecks, netnsChecks} from './host.js'
 import {backendChecks, netfilterChecks, offloadChecks, sysctlChecks} from './kernel.js'
 import {overlayChecks} from './overlay.js'
 import {containerChecks, portChecks, strayVethChecks, wiringChecks} from './pods.js'
+import {conntrackChecks, serviceChainChecks} from './services.js'
 
 /** Every check family, in the order the report lists them. */
 export const CHECKS: Check[] = [
@@ -17,4 +18,6 @@ export const CHECKS: Check[] = [
   wiringChecks,
   strayVethChecks,
   netnsChecks,
+  serviceChainChecks,
+  conntrackChecks,
 ]
