@@ -74,7 +74,7 @@ describe('trace: the path walker over host facts', () => {
     const r = trace('pod/a', 'svc/web:80', factsOf(state), '10.244.1.5:8080')
     expect(r.ok).toBe(true)
     expect(r.hops[3]).toMatchObject({kind: 'service', host: 'node1'})
-    expect(r.hops[3].detail).toMatch(/^KUBE-SVC-WEBHTTPAAAAAAAAAA -> 10.244.1.5:8080; candidates: 10.244.0.5:8080 \(node1\) 33.3%, 10.244.1.5:8080 \(node2\) 33.3%, 10.244.2.5:8080 33.3%$/)
+    expect(r.hops[3].detail).toMatch(/^KUBE-SVC-WEBHTTPAAAAAAAAAA -> 10.244.1.5:8080, one of 3: 10.244.0.5:8080 \(node1\) 33.3%, 10.244.1.5:8080 \(node2\) 33.3%, 10.244.2.5:8080 33.3%$/)
     expect(r.candidates?.map((c) => c.endpoint)).toEqual(['10.244.0.5:8080', '10.244.1.5:8080', '10.244.2.5:8080'])
     expect(kinds(r).slice(-3)).toEqual(['node2:bridge', 'node2:veth', 'node2:pod'])
   })

@@ -70,7 +70,7 @@ export function serviceStep(state: State, f: HostFacts, p: Packet, hook: 'PREROU
   const counters = [svcRule, pick.by].filter((r) => r !== undefined).map((r) => ruleRef(f.node, r!))
   const hop = fine({
     ...base,
-    detail: `${svcChain ?? 'DNAT'} -> ${pick.dnat}${masq ? ' (masqueraded)' : ''}; candidates: ${list}`,
+    detail: `${svcChain ?? 'DNAT'} -> ${pick.dnat}${masq ? ' (masqueraded)' : ''}, one of ${candidates.length}: ${list}`,
     counters,
   })
   return {hop, packet: translated(pick.packet, pick.dnat), candidates, stop: false}
@@ -86,6 +86,6 @@ function nftStep(state: State, f: HostFacts, p: Packet, choose?: string): Servic
   const candidates: Candidate[] = bs.filter((b) => b.dnat).map((b) => ({endpoint: b.dnat!, probability: b.probability, chain: b.chains[b.chains.length - 1], node: podNodeOf(state, b.dnat!.split(':')[0]), masquerade: b.masquerade}))
   const pick = bs.find((b) => b.dnat && (choose === undefined || b.dnat === choose)) ?? bs.find((b) => b.dnat)!
   const list = candidates.map((c) => `${c.endpoint}${c.node ? ` (${c.node})` : ''} ${pct(c.probability)}`).join(', ')
-  const hop = fine({...base, detail: `${pick.chains[0]} -> ${pick.dnat}${pick.masquerade ? ' (masqueraded)' : ''}; candidates: ${list}`})
+  const hop = fine({...base, detail: `${pick.chains[0]} -> ${pick.dnat}${pick.masquerade ? ' (masqueraded)' : ''}, one of ${candidates.length}: ${list}`})
   return {hop, packet: {...translated(p, pick.dnat), mark: pick.masquerade ? MASQ_BIT : p.mark}, candidates, stop: false}
 }
