@@ -5,15 +5,10 @@ import {doctor} from '../lib/doctor/service.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = 'Check every node and the state for known pitfalls and drift; --fix applies the safe fixes'
-  static override description = `Reads every node once (sysctls, iptables with counters, routes, ARP and FDB entries, bridge
-ports, the pods' namespaces, Docker's containers and networks) and reports each finding with its
-id, severity, node, object, evidence and fix. Checks: Docker socket access, address pools overlapping
-other networks, container names in use (409), two containers of a pod on one port, containers that
-exited because their port was taken; ip_forward, br_netfilter, FORWARD policy DROP without mk8s's
-rules, masquerade, hairpin, pod MTU, VXLAN UDP 8472 blocked, checksum offload, both iptables
-backends in use, routes/ARP/FDB entries missing or stale; pods whose containers are gone, and
-containers, veths and namespaces the state no longer knows.
+  static override description = `Reads every node once (sysctls, iptables with counters, routes, ARP and FDB entries, bridge ports, the pods' namespaces, Docker's containers and networks) and reports each finding with its id, severity, node, object, evidence and fix. Checks: Docker socket access, address pools overlapping other networks, container names in use (409), two containers of a pod on one port, containers that exited because their port was taken; ip_forward, br_netfilter, FORWARD policy DROP without mk8s's rules, masquerade, hairpin, pod MTU, VXLAN UDP 8472 blocked, checksum offload, both iptables backends in use, routes/ARP/FDB entries missing or stale, service chains stale or missing, stale UDP conntrack entries of a service; pods whose containers are gone, and containers, veths and namespaces the state no longer knows.
+
 --fix applies only fixes that touch what mk8s owns or a kernel setting it needs, and names the rest.
+
 Exit codes: 0 no findings (info notes aside), 1 findings remain (an unreachable node is one).`
   static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --fix', '<%= config.bin %> doctor -o json | jq \'.findings[] | select(.severity == "error")\'']
   static override flags = {
