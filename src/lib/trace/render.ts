@@ -15,7 +15,7 @@ export function renderTrace(r: TraceResult): string {
     out.push('', 'service endpoints the rules may choose:')
     out.push(table(['endpoint', 'node', 'probability', 'masquerade'], r.candidates.map((c) => [c.endpoint, c.node ?? '-', pct(c.probability), c.masquerade ? 'yes' : 'no'])))
   }
-  if (r.probe) out.push('', `probe: ${r.probe.command} -> exit ${r.probe.exitCode}`)
+  if (r.probe) out.push('', r.probe.command ? `probe: ${r.probe.command} -> exit ${r.probe.exitCode}` : `probe: ${r.probe.output}`)
   out.push('', r.ok ? 'path works' : `path broken on ${r.broken!.host} at ${r.broken!.hop}: ${r.broken!.cause}`)
   return out.join('\n')
 }

@@ -41,8 +41,10 @@ export async function trace(ctx: Ctx, fromText: string, toText: string, opts: {p
   const before = await readAllFacts(ctx, state)
   const first = walk({state, facts: before.facts, from, to})
   if (!opts.probe) return first
+  const proto = to.kind === 'svc' ? to.protocol : to.port === undefined ? 'icmp' : 'tcp'
+  if (proto === 'udp') return {...first, probe: {command: '', exitCode: -1, output: 'not probed: UDP has no answer to wait for (the path shown is read from the hosts)'}}
   const srcNode = from.kind === 'pod' ? from.pod.node : from.node.name
-  const s = probeStep(from, to.ip, to.kind === 'svc' ? to.protocol : to.port === undefined ? 'icmp' : 'tcp', to.port)
+  const s = probeStep(from, to.ip, proto, to.port)
   const out = (await ctx.exec.read(hostOf(state.nodes[srcNode]), [s])).get(0) ?? {output: '', code: -1}
   const after = await readAllFacts(ctx, state)
   const endpoint = chosenEndpoint(before.facts.get(srcNode), after.facts.get(srcNode), (first.candidates ?? []).map((c) => c.endpoint))
