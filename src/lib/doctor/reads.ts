@@ -4,7 +4,7 @@
  * failure also tells whether the socket is reachable), how many rules each iptables backend holds,
  * ethtool's offloads on the VTEP, UDP conntrack entries, and the network namespaces.
  */
-import {LABEL_CONTAINER, LABEL_POD, LABEL_UID} from '../pod/plan.js'
+import {LABEL_CONTAINER} from '../pod/plan.js'
 import type {Captured} from '../host/plan.js'
 
 const CONTAINERS = 'ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
@@ -110,4 +110,3 @@ export function parseExtras(r: ReadonlyMap<string, Captured>): NodeExtras {
   return {backends, ethtool, netns, conntrack}
 }
 
-export const podLabels = {pod: LABEL_POD, uid: LABEL_UID, container: LABEL_CONTAINER}

@@ -86,5 +86,3 @@ export function target(r: Pick<Rule, 'args'>): {name?: string; goto: boolean} {
   return {name: g, goto: Boolean(g)}
 }
 
-/** Number of `-A` rules, for "does this backend hold any rules". */
-export const ruleCount = (rs: Ruleset): number => Object.values(rs).reduce((n, t) => n + Object.values(t).reduce((m, c) => m + c.rules.length, 0), 0)

@@ -1,6 +1,4 @@
-import type {NodeRecord, PodRecord, ServiceRecord, State} from '../state/schema.js'
-import type {HostFacts} from './facts.js'
-import type {Packet} from './netfilter.js'
+import type {NodeRecord, PodRecord, ServiceRecord} from '../state/schema.js'
 
 /** What trace starts from or goes to, resolved against the state. */
 export type Endpoint =
@@ -49,13 +47,6 @@ export interface TraceResult {
   probe?: {command: string; exitCode: number; output: string}
 }
 
-/** What a hop function sees. */
-export interface Walk {
-  state: State
-  facts: ReadonlyMap<string, HostFacts>
-  hops: Hop[]
-  packet: Packet
-}
 
 export const broken = (h: Omit<Hop, 'ok'>, cause: string): Hop => ({...h, ok: false, cause})
 export const fine = (h: Omit<Hop, 'ok'>): Hop => ({...h, ok: true})

@@ -177,11 +177,6 @@ export function translated(p: Packet, dnat?: string): Packet {
   return {...p, dst: ip, dport: port ? Number(port) : p.dport}
 }
 
-/** The one verdict of a chain when no statistic is involved (the most likely branch otherwise). */
-export function verdictOf(rs: Ruleset, table: string, chain: string, p: Packet): Branch {
-  const all = walkChain(rs, table, chain, p)
-  return all.sort((a, b) => b.probability - a.probability)[0]
-}
 
 /** kube-proxy's masquerade mark: KUBE-MARK-MASQ sets it, KUBE-POSTROUTING masquerades on it. */
 export const MASQ_BIT = 0x4000
