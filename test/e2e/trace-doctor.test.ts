@@ -190,3 +190,29 @@ describe('trace and doctor on the lab', () => {
     expect((await doctor()).code).toBe(0)
   })
 })
+
+describe('trace through a service in nftables mode', () => {
+  const c = new TestCluster()
+  beforeAll(async () => {
+    await c.up(['--proxy-mode', 'nftables'])
+    await c.ok(['pod', 'run', 'web', '--image', 'mk8s/busybox', '--node', 'node1', '-l', 'app=web', '--port', '80', '--', ...whoamiCommand(80)])
+    await c.ok(['pod', 'run', 'web2', '--image', 'mk8s/busybox', '--node', 'node2', '-l', 'app=web', '--port', '80', '--', ...whoamiCommand(80)])
+    await c.ok(['pod', 'run', 'client', '--image', 'mk8s/busybox', '--node', 'node3', '--', 'sleep', '3600'])
+    await c.ok(['svc', 'expose', 'pod/web', '--port', '8080', '--target-port', '80', '--name', 'web'])
+  })
+  afterAll(async () => {
+    await c.down()
+  })
+
+  it('the verdict map element, its service chain, both endpoints at 50%; --probe reaches one of them', async () => {
+    const r = await c.run(['trace', 'pod/client', 'svc/web:8080', '-o', 'json'])
+    const t = JSON.parse(r.stdout) as Trace & {candidates: Array<{endpoint: string; probability: number}>}
+    expect(r.code, r.stdout).toBe(0)
+    expect(t.hops[3]).toMatchObject({host: 'node3', kind: 'service', ok: true})
+    expect(t.candidates.map((x) => x.probability)).toEqual([0.5, 0.5])
+    const p = await c.run(['trace', 'pod/client', 'svc/web:8080', '--probe'])
+    expect(p.code, p.stdout).toBe(0)
+    expect(p.stdout).toMatch(/service-\S+ -> 10\.244\.[01]\.\d+:80, one of 2/)
+    expect((await c.run(['doctor'])).code).toBe(0)
+  })
+})
