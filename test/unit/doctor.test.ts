@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {renderStep} from '../../src/lib/host/plan.js'
 import {CHECKS} from '../../src/lib/doctor/checks/index.js'
+import {egressPlan} from '../../src/lib/overlay/egress.js'
+import {peerPlan, vtepMac} from '../../src/lib/overlay/plan.js'
 import type {Finding, Inputs} from '../../src/lib/doctor/model.js'
 import {parseDocker, parseExtras, type ContainerInfo, type DockerFacts, type NodeExtras} from '../../src/lib/doctor/reads.js'
 import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
@@ -44,7 +46,8 @@ describe('doctor checks', () => {
     expect(ids(fs)).toEqual(['node1:forward-drop:filter FORWARD', 'node1:masquerade-missing:nat POSTROUTING', 'node1:vxlan-port-blocked:udp/8472'])
     expect(fs[0].evidence).toBe('a packet 10.244.0.2 -> 10.244.1.2 meets policy DROP (no rule accepts pod traffic)')
     expect(fs[2].fix).toBe('delete that rule: iptables -t filter -D INPUT 2')
-    expect(fs.every((f) => !f.safe)).toBe(true)
+    expect(fs.map((f) => f.safe)).toEqual([true, true, false])
+    expect(cmds(fs[0])).toEqual(egressPlan(state.cluster!).map(renderStep))
   })
 
   it('a deleted peer route, a stale ARP entry, a missing FDB entry, and entries for a node that left', () => {
@@ -56,12 +59,13 @@ describe('doctor checks', () => {
       f.fdb = []
     })
     expect(ids(fs)).toEqual(['node1:route-missing:route 10.244.1.0/24', 'node1:arp-stale:neigh 10.244.1.0', 'node1:fdb-missing:fdb 0e:00:00:00:00:02', 'node1:stale-route:route 10.244.7.0/24'])
-    expect(fs.map(cmds)).toEqual([
-      ['ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink'],
-      ['ip neigh replace 10.244.1.0 lladdr 0e:00:00:00:00:02 dev flannel.1 nud permanent'],
-      ['bridge fdb replace 0e:00:00:00:00:02 dev flannel.1 dst 192.168.56.12'],
-      ['ip route del 10.244.7.0/24 dev flannel.1 2>/dev/null || true'],
+    const peer = peerPlan(state.cluster!, state.nodes.node1, state.nodes.node2).map(renderStep)
+    expect(peer).toEqual([
+      'ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink',
+      `ip neigh replace 10.244.1.0 lladdr ${vtepMac('10.244.1.0/24')} dev flannel.1 nud permanent`,
+      `bridge fdb replace ${vtepMac('10.244.1.0/24')} dev flannel.1 dst 192.168.56.12`,
     ])
+    expect(fs.map(cmds)).toEqual([peer, peer, peer, ['ip route del 10.244.7.0/24 dev flannel.1 2>/dev/null || true']])
     expect(fs.every((f) => f.safe)).toBe(true)
   })
 

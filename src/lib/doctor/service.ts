@@ -48,7 +48,12 @@ export async function doctor(ctx: Ctx, opts: {fix?: boolean} = {}): Promise<Doct
   if (!opts.fix) return report(first.findings, first.notes)
   const state = ctx.store.read()
   const byNode = new Map<string, Plan>()
-  for (const f of first.findings) if (f.safe && f.plan && f.node) byNode.set(f.node, [...(byNode.get(f.node) ?? []), ...f.plan])
+  for (const f of first.findings) {
+    if (!f.safe || !f.plan || !f.node) continue
+    const plan = byNode.get(f.node) ?? []
+    const have = new Set(plan.map(renderStep))
+    byNode.set(f.node, [...plan, ...f.plan.filter((s) => !have.has(renderStep(s)))])
+  }
   const plans = [...byNode].filter(([n]) => state.nodes[n]).map(([n, p]): [Host, Plan] => [hostOf(state.nodes[n]), p])
   if (plans.length) {
     ctx.progress(`fixing ${first.findings.filter((f) => f.safe && f.plan).length} finding(s) on ${plans.map(([h]) => h.name).join(', ')}`)

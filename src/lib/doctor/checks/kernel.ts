@@ -1,4 +1,5 @@
 import {step} from '../../host/plan.js'
+import {egressPlan} from '../../overlay/egress.js'
 import {nthAddress, parseCidr} from '../../util/cidr.js'
 import {localAddrs} from '../../trace/facts.js'
 import {walkChain, type Branch} from '../../trace/netfilter.js'
@@ -46,11 +47,11 @@ export const netfilterChecks: Check = ({state, facts}) => {
     const podDst = peers.length ? nthAddress(parseCidr(peers[0].podCIDR), 2) : nthAddress(parseCidr(node.podCIDR), 3)
     const fwd = decide(walkChain(rs, 'filter', 'FORWARD', {src: podSrc, dst: podDst, proto: 'tcp', dport: 80, ctstate: 'NEW', iif: 'cni0', local: localAddrs(f)}))
     if (blocked(fwd)) {
-      out.push({id: 'forward-drop', severity: 'error', node: f.node, object: 'filter FORWARD', evidence: `a packet ${podSrc} -> ${podDst} meets ${ruleText(fwd)}${fwd.policy ? ' (no rule accepts pod traffic)' : ''}`, fix: fwd.policy ? "restore mk8s's accept rules (the MK8S-FORWARD chain and its jump from FORWARD)" : `remove the rule that drops pod traffic (${ruleText(fwd)})`, safe: false})
+      out.push({id: 'forward-drop', severity: 'error', node: f.node, object: 'filter FORWARD', evidence: `a packet ${podSrc} -> ${podDst} meets ${ruleText(fwd)}${fwd.policy ? ' (no rule accepts pod traffic)' : ''}`, ...(fwd.policy ? {fix: "restore mk8s's accept rules (the MK8S-FORWARD chain and its jump from FORWARD)", safe: true, plan: egressPlan(cluster)} : {fix: `remove the rule that drops pod traffic (${ruleText(fwd)})`, safe: false})})
     }
     const post = walkChain(rs, 'nat', 'POSTROUTING', {src: podSrc, dst: '192.0.2.1', proto: 'tcp', dport: 80, oif: node.iface, local: localAddrs(f)})
     if (!post.some((b) => b.verdict === 'MASQUERADE' || b.verdict === 'SNAT')) {
-      out.push({id: 'masquerade-missing', severity: 'warning', node: f.node, object: 'nat POSTROUTING', evidence: `a packet from pod ${podSrc} to 192.0.2.1 leaves ${node.iface} with its pod address: no MASQUERADE rule for ${cluster.podCIDR}`, fix: "restore mk8s's masquerade rules (the MK8S-POSTROUTING chain and its jump from POSTROUTING)", safe: false})
+      out.push({id: 'masquerade-missing', severity: 'warning', node: f.node, object: 'nat POSTROUTING', evidence: `a packet from pod ${podSrc} to 192.0.2.1 leaves ${node.iface} with its pod address: no MASQUERADE rule for ${cluster.podCIDR}`, fix: "restore mk8s's masquerade rules (the MK8S-POSTROUTING chain and its jump from POSTROUTING)", safe: true, plan: egressPlan(cluster)})
     }
     for (const p of peers) {
       const v = decide(walkChain(rs, 'filter', 'INPUT', {src: p.address, dst: node.address, proto: 'udp', dport: 8472, local: localAddrs(f)}))

@@ -1,5 +1,6 @@
 import {step, type Step} from '../../host/plan.js'
-import type {NodeRecord} from '../../state/schema.js'
+import {peerPlan} from '../../overlay/plan.js'
+import type {Cluster, NodeRecord} from '../../state/schema.js'
 import {nthAddress, parseCidr} from '../../util/cidr.js'
 import {link, VTEP, type HostFacts} from '../../trace/facts.js'
 import type {Check, Finding} from '../model.js'
@@ -11,21 +12,22 @@ function entry(node: string, object: string, id: string, evidence: string, plan:
 }
 
 /** The route, ARP and FDB entries a VXLAN node must hold for one peer, compared with what it holds. */
-function vxlanPeer(f: HostFacts, peer: NodeRecord, peerMac: string | undefined): Finding[] {
+function vxlanPeer(cluster: Pick<Cluster, 'backend'>, me: NodeRecord, f: HostFacts, peer: NodeRecord, peerMac: string | undefined): Finding[] {
   const out: Finding[] = []
+  const fix = peerPlan(cluster, me, peer)
   const gw = vtepIp(peer)
   const r = f.routes.find((x) => x.dst === peer.podCIDR)
   if (!r || r.gateway !== gw || r.dev !== VTEP || !r.onlink) {
-    out.push(entry(f.node, `route ${peer.podCIDR}`, r ? 'route-wrong' : 'route-missing', r ? `${peer.podCIDR} goes via ${r.gateway ?? '-'} dev ${r.dev}, not via ${gw} dev ${VTEP} onlink` : `no route for ${peer.name}'s pods (${peer.podCIDR})`, [step(['ip', 'route', 'replace', peer.podCIDR, 'via', gw, 'dev', VTEP, 'onlink'])]))
+    out.push(entry(f.node, `route ${peer.podCIDR}`, r ? 'route-wrong' : 'route-missing', r ? `${peer.podCIDR} goes via ${r.gateway ?? '-'} dev ${r.dev}, not via ${gw} dev ${VTEP} onlink` : `no route for ${peer.name}'s pods (${peer.podCIDR})`, fix))
   }
   if (!peerMac) return out
   const n = f.neigh.find((x) => x.ip === gw)
   if (!n || n.mac !== peerMac || !n.state.includes('PERMANENT')) {
-    out.push(entry(f.node, `neigh ${gw}`, n ? 'arp-stale' : 'arp-missing', n ? `${gw} is ${n.mac ?? 'incomplete'} (${n.state.join(',')}), ${peer.name}'s VTEP is ${peerMac}` : `no ARP entry for ${peer.name}'s VTEP ${gw}`, [step(['ip', 'neigh', 'replace', gw, 'lladdr', peerMac, 'dev', VTEP, 'nud', 'permanent'])]))
+    out.push(entry(f.node, `neigh ${gw}`, n ? 'arp-stale' : 'arp-missing', n ? `${gw} is ${n.mac ?? 'incomplete'} (${n.state.join(',')}), ${peer.name}'s VTEP is ${peerMac}` : `no ARP entry for ${peer.name}'s VTEP ${gw}`, fix))
   }
   const e = f.fdb.find((x) => x.mac === peerMac)
   if (!e || e.dst !== peer.address) {
-    out.push(entry(f.node, `fdb ${peerMac}`, e ? 'fdb-stale' : 'fdb-missing', e ? `${peerMac} points to ${e.dst}, ${peer.name} is ${peer.address}` : `no FDB entry sending ${peer.name}'s VTEP MAC ${peerMac} to ${peer.address}`, [step(['bridge', 'fdb', 'replace', peerMac, 'dev', VTEP, 'dst', peer.address])]))
+    out.push(entry(f.node, `fdb ${peerMac}`, e ? 'fdb-stale' : 'fdb-missing', e ? `${peerMac} points to ${e.dst}, ${peer.name} is ${peer.address}` : `no FDB entry sending ${peer.name}'s VTEP MAC ${peerMac} to ${peer.address}`, fix))
   }
   return out
 }
@@ -61,7 +63,7 @@ export const overlayChecks: Check = ({state, facts}) => {
     if (cluster.backend === 'host-gw') {
       for (const p of peers) {
         const r = f.routes.find((x) => x.dst === p.podCIDR)
-        if (!r || r.gateway !== p.address) out.push(entry(f.node, `route ${p.podCIDR}`, r ? 'route-wrong' : 'route-missing', r ? `${p.podCIDR} goes via ${r.gateway ?? '-'} dev ${r.dev}, not via ${p.address}` : `no route for ${p.name}'s pods (${p.podCIDR})`, [step(['ip', 'route', 'replace', p.podCIDR, 'via', p.address, 'dev', me.iface])]))
+        if (!r || r.gateway !== p.address) out.push(entry(f.node, `route ${p.podCIDR}`, r ? 'route-wrong' : 'route-missing', r ? `${p.podCIDR} goes via ${r.gateway ?? '-'} dev ${r.dev}, not via ${p.address}` : `no route for ${p.name}'s pods (${p.podCIDR})`, peerPlan(cluster, me, p)))
       }
       continue
     }
@@ -73,7 +75,7 @@ export const overlayChecks: Check = ({state, facts}) => {
     for (const p of peers) {
       const mac = facts.get(p.name) && link(facts.get(p.name)!, VTEP)?.mac
       if (mac) macs.add(mac)
-      out.push(...vxlanPeer(f, p, mac))
+      out.push(...vxlanPeer(cluster, me, f, p, mac))
     }
     out.push(...vxlanStale(f, peers, macs))
   }
