@@ -80,7 +80,7 @@ describe('foundation: lab, cluster, nodes, netns', () => {
     expect(overlap.code).toBe(2)
     await c.ok(['netns', 'del', 'br0', '--node', 'node2'])
     expect((await c.onNode('node2', ['ip', 'link', 'show', 'br0'])).code).not.toBe(0)
-    const left = await c.onNode('node2', ['sh', '-c', 'ip -o link | grep -c mk8s || true'])
+    const left = await c.onNode('node2', ['sh', '-c', 'ip -o link | grep -cE ": mk8s[0-9a-f]{8}@" || true'])
     expect(left.stdout.trim()).toBe('0')
   })
 
