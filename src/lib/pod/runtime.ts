@@ -98,6 +98,12 @@ export async function startContainers(docker: Dockerode, node: string, pod: PodR
   return out
 }
 
+/** The pause container of this very pod (by its uid label), if Docker has one. */
+export async function findPause(docker: Dockerode, pod: Pick<PodRecord, 'uid'>): Promise<string | undefined> {
+  const list = await docker.listContainers({all: true, filters: {label: [`${LABEL_UID}=${pod.uid}`, `${LABEL_CONTAINER}=POD`]}})
+  return list[0]?.Id
+}
+
 /** Every container of the pod (found by label, whatever the state says), apps first, pause last. */
 export async function removePodContainers(docker: Dockerode, pod: Pick<PodRecord, 'namespace' | 'name'>): Promise<number> {
   const list = await docker.listContainers({all: true, filters: {label: [`${LABEL_POD}=${pod.namespace}/${pod.name}`]}})
