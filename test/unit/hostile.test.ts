@@ -130,9 +130,22 @@ describe('every rejection is an InputError (exit 2) with a message', () => {
       spec: fc.jsonValue(),
       items: fc.array(fc.jsonValue(), {maxLength: 2}),
     })
+    const labels = fc.dictionary(fc.oneof(fc.constant('app'), hostile), fc.oneof(fc.constant('web'), hostile), {minKeys: 1, maxKeys: 2})
+    const container = {name: 'c', image: 'mk8s/busybox'}
+    const wellShaped = fc.oneof(
+      fc.tuple(labels, labels).map(([l, s]) => ({apiVersion: 'v1', kind: 'Service', metadata: {name: 'ok', labels: l}, spec: {selector: s, ports: [{port: 80}]}})),
+      labels.map((l) => ({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'ok', labels: l}, spec: {containers: [container]}})),
+      fc.tuple(labels, labels).map(([l, t]) => ({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'ok', labels: l}, spec: {selector: {matchLabels: t}, template: {metadata: {labels: t}, spec: {containers: [container]}}}})),
+    )
     fc.assert(
-      fc.property(fc.oneof(obj.map((o) => JSON.stringify(o)), fc.jsonValue().map((v) => JSON.stringify(v)), hostile), (text) => {
-        expectOnlyRejections(() => parseManifests(text, 'stdin', 'default'))
+      fc.property(fc.oneof(obj.map((o) => JSON.stringify(o)), wellShaped.map((o) => JSON.stringify(o)), fc.jsonValue().map((v) => JSON.stringify(v)), hostile), (text) => {
+        expectOnlyRejections(() => {
+          for (const o of parseManifests(text, 'stdin', 'default')) {
+            expect(`${o.namespace}/${o.name}`).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+$/)
+            const v = o.value as {labels?: Record<string, string>; selector?: Record<string, string>}
+            for (const labels of [v.labels ?? {}, v.selector ?? {}]) for (const [k, x] of Object.entries(labels)) expect(`${k}=${x}`).toMatch(/^[-A-Za-z0-9_./]+=[-A-Za-z0-9_.]*$/)
+          }
+        })
       }),
       {numRuns: 500},
     )
