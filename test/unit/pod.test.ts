@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {renderPlan} from '../../src/lib/host/plan.js'
 import {parseManifests} from '../../src/lib/manifest/parse.js'
 import {allocatePodIP, pickNode} from '../../src/lib/pod/ipam.js'
+import {abandoned} from '../../src/lib/pod/service.js'
 import {cniAddPlan, cniConfig, hostVethName, podMtu, wirePlan} from '../../src/lib/pod/plan.js'
 import {parseCpu, parseMemory, parsePodSpec, selects} from '../../src/lib/pod/spec.js'
 import {emptyState, type NodeRecord, type PodRecord} from '../../src/lib/state/schema.js'
@@ -130,5 +131,17 @@ spec:
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {selector: {matchLabels: {app: a}}, template: {metadata: {labels: {app: b}}, spec: {containers: [{name: a, image: b}]}}}\n',
       /does not match/,
     )
+  })
+})
+
+describe('a pod left Pending by a killed mk8s', () => {
+  const pending = (extra: Partial<PodRecord>): PodRecord => ({...pod('p', 'node1', '10.244.1.2'), phase: 'Pending', createdAt: new Date(1_000_000).toISOString(), ...extra})
+  it('is abandoned when its process is gone, or (without a pid) when older than a stale lock', () => {
+    expect(abandoned(pending({pid: process.pid}))).toBe(false)
+    expect(abandoned(pending({pid: process.ppid}))).toBe(false)
+    expect(abandoned(pending({pid: 2 ** 22 + 1}))).toBe(true) // above pid_max: no such process
+    expect(abandoned(pending({}), 1_000_000 + 10_000)).toBe(false)
+    expect(abandoned(pending({}), 1_000_000 + 20_000)).toBe(true)
+    expect(abandoned({...pending({pid: 2 ** 22 + 1}), phase: 'Running'})).toBe(false)
   })
 })

@@ -1,6 +1,6 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk, {chalkStderr} from 'chalk'
-import {Mk8sError} from '../errors.js'
+import {Mk8sError, UnreachableError} from '../errors.js'
 import {Executor} from '../host/executor.js'
 import {StateStore, defaultStatePath} from '../state/store.js'
 import type {Ctx} from '../context.js'
@@ -108,6 +108,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     this._progress?.stop(false)
+    if (err instanceof UnreachableError && this.flags) {
+      // the state marks the node NotReady, so that `node list` shows it and other commands skip it
+      const {markUnreachable} = await import('../node/service.js')
+      await markUnreachable(this.ctx, err.host).catch(() => {})
+    }
     if (err instanceof Mk8sError) {
       process.stderr.write(`${chalkStderr.red('error:')} ${err.message}\n`)
       if (err.hint) process.stderr.write(`${chalkStderr.yellow('hint:')} ${err.hint}\n`)

@@ -3,7 +3,7 @@ import type {Ctx} from '../context.js'
 import {requireCluster} from '../cluster/hosts.js'
 import {InputError, notFound} from '../errors.js'
 import {createPods, deletePods, objectsChanged, validatePods} from '../pod/service.js'
-import {selects} from '../pod/spec.js'
+import {selects, validateLabels} from '../pod/spec.js'
 import {objKey, type DeploymentRecord, type PodRecord, type State} from '../state/schema.js'
 
 export interface DeploymentInput {
@@ -28,6 +28,7 @@ export function ownedPods(state: State, d: {namespace: string; name: string}): P
 export function validateDeployment(d: DeploymentInput): void {
   const where = `deployment ${d.namespace}/${d.name}`
   if (!Number.isInteger(d.replicas) || d.replicas < 0) throw new InputError(`${where}: replicas must be a whole number >= 0`)
+  validateLabels(d.labels, `${where} metadata.labels`)
   if (Object.keys(d.selector).length === 0) throw new InputError(`${where}: spec.selector.matchLabels is empty`, 'select the pods by the template labels, e.g. matchLabels: {app: web}')
   if (!selects(d.selector, d.template.metadata?.labels ?? {})) {
     throw new InputError(`${where}: spec.selector does not match spec.template.metadata.labels`, 'the template labels must include every selector label')

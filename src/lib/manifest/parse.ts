@@ -37,7 +37,13 @@ export function parseManifests(text: string, source: string, defaultNamespace: s
       const pos = e.linePos?.[0]
       throw new InputError(`${source}: malformed YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`, 'fix the file; nothing was applied')
     }
-    add(doc.toJS(), where)
+    let obj: unknown
+    try {
+      obj = doc.toJS() // an alias without its anchor ("*x") fails only here
+    } catch (error) {
+      throw new InputError(`${where}: malformed YAML: ${(error as Error).message.split('\n')[0]}`, 'fix the file; nothing was applied')
+    }
+    add(obj, where)
   })
   if (out.length === 0) throw new InputError(`${source} holds no objects`)
   return out

@@ -18,7 +18,18 @@ export const nodeHooks = {
   beforeLeave: [] as Array<(state: State, node: NodeRecord, opts: {force?: boolean; reset?: boolean}) => void>,
 }
 
-/** Tell every area that pods, deployments or services changed (the pod and service areas call this after saving). */
+/** The state without the nodes known to be unreachable: changes skip them (they catch up when they answer again). */
+export function reachableOnly(state: State): State {
+  const gone = Object.values(state.nodes).filter((n) => !n.ready && n.reason === 'Unreachable')
+  if (gone.length === 0) return state
+  return {...state, nodes: Object.fromEntries(Object.entries(state.nodes).filter(([, n]) => !gone.includes(n)))}
+}
+
+/**
+ * Tell every area that pods, deployments or services changed (the pod and service areas call this
+ * after saving). Nodes marked Unreachable are left out, so that the others go on working; when such
+ * a node answers again, `node list` runs the join hooks on it (see refreshReadiness).
+ */
 export async function objectsChanged(ctx: Ctx, before: State, after: State): Promise<void> {
-  for (const hook of nodeHooks.objectsChanged) await hook(ctx, before, after)
+  for (const hook of nodeHooks.objectsChanged) await hook(ctx, reachableOnly(before), reachableOnly(after))
 }

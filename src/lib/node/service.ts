@@ -141,7 +141,33 @@ export async function refreshReadiness(ctx: Ctx, names?: string[]): Promise<Node
       }
     })
   }
+  const back = nodes.filter((n) => n.reason === 'Unreachable' && seen.get(n.name)!.ready)
+  if (back.length && !ctx.dryRun) await catchUp(ctx, back.map((n) => n.name))
   return nodes.map((n) => (n.reason === 'Joining' ? n : {...n, ...seen.get(n.name)!, reason: seen.get(n.name)!.reason}))
+}
+
+/** Nodes that answer again missed the changes made meanwhile: the join hooks bring them up to date (services, DNS, ...). */
+async function catchUp(ctx: Ctx, names: string[]): Promise<void> {
+  const state = ctx.store.read()
+  for (const name of names) {
+    ctx.progress(`node ${name} answers again: bringing its rules up to date`)
+    try {
+      for (const hook of nodeHooks.join) await hook(ctx, state, state.nodes[name])
+    } catch (error) {
+      ctx.progress(`node ${name}: ${(error as Error).message.split('\n')[0]}; run 'mk8s node join ${name}' again`)
+    }
+  }
+}
+
+/** A command found a node unreachable (exit 3): the state marks it NotReady, and changes skip it until it answers again. */
+export async function markUnreachable(ctx: Ctx, name: string): Promise<void> {
+  if (ctx.dryRun) return
+  await ctx.store.update((s) => {
+    const n = s.nodes[name]
+    if (!n || n.reason === 'Joining') return
+    n.ready = false
+    n.reason = 'Unreachable'
+  })
 }
 
 export async function nodeExec(ctx: Ctx, name: string, argv: string[]): Promise<number> {

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import {InputError} from '../errors.js'
+import {quote} from '../host/quote.js'
 import type {PodRecord} from '../state/schema.js'
 import type {PodDns} from '../dns/resolv.js'
 import {dockerStatus, ensureImage} from '../runtime/docker.js'
@@ -17,7 +18,7 @@ export function describeCreate(pod: PodRecord, spec: PodSpec, dns?: PodDns): str
   const dnsFlags = dns && pod.network === 'pod' ? [...dns.servers.map((s) => ` --dns ${s}`), ...dns.search.map((s) => ` --dns-search ${s}`), ...dns.options.map((o) => ` --dns-option ${o}`)].join('') : ''
   const lines = [`docker run -d --name ${pauseName(pod)} --network ${pod.network === 'host' ? 'host' : 'none'}${dnsFlags} ${PAUSE_IMAGE}`]
   for (const c of spec.containers) {
-    const cmd = [...(c.command ?? []), ...(c.args ?? [])].join(' ')
+    const cmd = [...(c.command ?? []), ...(c.args ?? [])].map(quote).join(' ')
     lines.push(`docker run -d --name ${containerName(pod, c.name)} --network container:${pauseName(pod)} --restart ${RESTART[spec.restartPolicy]} ${c.image}${cmd ? ` ${cmd}` : ''}`)
   }
   return lines
@@ -96,6 +97,12 @@ export async function startContainers(docker: Dockerode, node: string, pod: PodR
     out.push({name: c.name, id: created.id, image: c.image})
   }
   return out
+}
+
+/** The pause container of this very pod (by its uid label), if Docker has one. */
+export async function findPause(docker: Dockerode, pod: Pick<PodRecord, 'uid'>): Promise<string | undefined> {
+  const list = await docker.listContainers({all: true, filters: {label: [`${LABEL_UID}=${pod.uid}`, `${LABEL_CONTAINER}=POD`]}})
+  return list[0]?.Id
 }
 
 /** Every container of the pod (found by label, whatever the state says), apps first, pause last. */

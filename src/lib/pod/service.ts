@@ -11,7 +11,7 @@ import {cniAddPlan, cniDelPlan, cniPortmapPlan, containerName, hostVethName, loo
 import {takenHostPorts} from '../hostport/plan.js'
 import {step, type Captured} from '../host/plan.js'
 import {podDns} from '../dns/resolv.js'
-import {describeCreate, inspectPod, removePodContainers, startContainers, startPause, tailLogs, type ContainerLive} from './runtime.js'
+import {describeCreate, findPause, inspectPod, removePodContainers, startContainers, startPause, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
 
 export interface PodInput {
@@ -66,6 +66,7 @@ export function validatePods(inputs: readonly PodInput[]): Array<PodInput & {par
  */
 export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {node?: string; replaceOwned?: boolean} = {}): Promise<PodRecord[]> {
   const pods = validatePods(inputs)
+  await removeAbandoned(ctx, pods)
   const before = ctx.store.read()
   const cluster = requireCluster(before)
   if (opts.node) requireNode(before, opts.node)
@@ -88,6 +89,7 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
         spec: {...p.parsed, nodeName: node.name} as Record<string, unknown>,
         owner: p.owner,
         phase: 'Pending',
+        pid: process.pid,
         containers: p.parsed.containers.map((c) => ({name: c.name, image: c.image})),
         createdAt: new Date().toISOString(),
       }
@@ -118,6 +120,28 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
   return started
 }
 
+/** Is the process that made a Pending pod gone (killed part way)? Without a pid: Pending for longer than a lock's stale time. */
+export function abandoned(p: PodRecord, now = Date.now()): boolean {
+  if (p.phase !== 'Pending') return false
+  if (p.pid === undefined) return now - Date.parse(p.createdAt) > 15_000
+  if (p.pid === process.pid) return false
+  try {
+    process.kill(p.pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+/** Pods of these names left Pending by a killed mk8s are cleaned away first, so that the name can be used again. */
+async function removeAbandoned(ctx: Ctx, pods: readonly PodInput[]): Promise<void> {
+  const state = ctx.store.read()
+  const left = pods.map((p) => state.pods[objKey(p.namespace, p.name)]).filter((p): p is PodRecord => p !== undefined && abandoned(p))
+  if (left.length === 0 || ctx.dryRun) return
+  ctx.progress(`removing what an interrupted mk8s left of ${left.map((p) => `pod ${p.namespace}/${p.name}`).join(', ')}`)
+  await deletePods(ctx, left)
+}
+
 async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
   const host = hostOf(node)
   const mtu = podMtu(cluster, node)
@@ -140,7 +164,7 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
           checkCni(node.name, await ctx.exec.apply(host, cniPortmapPlan('ADD', portMappings(p), pause.id, pause.pid, JSON.parse(res.get(1)?.output || '{}'))))
         }
         const containers = await startContainers(docker, node.name, p, spec, pause.id)
-        out.push({...p, phase: 'Running', pauseId: pause.id, containers})
+        out.push({...p, phase: 'Running', pid: undefined, pauseId: pause.id, containers})
       } catch (error) {
         await cleanupPod(ctx, cluster, node, p).catch(() => {})
         if (out.length) (error as {started?: PodRecord[]}).started = out
@@ -201,11 +225,13 @@ async function cleanupPod(ctx: Ctx, cluster: Cluster, node: NodeRecord, pod: Pod
     return
   }
   await withDocker(host, async (docker) => {
-    if (cluster.driver === 'cni' && pod.pauseId && pod.network === 'pod') {
-      const pid = await docker.getContainer(pod.pauseId).inspect().then((i) => i.State.Pid, () => 0)
+    // a pod left Pending by a killed mk8s has no pauseId recorded: its pause container has the labels
+    const pauseId = pod.pauseId ?? (cluster.driver === 'cni' && pod.network === 'pod' ? await findPause(docker, pod) : undefined)
+    if (cluster.driver === 'cni' && pauseId && pod.network === 'pod') {
+      const pid = await docker.getContainer(pauseId).inspect().then((i) => i.State.Pid, () => 0)
       const ns = pid ? `/proc/${pid}/ns/net` : ''
       const maps = portMappings(pod)
-      await ctx.exec.apply(host, [...(maps.length ? cniPortmapPlan('DEL', maps, pod.pauseId, ns) : []), ...cniDelPlan(node, mtu, pod.pauseId, ns)])
+      await ctx.exec.apply(host, [...(maps.length ? cniPortmapPlan('DEL', maps, pauseId, ns) : []), ...cniDelPlan(node, mtu, pauseId, ns)])
     }
     await removePodContainers(docker, pod)
   })
@@ -232,7 +258,8 @@ export async function deletePods(ctx: Ctx, pods: readonly PodRecord[]): Promise<
   )
   const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
   await ctx.store.update((s) => {
-    for (const p of done) delete s.pods[objKey(p.namespace, p.name)]
+    // only the very pod deleted: another mk8s may have made a new one of that name meanwhile
+    for (const p of done) if (s.pods[objKey(p.namespace, p.name)]?.uid === p.uid) delete s.pods[objKey(p.namespace, p.name)]
   })
   await objectsChanged(ctx, before, (s) => {
     for (const p of done) delete s.pods[objKey(p.namespace, p.name)]

@@ -4,6 +4,11 @@ import {InputError} from '../errors.js'
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const portName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
+/** Docker's reference grammar: [domain[:port]/]path[:tag][@digest], path components lower-case. */
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
+const DOMAIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?'
+export const IMAGE_REF = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`)
+
 export const ContainerPortSchema = z.object({
   containerPort: z.number().int().min(1).max(65535),
   protocol: z.enum(['TCP', 'UDP']).default('TCP'),
@@ -13,7 +18,7 @@ export const ContainerPortSchema = z.object({
 
 export const ContainerSchema = z.object({
   name: z.string().max(63).regex(dns1123, 'must be a DNS-1123 label'),
-  image: z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9._\/:@-]*$/, 'is not an image reference'),
+  image: z.string().min(1).max(255).regex(IMAGE_REF, 'is not an image reference (e.g. mk8s/busybox, registry:5000/team/app:1.2)'),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   workingDir: z.string().optional(),

@@ -70,6 +70,8 @@ export const PodSchema = z.object({
   /** owning Deployment's name, when made by one */
   owner: z.string().optional(),
   phase: z.enum(['Pending', 'Running', 'Failed', 'Terminating']),
+  /** while Pending: the mk8s process (on this control machine) that is making the pod */
+  pid: z.number().int().optional(),
   reason: z.string().optional(),
   /** host end of the pod's veth on cni0 */
   hostVeth: z.string().optional(),

@@ -3,6 +3,7 @@ import {InputError} from '../errors.js'
 import type {ServicePort, ServiceRecord} from '../state/schema.js'
 import {isIPv4} from '../util/cidr.js'
 import {validateName} from '../util/names.js'
+import {validateLabels} from '../pod/spec.js'
 
 const Labels = z.record(z.string(), z.string())
 
@@ -84,8 +85,8 @@ export function parseV1Service(obj: unknown, defaultNamespace: string): ServiceI
     type: spec.type,
     clusterIP: spec.clusterIP || undefined,
     ports,
-    selector: spec.selector ?? {},
-    labels: m.labels ?? {},
+    selector: validateLabels(spec.selector ?? {}, `service ${namespace}/${m.name} spec.selector`),
+    labels: validateLabels(m.labels ?? {}, `service ${namespace}/${m.name} metadata.labels`),
     sessionAffinity: spec.sessionAffinity,
     externalTrafficPolicy: spec.externalTrafficPolicy ?? 'Cluster',
     loadBalancerIP: spec.loadBalancerIP,
