@@ -156,7 +156,12 @@ export async function run(sizes = (process.env.MK8S_BENCH_SIZES ?? '1,100,1000,5
   } finally {
     for (const ns of Object.values(NS)) await sh(['ip', 'netns', 'del', ns]).catch(() => {})
   }
-  const out = {bench: 'services', date: new Date().toISOString(), versions, results}
+  // for bench/RESULTS.md: each figure beside the plain tool doing the same job
+  const figures = results.flatMap((r) => [
+    {figure: `${r.mode}: program ${r.services} services`, mk8s: r.programMs.mk8s, plain: r.programMs.plainTool, plainTool: `${plainTool(r.mode).join(' ')} of the same text`, unit: 'ms'},
+    {figure: `${r.mode}: one more service when ${r.services} exist`, mk8s: r.addOneMs.mk8sIncremental, plain: r.addOneMs.plainToolFullResync, plainTool: `${plainTool(r.mode).join(' ')}, full re-sync`, unit: 'ms'},
+  ])
+  const out = {bench: 'services', date: new Date().toISOString(), versions, figures, results}
   mkdirSync(resolve('bench/out'), {recursive: true})
   writeFileSync(resolve('bench/out/services.json'), JSON.stringify(out, null, 2) + '\n')
   return out
