@@ -6,7 +6,8 @@ import {BaseCommand} from '../lib/cli/base.js'
 import {table} from '../lib/cli/table.js'
 import {runDemo, type StepReport} from '../lib/demo/runner.js'
 import {demoSteps} from '../lib/demo/steps.js'
-import {labUp} from '../lib/lab/service.js'
+import {labStatus, labUp} from '../lib/lab/service.js'
+import {rmSync} from 'node:fs'
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = "Walk through the documents' scenarios on the lab, checking each with real traffic"
@@ -20,7 +21,10 @@ file (~/.mk8s/demo.json, or --state) and stays up afterwards for you to explore.
 
   async run(): Promise<unknown> {
     const state = this.flags.state ?? join(homedir(), '.mk8s', 'demo.json')
+    // a demo state left from an earlier lab names hosts that are gone: start afresh when the lab is new
+    const hadLab = (await labStatus(this.ctx)).length > 0
     await labUp(this.ctx, 3)
+    if (!hadLab) rmSync(state, {force: true})
     const only = this.flags.step?.split(',')
     const steps = demoSteps().filter((s) => !only || s.id === 'cluster' || only.includes(s.id))
     const quiet = Boolean(this.flags.output)
