@@ -21,9 +21,12 @@ export function tempDir(prefix: string): string {
 }
 
 /** Run argv with stdout and stderr piped, as a script would. No FORCE_COLOR passes through. */
-export function runPiped(argv: string[], opts: {cwd?: string; env?: Record<string, string>} = {}): Ran {
+export function runPiped(
+  argv: string[],
+  opts: {cwd?: string; env?: Record<string, string>; unset?: string[]} = {},
+): Ran {
   const env = {...process.env, ...opts.env}
-  delete env.FORCE_COLOR
+  for (const k of ['FORCE_COLOR', ...(opts.unset ?? [])]) delete env[k]
   const r = spawnSync(argv[0], argv.slice(1), {cwd: opts.cwd ?? ROOT, env, encoding: 'utf8', timeout: 60_000})
   if (r.error) throw r.error
   return {code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr}
@@ -32,7 +35,14 @@ export function runPiped(argv: string[], opts: {cwd?: string; env?: Record<strin
 /** Quote for the `script -c` shell line (argv from the test itself, never user input). */
 const sh = (a: string): string => `'${a.replaceAll("'", `'\\''`)}'`
 
+/**
+ * What marks a CI runner to supports-color (chalk's detector): under any of these a terminal gets
+ * no colour, so a person's terminal is shown without them.
+ */
+const CI_MARKS = ['CI', 'CONTINUOUS_INTEGRATION', 'BUILD_NUMBER', 'RUN_ID', 'TF_BUILD', 'TEAMCITY_VERSION', 'GITHUB_ACTIONS']
+
 /** Run argv on a pseudo-terminal (util-linux `script`): what a person at a terminal sees. */
 export function runOnTerminal(argv: string[], env: Record<string, string> = {}): Ran {
-  return runPiped(['script', '-qec', argv.map(sh).join(' '), '/dev/null'], {env: {TERM: 'xterm-256color', ...env}})
+  const unset = CI_MARKS.filter((k) => !(k in env))
+  return runPiped(['script', '-qec', argv.map(sh).join(' '), '/dev/null'], {env: {TERM: 'xterm-256color', ...env}, unset})
 }
