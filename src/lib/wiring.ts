@@ -7,7 +7,7 @@ import {netnsForgetNode} from './netns/service.js'
 import {manifestKinds} from './manifest/kinds.js'
 import {deploymentKind, podKind} from './pod/kinds.js'
 import {podsBlockLeave, podsForgetNode} from './pod/service.js'
-import {hostPortsForgetNode, syncHostPorts} from './hostport/service.js'
+import {hostPortsForgetNode, hostPortsOnJoin, syncHostPorts} from './hostport/service.js'
 import {overlayCheckJoin, overlayJoin, overlayLeave} from './overlay/service.js'
 import {serviceKind} from './svc/kinds.js'
 import {servicesOnJoin, servicesOnLeave, servicesOnObjectsChanged} from './svc/service.js'
@@ -28,7 +28,7 @@ nodeHooks.leave.push(hostPortsForgetNode)
 nodeHooks.beforeJoin.push(overlayCheckJoin)
 nodeHooks.join.push(overlayJoin)
 nodeHooks.leave.push(overlayLeave)
-nodeHooks.join.push(servicesOnJoin)
+nodeHooks.join.push(servicesOnJoin, hostPortsOnJoin)
 nodeHooks.leave.push(servicesOnLeave)
 nodeHooks.objectsChanged.push(servicesOnObjectsChanged)
 manifestKinds.set('Service', serviceKind)

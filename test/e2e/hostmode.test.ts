@@ -49,6 +49,12 @@ describe('host network, host ports and the none mode (ip driver)', () => {
     expect(rules.stdout).toMatch(/-A MK8S-HOSTPORTS -p tcp -m tcp --dport 30080 -m comment --comment "default\/pub hostPort 30080\/TCP" -j DNAT --to-destination 10\.244\.0\.\d+:80/)
     const r = await getReady('http://192.168.56.11:30080/cgi-bin/whoami')
     expect('body' in r && parseWhoami(r.body)).toEqual({host: 'pub', client: '192.168.56.1'})
+    // rules lost on the node (a reboot, someone's flush): joining it again writes them back
+    await c.onNode('node1', ['iptables', '-t', 'nat', '-F', 'MK8S-HOSTPORTS'])
+    expect('error' in (await get('http://192.168.56.11:30080/'))).toBe(true)
+    await c.ok(['node', 'join', 'node1', '--ssh', 'root@192.168.56.11'])
+    const back = await getReady('http://192.168.56.11:30080/cgi-bin/whoami')
+    expect('body' in back && parseWhoami(back.body).host, JSON.stringify(back)).toBe('pub')
     const fromNode = await c.onNode('node1', ['wget', '-qO-', 'http://192.168.56.11:30080/cgi-bin/whoami'])
     expect(parseWhoami(fromNode.stdout).host).toBe('pub')
     const taken = await c.run(['pod', 'run', 'pub2', '--image', 'mk8s/busybox', '--node', 'node1', '--port', '30080:80'])

@@ -123,11 +123,13 @@ describe('trace and doctor on the lab', () => {
     expect(p.code, JSON.stringify(p.t)).toBe(0)
     expect(p.t.hops.find((h) => h.kind === 'service')?.probe?.seen).toBe(true)
     expect((await doctor()).code).toBe(0)
-    // a KUBE-SVC chain that no service wants (left by a changed service): found, removed by a full re-sync
-    await sh('node1', 'iptables -t nat -N KUBE-SVC-STALESTALESTALE1')
+    // chains that no service wants (left by a changed service), the SVC still jumping to its SEP:
+    // found, and removed by a full re-sync (which must flush both before deleting either)
+    await sh('node1', 'iptables -t nat -N KUBE-SVC-STALESTALESTALE1 && iptables -t nat -N KUBE-SEP-STALESTALESTALE1 && iptables -t nat -A KUBE-SVC-STALESTALESTALE1 -j KUBE-SEP-STALESTALESTALE1')
     expect(ids((await doctor()).report)).toEqual(['node1:stale-service-chains'])
     expect((await doctor(['--fix'])).code).toBe(0)
     expect((await sh('node1', 'iptables -t nat -S KUBE-SVC-STALESTALESTALE1')).code).not.toBe(0)
+    expect((await sh('node1', 'iptables -t nat -S KUBE-SEP-STALESTALESTALE1')).code).not.toBe(0)
   })
 
   it('drift: a stray mk8s-labelled container and a stray veth are removed by --fix; a squatted pod name is left to the user', async () => {

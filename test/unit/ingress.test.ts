@@ -102,8 +102,8 @@ describe('ingress: nginx configuration from Ingress objects', () => {
       'install -d -m',
       'install -d -m',
       'openssl req -x509',
-      'sh -c mkdir -p "$(dirname "$1")" && umask 077 && cat >"$1.tmp" && chmod "$2" "$1.tmp" && mv -f "$1.tmp" "$1"',
-      'sh -c mkdir -p "$(dirname "$1")" && umask 077 && cat >"$1.tmp" && chmod "$2" "$1.tmp" && mv -f "$1.tmp" "$1"',
+      'sh -c mkdir -p "$(dirname "$1")" && umask 077 && t="$1.$$.tmp" && cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$1"',
+      'sh -c mkdir -p "$(dirname "$1")" && umask 077 && t="$1.$$.tmp" && cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$1"',
       expect.stringContaining('nginx -t -q -p "$d/" -e "$d/error.log" -c "$d/nginx.conf.new" || exit 1'),
     ])
     expect(plan[3].argv.slice(-2)).toEqual(['/run/mk8s/ingress/tls/x.crt', '600'])

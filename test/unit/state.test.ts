@@ -31,6 +31,29 @@ describe('state store', () => {
     expect(Object.keys(new StateStore(p).read().netns)).toHaveLength(25)
   })
 
+  it('programming hosts takes turns: no two holders at once, and the state stays writable meanwhile', async () => {
+    const p = tmp()
+    let inside = 0
+    let most = 0
+    const order: number[] = []
+    await Promise.all(
+      Array.from({length: 8}, (_, i) =>
+        new StateStore(p).whileProgramming(async () => {
+          most = Math.max(most, ++inside)
+          await new StateStore(p).update((st) => {
+            st.netns[`n/x${i}`] = {node: 'n', name: `x${i}`, createdAt: 'x'}
+          })
+          await new Promise((r) => setTimeout(r, 5))
+          order.push(i)
+          inside--
+        }),
+      ),
+    )
+    expect(most).toBe(1)
+    expect(order.sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(Object.keys(new StateStore(p).read().netns)).toHaveLength(8)
+  })
+
   it('a corrupt or newer file is an error and is left untouched', async () => {
     const p = tmp()
     writeFileSync(p, '{broken')

@@ -35,6 +35,17 @@ describe('iptables restore text', () => {
   it('deleting a service: its KUBE-SERVICES rule deleted, its chains flushed and removed', () => {
     expect(iptablesIncrementalRestore(deleteWeb('iptables'))).toBe(IPT_DELETE)
   })
+  it('full sync with stale chains: each is flushed before any is deleted (a stale SVC still jumps to a stale SEP)', () => {
+    const stale = ['nat KUBE-SVC-OLDOLDOLDOLDOLDO', 'nat KUBE-SEP-OLDOLDOLDOLDOLDO', 'nat KUBE-SVC-CDGGSHYLG3RE2FKL']
+    const nat = iptablesFullRestore(frags('iptables'), stale).split('*nat\n')[1]
+    const lines = nat.split('\n')
+    // a chain still wanted is kept; the two gone ones are declared (flushed) and then deleted, after every rule
+    expect(lines.filter((l) => l.startsWith('-X '))).toEqual(['-X KUBE-SEP-OLDOLDOLDOLDOLDO', '-X KUBE-SVC-OLDOLDOLDOLDOLDO'])
+    expect(lines.indexOf(':KUBE-SEP-OLDOLDOLDOLDOLDO - [0:0]')).toBeGreaterThan(0)
+    expect(lines.indexOf(':KUBE-SVC-OLDOLDOLDOLDOLDO - [0:0]')).toBeGreaterThan(0)
+    expect(lines.indexOf(':KUBE-SVC-OLDOLDOLDOLDOLDO - [0:0]')).toBeLessThan(lines.findIndex((l) => l.startsWith('-A ')))
+    expect(lines.slice(lines.findIndex((l) => l.startsWith('-X ')))).toEqual(['-X KUBE-SEP-OLDOLDOLDOLDOLDO', '-X KUBE-SVC-OLDOLDOLDOLDOLDO', 'COMMIT', ''])
+  })
   it('no change is no text', () => {
     const f = frags('iptables')[1]
     expect(iptablesIncrementalRestore(diffFragments(f, f))).toBe('')

@@ -13,6 +13,15 @@ export async function syncHostPorts(ctx: Ctx, before: State, after: State): Prom
   await ctx.exec.applyAll(changed.map((n) => [hostOf(n), hostPortPlan(hostPortsOf(after, n.name))] as const))
 }
 
+/**
+ * join, and a node that answers again: its host-port chain rewritten from the state (it may have
+ * missed pods deleted meanwhile, or lost its rules in a reboot).
+ */
+export async function hostPortsOnJoin(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
+  if (state.cluster?.driver !== 'ip') return
+  await ctx.exec.apply(hostOf(node), hostPortPlan(hostPortsOf(state, node.name)))
+}
+
 export async function hostPortsForgetNode(ctx: Ctx, _state: State, node: NodeRecord): Promise<void> {
   await ctx.exec.apply(hostOf(node), hostPortRemovePlan())
 }

@@ -27,9 +27,15 @@ export function reachableOnly(state: State): State {
 
 /**
  * Tell every area that pods, deployments or services changed (the pod and service areas call this
- * after saving). Nodes marked Unreachable are left out, so that the others go on working; when such
+ * after saving). Processes take turns, each programming from the newest saved state, so that a
+ * slower one never writes an older copy over a newer one. Nodes marked Unreachable are left out, so that the others go on working; when such
  * a node answers again, `node list` runs the join hooks on it (see refreshReadiness).
  */
 export async function objectsChanged(ctx: Ctx, before: State, after: State): Promise<void> {
-  for (const hook of nodeHooks.objectsChanged) await hook(ctx, reachableOnly(before), reachableOnly(after))
+  const run = async (now: State) => {
+    for (const hook of nodeHooks.objectsChanged) await hook(ctx, reachableOnly(before), reachableOnly(now))
+  }
+  if (ctx.dryRun) return run(after)
+  // one process at a time, from the newest state (which holds `after` and whatever others saved since)
+  await ctx.store.whileProgramming(() => run(ctx.store.read()))
 }

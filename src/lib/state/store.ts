@@ -54,23 +54,7 @@ export class StateStore {
    * result is returned. Under --dry-run nothing is written.
    */
   async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
-    mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
-    let release: () => Promise<void>
-    try {
-      const {default: lockfile} = await import('proper-lockfile') // imported where used: reads need no lock
-      release = await lockfile.lock(this.path, {
-        realpath: false,
-        lockfilePath: `${this.path}.lock`,
-        stale: 15_000,
-        update: 3_000,
-        retries: {retries: 400, minTimeout: 10, maxTimeout: 150, factor: 1.3, randomize: true},
-      })
-    } catch (error) {
-      throw new StateError(
-        `cannot lock the state file ${this.path}: ${(error as Error).message}`,
-        `another mk8s may be stuck; if none runs, remove ${this.path}.lock`,
-      )
-    }
+    const release = await this.lock(this.path, 400)
     try {
       const state = this.read()
       const result = await fn(state)
@@ -78,6 +62,42 @@ export class StateStore {
       return result
     } finally {
       await release()
+    }
+  }
+
+  /**
+   * Run `fn` while no other mk8s process programs hosts from this state: what is derived from the
+   * whole state (DNS records, host-port chains, nginx's config) is then written from the newest
+   * state by whoever writes last, never overwritten by an older copy. Waits minutes, not seconds:
+   * the holder is talking to hosts.
+   */
+  async whileProgramming<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.lock(`${this.path}.hosts`, 3000)
+    try {
+      return await fn()
+    } finally {
+      await release()
+    }
+  }
+
+  /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */
+  private async lock(what: string, retries: number): Promise<() => Promise<void>> {
+    mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
+    const lockfilePath = `${what}.lock`
+    try {
+      const {default: lockfile} = await import('proper-lockfile') // imported where used: reads need no lock
+      return await lockfile.lock(what, {
+        realpath: false,
+        lockfilePath,
+        stale: 15_000,
+        update: 3_000,
+        retries: {retries, minTimeout: 10, maxTimeout: 150, factor: 1.3, randomize: true},
+      })
+    } catch (error) {
+      throw new StateError(
+        `cannot lock ${lockfilePath}: ${(error as Error).message}`,
+        `another mk8s may be stuck; if none runs, remove ${lockfilePath}`,
+      )
     }
   }
 

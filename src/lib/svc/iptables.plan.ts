@@ -141,7 +141,7 @@ const split = (key: string): [string, string] => {
 /**
  * The whole ruleset of a node as one restore input: every mk8s chain declared (which flushes it
  * under --noflush), its rules written, and `stale` chains (KUBE-SVC/SEP/EXT/SVL-* that the node has
- * but no service wants: "table chain") deleted. Touches only KUBE-* chains.
+ * but no service wants: "table chain") flushed, then deleted. Touches only KUBE-* chains.
  */
 export function iptablesFullRestore(services: Fragment[], stale: string[] = []): string {
   const all = mergeFragments(services)
@@ -149,9 +149,11 @@ export function iptablesFullRestore(services: Fragment[], stale: string[] = []):
   for (const table of TABLES) {
     const base = BASE_CHAINS[table] as Record<string, readonly string[]>
     const own = [...all.objects.keys()].filter((k) => split(k)[0] === table).sort()
+    // stale chains are flushed too before any is deleted: one may still jump to another (SVC -> SEP)
+    const gone = stale.filter((s) => split(s)[0] === table && !all.objects.has(s)).sort()
     out.push(`*${table}`)
     for (const c of Object.keys(base)) out.push(`:${c} - [0:0]`)
-    for (const k of own) out.push(`:${split(k)[1]} - [0:0]`)
+    for (const k of [...own, ...gone]) out.push(`:${split(k)[1]} - [0:0]`)
     for (const lines of Object.values(base)) out.push(...lines)
     for (const chain of table === 'nat' ? ['KUBE-SERVICES', 'KUBE-NODEPORTS'] : ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES']) {
       const prefix = `${table} ${chain} `
@@ -159,7 +161,7 @@ export function iptablesFullRestore(services: Fragment[], stale: string[] = []):
       if (table === 'nat' && chain === 'KUBE-SERVICES') out.push(`-A KUBE-SERVICES ${NODEPORTS_LAST}`)
     }
     for (const k of own) out.push(all.objects.get(k)!)
-    for (const k of stale.filter((s) => split(s)[0] === table && !all.objects.has(s)).sort()) out.push(`-X ${split(k)[1]}`)
+    for (const k of gone) out.push(`-X ${split(k)[1]}`)
     out.push('COMMIT')
   }
   return out.join('\n') + '\n'
