@@ -1,10 +1,13 @@
 import {describe, expect, it} from 'vitest'
-import {iptablesFullRestore} from '../../src/lib/svc/iptables.plan.js'
-import {serviceFragment} from '../../src/lib/svc/sync.js'
-import {flow, type Packet} from './iptables-interp.js'
-import {fixture, pod, svc} from './svc-fixture.js'
+import {fixture, flowOn, pod, svc} from './svc-fixture.js'
 
-/** kube-proxy's runPacketFlowTests, for mk8s's own rules: source, destination, port -> backends or REJECT, masqueraded or not. */
+type Packet = Parameters<typeof flowOn>[3]
+
+/**
+ * kube-proxy's runPacketFlowTests, for mk8s's own rules: source, destination, port -> backends or
+ * REJECT, masqueraded or not. The rules are walked by trace's reader (src/lib/trace/netfilter.ts),
+ * the same one `mk8s trace` uses on a node's iptables-save.
+ */
 const state = fixture(
   [pod('a', 'node1', '10.244.0.5', {app: 'web'}), pod('b', 'node2', '10.244.1.5', {app: 'web'})],
   [
@@ -13,7 +16,6 @@ const state = fixture(
     svc('loc', '10.96.0.4', {selector: {app: 'web'}, type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerIP: '192.168.56.241', announcedBy: 'node1', ports: [{protocol: 'TCP', port: 80, targetPort: 80, nodePort: 30002}]}),
   ],
 )
-const rulesOn = (node: string) => iptablesFullRestore(Object.keys(state.services).map((k) => serviceFragment(state, k, node, 'iptables')))
 const NODE1 = ['192.168.56.11', '10.244.0.1', '192.168.56.241']
 const NODE2 = ['192.168.56.12', '10.244.1.1']
 const both = (masq: boolean) => [
@@ -41,13 +43,12 @@ const cases: Array<[string, Packet, string[], string, unknown]> = [
 
 describe('packet flows through the generated iptables rules', () => {
   it.each(cases)('%s', (_name, packet, local, node, expected) => {
-    expect(flow(rulesOn(node), packet, local)).toEqual(expected)
+    expect(flowOn(state, node, local, packet)).toEqual(expected)
   })
 
   it('Local policy on a node without local endpoints: outside traffic dropped', () => {
     const s = structuredClone(state)
     delete s.pods['default/b']
-    const text = iptablesFullRestore(Object.keys(s.services).map((k) => serviceFragment(s, k, 'node2', 'iptables')))
-    expect(flow(text, {src: '192.168.56.1', dst: '192.168.56.12', proto: 'tcp', dport: 30002, hook: 'PREROUTING'}, NODE2)).toEqual([{verdict: 'DROP', masq: false}])
+    expect(flowOn(s, 'node2', NODE2, {src: '192.168.56.1', dst: '192.168.56.12', proto: 'tcp', dport: 30002, hook: 'PREROUTING'})).toEqual([{verdict: 'DROP', masq: false}])
   })
 })

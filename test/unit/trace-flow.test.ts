@@ -3,10 +3,6 @@ import {describe, expect, it} from 'vitest'
 import {parseIptablesSave, splitArgs} from '../../src/lib/trace/iptables.js'
 import {packetFlow, walkChain, type Packet} from '../../src/lib/trace/netfilter.js'
 import {nftServiceBranches, parseNft} from '../../src/lib/trace/nft.js'
-import {iptablesFullRestore, JUMPS} from '../../src/lib/svc/iptables.plan.js'
-import {serviceFragment} from '../../src/lib/svc/sync.js'
-import {flow as interp} from './iptables-interp.js'
-import {fixture, pod as svcPod, svc} from './svc-fixture.js'
 
 /** node1's rules as iptables-save -c writes them: kube-proxy's chains and mk8s's own (hand-written golden text). */
 const TEXT = readFileSync(new URL('fixtures/node1.iptables-save', import.meta.url), 'utf8')
@@ -93,43 +89,5 @@ describe('packet flows through the nftables service table', () => {
   ]
   it.each(cases)('%s', (_n, src, dst, port, expected) => {
     expect(flow(src, dst, port)).toEqual(expected)
-  })
-})
-
-/** The services planner's own output (restore text plus the jumps it ensures), walked by trace's reader. */
-describe("packet flows through the services planner's generated rules", () => {
-  const state = fixture(
-    [svcPod('a', 'node1', '10.244.0.5', {app: 'web'}), svcPod('b', 'node2', '10.244.1.5', {app: 'web'})],
-    [
-      svc('web', '10.96.0.2', {type: 'NodePort', ports: [{name: 'http', protocol: 'TCP', port: 80, targetPort: 80, nodePort: 30080}]}),
-      svc('empty', '10.96.0.3', {selector: {app: 'nothing'}, type: 'NodePort', ports: [{protocol: 'TCP', port: 80, targetPort: 80, nodePort: 30001}]}),
-      svc('loc', '10.96.0.4', {selector: {app: 'web'}, type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerIP: '192.168.56.241', announcedBy: 'node1', ports: [{protocol: 'TCP', port: 80, targetPort: 80, nodePort: 30002}]}),
-    ],
-  )
-  /** The restore text with the built-in chains' jumps added where iptables -I puts them. */
-  const rulesOn = (node: string) => {
-    let text = iptablesFullRestore(Object.keys(state.services).map((k) => serviceFragment(state, k, node, 'iptables')))
-    for (const [table, chain, spec] of [...JUMPS].reverse()) text = text.replace(`*${table}\n`, `*${table}\n-A ${chain} ${spec}\n`)
-    return parseIptablesSave(text)
-  }
-  const LOCAL: Record<string, string[]> = {node1: ['192.168.56.11', '10.244.0.1', '192.168.56.241'], node2: ['192.168.56.12', '10.244.1.1']}
-  const packets: Array<[string, string, string, number, 'PREROUTING' | 'OUTPUT']> = [
-    ['node1', '10.244.2.9', '10.96.0.2', 80, 'PREROUTING'],
-    ['node1', '192.168.56.11', '10.96.0.2', 80, 'OUTPUT'],
-    ['node1', '10.244.0.5', '10.96.0.2', 80, 'PREROUTING'],
-    ['node1', '10.244.2.9', '10.96.0.2', 81, 'PREROUTING'],
-    ['node2', '192.168.56.1', '192.168.56.12', 30080, 'PREROUTING'],
-    ['node1', '10.244.2.9', '10.96.0.3', 80, 'PREROUTING'],
-    ['node1', '192.168.56.11', '10.96.0.3', 80, 'OUTPUT'],
-    ['node1', '192.168.56.1', '192.168.56.11', 30001, 'PREROUTING'],
-    ['node1', '192.168.56.1', '192.168.56.241', 80, 'PREROUTING'],
-    ['node2', '192.168.56.1', '192.168.56.12', 30002, 'PREROUTING'],
-    ['node1', '10.244.2.9', '192.168.56.241', 80, 'PREROUTING'],
-  ]
-  it.each(packets)('on %s: %s -> %s:%i (%s) agrees with the services test interpreter', (node, src, dst, dport, hook) => {
-    const mine = packetFlow(rulesOn(node), {src, dst, proto: 'tcp', dport, ctstate: 'NEW', local: LOCAL[node]}, hook)
-      .map((o) => ({verdict: o.verdict, masq: o.masquerade, ...(o.dnat ? {dnat: o.dnat} : {})}))
-      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
-    expect(mine).toEqual(interp(iptablesFullRestore(Object.keys(state.services).map((k) => serviceFragment(state, k, node, 'iptables'))), {src, dst, proto: 'tcp', dport, hook}, LOCAL[node]))
   })
 })
