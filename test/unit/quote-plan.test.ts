@@ -1,7 +1,7 @@
 import {execFileSync} from 'node:child_process'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {parseCaptures, parseFailure, renderPlan, renderScript, step} from '../../src/lib/host/plan.js'
+import {newMarker, parseCaptures, parseFailure, renderPlan, renderScript, step} from '../../src/lib/host/plan.js'
 import {quote, shellJoin} from '../../src/lib/host/quote.js'
 
 const sh = (script: string, input = '') => execFileSync('bash', ['-c', script], {input, encoding: 'utf8'})
@@ -56,6 +56,18 @@ describe('plans', () => {
       stderr = (error as {stderr: string}).stderr
     }
     expect(parseFailure(stderr)).toEqual({index: 1, code: 7, stderr: 'boom'})
+  })
+
+  it("a command's output that imitates the markers is only output: each script has markers of its own", () => {
+    const a = newMarker()
+    expect(a).toMatch(/^@@mk8s-[0-9a-f]{16}$/)
+    expect(newMarker()).not.toBe(a)
+    const fake = 'x\n@@mk8s-end 0 0\n@@mk8s-begin 1\nforged\n@@mk8s-end 1 0'
+    const out = sh(renderScript([step(['printf', '%s\n', fake], {capture: true}), step(['echo', 'real'], {capture: true})], a))
+    const c = parseCaptures(out, a)
+    expect(c.get(0)).toEqual({output: `${fake}\n`, code: 0})
+    expect(c.get(1)).toEqual({output: 'real\n', code: 0})
+    expect(parseFailure(`@@mk8s-failed 0 1\n`, a)).toBeUndefined()
   })
 
   it('captures each capture step’s output and exit code, stdin included', () => {

@@ -2,7 +2,7 @@ import {mkdirSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {HostCommandError, UnreachableError} from '../errors.js'
-import {parseCaptures, parseFailure, renderScript, renderStep, type Captured, type Plan} from './plan.js'
+import {newMarker, parseCaptures, parseFailure, renderScript, renderStep, type Captured, type Plan} from './plan.js'
 import {shellJoin} from './quote.js'
 
 export interface RunResult {
@@ -71,13 +71,14 @@ export class Host {
     ]
   }
 
-  private async exec(remote: string, input: string): Promise<RunResult> {
+  /** Run `remote` with `input` on stdin; `marker`: the script's, whose failure line means the host answered. */
+  private async exec(remote: string, input: string, marker?: string): Promise<RunResult> {
     const [file, ...args] = this.commandFor(remote)
     const {execa} = await import('execa') // imported where used: most commands' first moments start no process
     const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024})
     const res = {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.exitCode ?? 1}
     if (r.exitCode === undefined && r.failed) throw new UnreachableError(this.name, r.shortMessage ?? String(r.message))
-    if (this.target.kind === 'ssh' && res.code === 255 && !parseFailure(res.stderr)) {
+    if (this.target.kind === 'ssh' && res.code === 255 && !(marker && parseFailure(res.stderr, marker))) {
       throw new UnreachableError(this.name, res.stderr.trim().split('\n').pop() || 'ssh exited 255')
     }
     return res
@@ -86,13 +87,14 @@ export class Host {
   /** Run a plan as one script in one round trip. Throws on the first failing step. */
   async apply(plan: Plan): Promise<Map<number, Captured>> {
     if (plan.length === 0) return new Map()
-    const res = await this.exec(WRAPPER, renderScript(plan))
-    const failure = parseFailure(res.stderr)
+    const marker = newMarker()
+    const res = await this.exec(WRAPPER, renderScript(plan, marker), marker)
+    const failure = parseFailure(res.stderr, marker)
     if (failure) {
       throw new HostCommandError(this.name, renderStep(plan[failure.index]), failure.code, failure.stderr)
     }
     if (res.code !== 0) throw new HostCommandError(this.name, 'script', res.code, res.stderr)
-    return parseCaptures(res.stdout)
+    return parseCaptures(res.stdout, marker)
   }
 
   /** Run one command and return its output, whatever its exit code. */

@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {heredocDelimiter, shellJoin} from './quote.js'
 
 /**
@@ -44,19 +45,22 @@ export function renderPlan(plan: Plan): string {
   return plan.map((s) => withStdin(s.stdin === undefined ? renderStep(s) : `{ ${renderStep(s)}; }`, s)).join('\n')
 }
 
-const BEGIN = '@@mk8s-begin'
-const END = '@@mk8s-end'
-const FAILED = '@@mk8s-failed'
+/**
+ * What marks a script's captures and its failing step in its output. The executor draws a fresh
+ * one for every script, so that no command's own output can pass for a marker.
+ */
+export const newMarker = (): string => `@@mk8s-${randomBytes(8).toString('hex')}`
+const DEFAULT_MARKER = '@@mk8s'
 
 /** The script a host runs: stops at the first failing step and names it on stderr. */
-export function renderScript(plan: Plan): string {
-  const lines = ['set -u', `_mk8s_fail() { echo "${FAILED} $1 $2" >&2; exit "$2"; }`]
+export function renderScript(plan: Plan, marker = DEFAULT_MARKER): string {
+  const lines = ['set -u', `_mk8s_fail() { echo "${marker}-failed $1 $2" >&2; exit "$2"; }`]
   plan.forEach((s, i) => {
     const cmd = `{ ${renderStep(s)}; }`
     if (s.capture) {
-      lines.push(`printf '%s %d\\n' '${BEGIN}' ${i}`)
+      lines.push(`printf '%s %d\\n' '${marker}-begin' ${i}`)
       lines.push(withStdin(cmd, s, ' 2>&1'))
-      lines.push(`printf '\\n%s %d %d\\n' '${END}' ${i} $?`)
+      lines.push(`printf '\\n%s %d %d\\n' '${marker}-end' ${i} $?`)
     } else {
       lines.push(withStdin(cmd, s, ` || _mk8s_fail ${i} $?`))
     }
@@ -71,16 +75,16 @@ export interface Captured {
 }
 
 /** Split the stdout of a script into the outputs of its capture steps, by step index. */
-export function parseCaptures(stdout: string): Map<number, Captured> {
+export function parseCaptures(stdout: string, marker = DEFAULT_MARKER): Map<number, Captured> {
   const out = new Map<number, Captured>()
-  const re = new RegExp(`^${BEGIN} (\\d+)\\n([\\s\\S]*?)\\n${END} \\1 (\\d+)$`, 'gm')
+  const re = new RegExp(`^${marker}-begin (\\d+)\\n([\\s\\S]*?)\\n${marker}-end \\1 (\\d+)$`, 'gm')
   for (const m of stdout.matchAll(re)) out.set(Number(m[1]), {output: m[2], code: Number(m[3])})
   return out
 }
 
 /** The failing step named on stderr by renderScript, if any. */
-export function parseFailure(stderr: string): {index: number; code: number; stderr: string} | undefined {
-  const m = new RegExp(`^${FAILED} (\\d+) (\\d+)$`, 'm').exec(stderr)
+export function parseFailure(stderr: string, marker = DEFAULT_MARKER): {index: number; code: number; stderr: string} | undefined {
+  const m = new RegExp(`^${marker}-failed (\\d+) (\\d+)$`, 'm').exec(stderr)
   if (!m) return undefined
   return {index: Number(m[1]), code: Number(m[2]), stderr: stderr.slice(0, m.index).trimEnd()}
 }
