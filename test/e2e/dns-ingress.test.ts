@@ -120,14 +120,15 @@ describe('cluster DNS (dnsmasq on every node) and the nginx ingress controller',
     }
   })
 
-  it('Ingress foo.bar.com: /foo and /bar to two services over HTTP and HTTPS; an unknown host gets 404', async () => {
+  it('Ingress foo.bar.com: /foo and /bar to two services (one on another node) over HTTP and HTTPS; an unknown host gets 404', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-tls-'))
     await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=foo.bar.com', '-addext', 'subjectAltName=DNS:foo.bar.com', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')])
     const ca = readFileSync(join(dir, 'tls.crt'))
     const pem = {crt: ca.toString('base64'), key: readFileSync(join(dir, 'tls.key')).toString('base64')}
     rmSync(dir, {recursive: true, force: true})
+    // s1 beside the controller on node1, s2 across the overlay on node3
     for (const s of ['s1', 's2']) {
-      await c.ok(server(`${s}-pod`, s))
+      await c.ok(server(`${s}-pod`, s, s === 's1' ? 'node1' : 'node3'))
       await c.ok(['pod', 'exec', `${s}-pod`, '--', 'sh', '-c', `mkdir -p /www && echo "${s} $(hostname)" >/www/${s === 's1' ? 'foo' : 'bar'}`])
       await c.ok(['apply', '-f', '-'], {input: service(s, s)})
     }
@@ -160,11 +161,11 @@ ${fooBarIngress('testsecret')}`,
     expect(unknown.body).toContain('404 Not Found')
   })
 
-  it('endpoints follow: a new backend pod joins the upstream; deleting the ingress stops nginx', async () => {
+  it('endpoints follow: a new backend pod (on another node) joins the upstream; deleting the ingress stops nginx', async () => {
     await c.ok(['pod', 'delete', 's1-pod'])
     const gone = await httpUntil(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}, (a) => a.status === 503)
     expect(gone.status).toBe(503)
-    await c.ok(server('s1-new', 's1'))
+    await c.ok(server('s1-new', 's1', 'node2'))
     await c.ok(['pod', 'exec', 's1-new', '--', 'sh', '-c', 'mkdir -p /www && echo "s1 $(hostname)" >/www/foo'])
     const back = await httpUntil(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}, (a) => a.status === 200)
     expect(back.body.trim()).toBe('s1 s1-new')
