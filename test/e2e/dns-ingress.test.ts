@@ -161,8 +161,38 @@ ${fooBarIngress('testsecret')}`,
     expect(unknown.body).toContain('404 Not Found')
   })
 
-  it('endpoints follow: a new backend pod (on another node) joins the upstream; deleting the ingress stops nginx', async () => {
+  it('endpoints follow: a new backend pod (on another node) joins the upstream; a request in flight outlives the reload; deleting the ingress stops nginx', async () => {
+    // a slow answer (10 s) from s2 through a second ingress, still in flight while s1's endpoints change
+    const slow = `mkdir -p /www/cgi-bin && cat >/www/cgi-bin/slow <<'END'
+#!/bin/sh
+sleep 10
+printf 'Content-Type: text/plain\\r\\n\\r\\n'
+echo slow done
+END
+chmod +x /www/cgi-bin/slow`
+    await c.ok(['pod', 'exec', 's2-pod', '--', 'sh', '-c', slow])
+    await c.ok(['apply', '-f', '-'], {
+      input: `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: slow
+spec:
+  rules:
+  - host: slow.example
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: s2, port: {number: 80}}}}
+`,
+    })
+    expect((await httpUntil(`http://${INGRESS}/bar`, {host: 'slow.example'}, (a) => a.status === 200)).body.trim()).toBe('s2 s2-pod')
+    let answered = false
+    const inflight = get(`http://${INGRESS}/cgi-bin/slow`, {host: 'slow.example', timeoutMs: 30_000}).finally(() => (answered = true))
+    await new Promise((r) => setTimeout(r, 500))
+    // deleting s1's only pod rewrites the upstreams and reloads nginx
     await c.ok(['pod', 'delete', 's1-pod'])
+    expect(answered, 'the slow request ended before the reload: the test proves nothing').toBe(false)
+    expect(await inflight).toEqual({status: 200, body: 'slow done\n'})
+    await c.ok(['ingress', 'delete', 'slow'])
     const gone = await httpUntil(`http://${INGRESS}/foo`, {host: 'foo.bar.com'}, (a) => a.status === 503)
     expect(gone.status).toBe(503)
     await c.ok(server('s1-new', 's1', 'node2'))
