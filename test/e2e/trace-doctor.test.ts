@@ -132,6 +132,25 @@ describe('trace and doctor on the lab', () => {
     expect((await sh('node1', 'iptables -t nat -S KUBE-SEP-STALESTALESTALE1')).code).not.toBe(0)
   })
 
+  it('trace through a UDP service, confirmed by --probe; the flow left to a deleted endpoint is a stale UDP conntrack entry, cleared by --fix', async () => {
+    await c.ok(['pod', 'run', 'udp1', '--image', 'mk8s/busybox', '--node', 'node2', '-l', 'app=udp', '--', 'sleep', '3600'])
+    await c.ok(['svc', 'expose', 'pod/udp1', '--port', '5353', '--protocol', 'UDP', '--name', 'udp'])
+    const udp1 = (await c.json(['pod', 'get', 'udp1'])).status.podIP as string
+    const p = await trace('pod/client', 'svc/udp:5353', ['--probe'])
+    expect(p.code, JSON.stringify(p.t)).toBe(0)
+    expect(p.t.hops.find((h) => h.kind === 'service')?.probe?.seen).toBe(true)
+    expect(p.t.hops.filter((h) => h.probe).every((h) => h.probe!.seen), JSON.stringify(p.t.hops)).toBe(true)
+    expect(p.t.hops.at(-1)?.host).toBe('node2')
+    // the client's flow (within UDP's 30 s conntrack timeout) still points at udp1 once it is gone
+    const entries = await sh('node1', 'conntrack -L -p udp --dport 5353 2>/dev/null')
+    expect(entries.stdout).toContain(`src=${udp1}`)
+    await c.ok(['pod', 'delete', 'udp1'])
+    expect(ids((await doctor()).report)).toEqual(['node1:stale-udp-conntrack'])
+    expect((await doctor(['--fix'])).code).toBe(0)
+    expect((await sh('node1', 'conntrack -L -p udp --dport 5353 2>/dev/null')).stdout).not.toContain(`src=${udp1}`)
+    await c.ok(['svc', 'delete', 'udp'])
+  })
+
   it('drift: a stray mk8s-labelled container and a stray veth are removed by --fix; a squatted pod name is left to the user', async () => {
     await sh('node3', 'docker run -d --name stray --label io.mk8s.pod=default/ghost --label io.mk8s.uid=gone --label io.mk8s.container=main mk8s/busybox sleep 3600 >/dev/null')
     await sh('node3', 'ip link add vethdeadbeef type veth peer name vethdeadbee2 && ip link set vethdeadbeef master cni0')

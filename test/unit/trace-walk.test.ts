@@ -3,7 +3,7 @@ import {resolveEndpoint, requireSource} from '../../src/lib/trace/endpoints.js'
 import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {walk} from '../../src/lib/trace/walk.js'
 import {parsePodNets} from '../../src/lib/trace/facts.js'
-import {annotate, chosenEndpoint} from '../../src/lib/trace/probe.js'
+import {annotate, chosenEndpoint, probeStep} from '../../src/lib/trace/probe.js'
 import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
 
 const state = clusterState([pod('a', 'node1', '10.244.0.5', {app: 'web'}), pod('c', 'node1', '10.244.0.6'), pod('b', 'node2', '10.244.1.5', {app: 'web'})], [web()])
@@ -124,5 +124,18 @@ describe('trace: host facts from what the tools print', () => {
       addrs: [{ifname: 'eth0', ip: '10.244.0.3', prefix: 24}],
       routes: [{dst: 'default', gateway: '10.244.0.1', dev: 'eth0', onlink: false}],
     }])
+  })
+})
+
+describe('trace --probe: the traffic it sends', () => {
+  const src = (text: string) => requireSource(resolveEndpoint(state, 'default', text))
+  it('from a pod: ping, a TCP connection with nc, or UDP datagrams (no answer awaited), inside the pod', () => {
+    expect(probeStep(src('pod/a'), '10.244.1.5', 'icmp').argv).toEqual(['docker', 'exec', 'k8s_main_a_default', 'ping', '-c', '2', '-W', '2', '10.244.1.5'])
+    expect(probeStep(src('pod/a'), '10.96.0.20', 'tcp', 80).argv.slice(3)).toEqual(['timeout', '6', 'nc', '-w', '3', '10.96.0.20', '80'])
+    expect(probeStep(src('pod/a'), '10.96.0.20', 'udp', 53).argv.slice(3)).toEqual(['timeout', '6', 'sh', '-c', 'printf "mk8s-trace\\nmk8s-trace\\n" | nc -u -w 1 "$1" "$2"; true', 'sh', '10.96.0.20', '53'])
+  })
+  it("from a node: bash's /dev/tcp and /dev/udp, the address and port as arguments, never in the script", () => {
+    expect(probeStep(src('node/node1'), '10.96.0.20', 'tcp', 80).argv).toEqual(['timeout', '6', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', '10.96.0.20', '80'])
+    expect(probeStep(src('node/node1'), '10.96.0.20', 'udp', 53).argv).toEqual(['timeout', '6', 'bash', '-c', 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done', 'bash', '10.96.0.20', '53'])
   })
 })

@@ -4,10 +4,15 @@ import type {HostFacts} from './facts.js'
 import type {CounterRef, Endpoint, Hop} from './model.js'
 import {target} from './iptables.js'
 
-/** The real traffic --probe sends: from inside the source pod (docker exec) or from the node itself. */
+/**
+ * The real traffic --probe sends: from inside the source pod (docker exec) or from the node itself.
+ * ICMP: ping; TCP: a connection; UDP: two datagrams (nothing need answer: counters tell).
+ */
 export function probeStep(from: Extract<Endpoint, {kind: 'pod' | 'node'}>, dst: string, proto: string, port?: number): Step {
   let cmd: string[]
   if (proto === 'icmp' || port === undefined) cmd = ['ping', '-c', '2', '-W', '2', dst]
+  else if (proto === 'udp' && from.kind === 'pod') cmd = ['timeout', '6', 'sh', '-c', 'printf "mk8s-trace\\nmk8s-trace\\n" | nc -u -w 1 "$1" "$2"; true', 'sh', dst, String(port)]
+  else if (proto === 'udp') cmd = ['timeout', '6', 'bash', '-c', 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done', 'bash', dst, String(port)]
   else if (from.kind === 'pod') cmd = ['timeout', '6', 'nc', '-w', '3', dst, String(port)]
   else cmd = ['timeout', '6', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', dst, String(port)]
   if (from.kind === 'node') return step(cmd, {capture: true})

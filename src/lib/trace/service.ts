@@ -42,7 +42,6 @@ export async function trace(ctx: Ctx, fromText: string, toText: string, opts: {p
   const first = walk({state, facts: before.facts, from, to})
   if (!opts.probe) return first
   const proto = to.kind === 'svc' ? to.protocol : to.port === undefined ? 'icmp' : 'tcp'
-  if (proto === 'udp') return {...first, probe: {command: '', exitCode: -1, output: 'not probed: UDP has no answer to wait for (the path shown is read from the hosts)'}}
   const srcNode = from.kind === 'pod' ? from.pod.node : from.node.name
   const s = probeStep(from, to.ip, proto, to.port)
   const out = (await ctx.exec.read(hostOf(state.nodes[srcNode]), [s])).get(0) ?? {output: '', code: -1}
@@ -51,12 +50,13 @@ export async function trace(ctx: Ctx, fromText: string, toText: string, opts: {p
   const res = walk({state, facts: after.facts, from, to, endpoint})
   res.hops = annotate(res.hops, before.facts, after.facts)
   res.probe = {command: s.argv.join(' '), exitCode: out.code, output: out.output.trim().split('\n').slice(-3).join('\n')}
-  if (res.ok && out.code !== 0) {
-    const silent = res.hops.find((h) => h.probe && !h.probe.seen)
+  const silent = res.hops.find((h) => h.probe && !h.probe.seen)
+  // UDP has no answer to wait for: the datagrams went through where every hop's counters moved
+  if (res.ok && (proto === 'udp' ? silent : out.code !== 0)) {
     const at = silent ?? res.hops[res.hops.length - 1]
     const how = silent ? `no packets passed here (${silent.counters!.map(describeCounter).join(', ')} unchanged)` : 'every hop saw the packets, but the answer did not come back'
     res.ok = false
-    res.broken = {host: at.host, hop: at.kind, cause: `the probe failed (exit ${out.code}): ${how}`}
+    res.broken = {host: at.host, hop: at.kind, cause: proto === 'udp' ? `the probe's datagrams were lost: ${how}` : `the probe failed (exit ${out.code}): ${how}`}
   }
   return res
 }
