@@ -5,7 +5,7 @@ import {trace} from '../lib/trace/service.js'
 
 export default class Trace extends BaseCommand<typeof Trace> {
   static override summary = 'Follow a packet through the real state of every host on its way; exit 1 where the path breaks'
-  static override description = `FROM and TO are pod/NAME, node/NAME, svc/NAME[:PORT] or IP[:PORT] (FROM is a pod or a node). Each hop (the pod's eth0 and route, its veth and cni0, the service rules with every endpoint and its probability, each node's route and FORWARD chain, the VXLAN encapsulation with its outer addresses, VNI and port or the host-gw next hop, decapsulation, the far cni0, veth and pod) is read from the hosts at the time of the call. With --probe, real traffic is sent from FROM and every hop is confirmed by kernel counters (rule packet counters, interface counters) read before and after.
+  static override description = `FROM and TO are pod/NAME, node/NAME, svc/NAME[:PORT] or IP[:PORT] (FROM is a pod or a node). Each hop (the pod's eth0 and route, its veth and cni0, the service rules with every endpoint and its probability, each node's route and FORWARD chain, the VXLAN encapsulation with its outer addresses, VNI and port or the host-gw next hop, decapsulation, the far cni0, veth and pod) is read from the hosts at the time of the call. With --probe, real traffic is sent from FROM (a ping, a TCP connection, or two UDP datagrams for a UDP port) and every hop is confirmed by kernel counters (rule packet counters, interface counters) read before and after.
 
 Exit codes: 0 the path works, 1 it breaks (the host, the hop and the likely cause are named), 2 bad input.`
   static override examples = [
