@@ -101,6 +101,15 @@ describe('reliability', () => {
   it('20 pod runs at once: distinct addresses or clean failures, a valid state, every pod answering', async () => {
     const names = Array.from({length: 20}, (_, i) => `conc${i}`)
     const runs = await Promise.all(names.map((n) => c.run(['pod', 'run', n, ...IMAGE, '-l', 'app=conc', '--', ...whoamiCommand()])))
+    try {
+      await concurrentRunsChecked(names, runs)
+    } finally {
+      // whatever happened above, the later tests start without these pods
+      for (const p of Object.values(new StateStore(c.state).read().pods)) await c.run(['pod', 'delete', p.name])
+    }
+  })
+
+  async function concurrentRunsChecked(names: string[], runs: Array<Awaited<ReturnType<typeof c.run>>>) {
     const failed = names.filter((_, i) => runs[i].code !== 0)
     console.log(`concurrency: ${names.length - failed.length} of 20 started; failed: ${failed.map((n) => `${n}: ${runs[names.indexOf(n)].stderr.trim()}`).join('; ') || 'none'}`)
     for (const n of failed) expect(runs[names.indexOf(n)].stderr).toMatch(/^error: /m)
@@ -121,7 +130,7 @@ describe('reliability', () => {
     expect(deletes.map((d) => d.code)).toEqual(pods.map(() => 0))
     expect(Object.keys(new StateStore(c.state).read().pods)).toEqual([])
     for (const node of LAB_NODES) expect((await c.onNode(node, ['docker', 'ps', '-aq', '--filter', 'label=io.mk8s.pod'])).stdout.trim()).toBe('')
-  })
+  }
 
   it('a pod run killed part way: running it again, or pod delete and run, brings state and host into agreement', async () => {
     const base = await snapshotAll()
