@@ -129,10 +129,13 @@ describe('trace: host facts from what the tools print', () => {
 
 describe('trace --probe: the traffic it sends', () => {
   const src = (text: string) => requireSource(resolveEndpoint(state, 'default', text))
-  it('from a pod: ping, a TCP connection with nc, or UDP datagrams (no answer awaited), inside the pod', () => {
+  it("from a pod: ping or a TCP connection with nc inside the pod; UDP datagrams (no answer awaited) from the node's bash in the pod's network namespace", () => {
     expect(probeStep(src('pod/a'), '10.244.1.5', 'icmp').argv).toEqual(['docker', 'exec', 'k8s_main_a_default', 'ping', '-c', '2', '-W', '2', '10.244.1.5'])
     expect(probeStep(src('pod/a'), '10.96.0.20', 'tcp', 80).argv.slice(3)).toEqual(['timeout', '6', 'nc', '-w', '3', '10.96.0.20', '80'])
-    expect(probeStep(src('pod/a'), '10.96.0.20', 'udp', 53).argv.slice(3)).toEqual(['timeout', '6', 'sh', '-c', 'printf "mk8s-trace\\nmk8s-trace\\n" | nc -u -w 1 "$1" "$2"; true', 'sh', '10.96.0.20', '53'])
+    expect(probeStep(src('pod/a'), '10.96.0.20', 'udp', 53).argv).toEqual([
+      'sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && exec nsenter -t "$pid" -n timeout 6 bash -c 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done' bash "$2" "$3"`,
+      'sh', 'k8s_POD_a_default', '10.96.0.20', '53',
+    ])
   })
   it("from a node: bash's /dev/tcp and /dev/udp, the address and port as arguments, never in the script", () => {
     expect(probeStep(src('node/node1'), '10.96.0.20', 'tcp', 80).argv).toEqual(['timeout', '6', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', '10.96.0.20', '80'])

@@ -25,17 +25,31 @@ export function reachableOnly(state: State): State {
   return {...state, nodes: Object.fromEntries(Object.entries(state.nodes).filter(([, n]) => !gone.includes(n)))}
 }
 
+/** The two states hold the same objects (what the proxy recorded of its own work aside). */
+function sameObjects(a: State, b: State): boolean {
+  const strip = (s: State) => JSON.stringify({...s, proxy: undefined})
+  return strip(a) === strip(b)
+}
+
 /**
  * Tell every area that pods, deployments or services changed (the pod and service areas call this
- * after saving). Processes take turns, each programming from the newest saved state, so that a
- * slower one never writes an older copy over a newer one. Nodes marked Unreachable are left out, so that the others go on working; when such
- * a node answers again, `node list` runs the join hooks on it (see refreshReadiness).
+ * after saving). Processes take turns: the one whose turn it is programs the hosts from what was
+ * last programmed to the newest saved state, so a slower process never writes an older copy over
+ * a newer one, and when many change things at once the later ones often find their change
+ * already done. Nodes marked Unreachable are left out, so that the others go on working; when
+ * such a node answers again, `node list` runs the join hooks on it (see refreshReadiness).
  */
 export async function objectsChanged(ctx: Ctx, before: State, after: State): Promise<void> {
-  const run = async (now: State) => {
-    for (const hook of nodeHooks.objectsChanged) await hook(ctx, reachableOnly(before), reachableOnly(now))
+  const run = async (from: State, to: State) => {
+    for (const hook of nodeHooks.objectsChanged) await hook(ctx, reachableOnly(from), reachableOnly(to))
   }
-  if (ctx.dryRun) return run(after)
-  // one process at a time, from the newest state (which holds `after` and whatever others saved since)
-  await ctx.store.whileProgramming(() => run(ctx.store.read()))
+  if (ctx.dryRun) return run(before, after)
+  await ctx.store.whileProgramming(async () => {
+    const latest = ctx.store.read()
+    const done = ctx.store.readProgrammed()
+    const known = done && done.cluster?.createdAt === latest.cluster?.createdAt ? done : undefined
+    if (known && sameObjects(known, latest)) return
+    await run(known ?? before, latest)
+    ctx.store.writeProgrammed(latest)
+  })
 }

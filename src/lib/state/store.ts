@@ -1,4 +1,4 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {StateError} from '../errors.js'
@@ -78,6 +78,26 @@ export class StateStore {
     } finally {
       await release()
     }
+  }
+
+  /**
+   * The state the hosts were last programmed from (see objectsChanged), kept beside the state
+   * file; undefined when there is none or it cannot be read (then the caller's own view is used).
+   */
+  readProgrammed(): State | undefined {
+    try {
+      return StateSchema.parse(JSON.parse(readFileSync(`${this.path}.programmed`, 'utf8')))
+    } catch {
+      return undefined
+    }
+  }
+
+  writeProgrammed(state: State): void {
+    if (this.dryRun) return
+    const path = `${this.path}.programmed`
+    const tmp = `${path}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify(state) + '\n', {mode: 0o600})
+    renameSync(tmp, path)
   }
 
   /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */

@@ -1,8 +1,11 @@
 import {step, type Step} from '../host/plan.js'
-import {containerName} from '../pod/plan.js'
+import {containerName, pauseName} from '../pod/plan.js'
 import type {HostFacts} from './facts.js'
 import type {CounterRef, Endpoint, Hop} from './model.js'
 import {target} from './iptables.js'
+
+/** Two datagrams to "$1":"$2" with bash's /dev/udp (no answer awaited). */
+const UDP_SEND = 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done'
 
 /**
  * The real traffic --probe sends: from inside the source pod (docker exec) or from the node itself.
@@ -11,8 +14,10 @@ import {target} from './iptables.js'
 export function probeStep(from: Extract<Endpoint, {kind: 'pod' | 'node'}>, dst: string, proto: string, port?: number): Step {
   let cmd: string[]
   if (proto === 'icmp' || port === undefined) cmd = ['ping', '-c', '2', '-W', '2', dst]
-  else if (proto === 'udp' && from.kind === 'pod') cmd = ['timeout', '6', 'sh', '-c', 'printf "mk8s-trace\\nmk8s-trace\\n" | nc -u -w 1 "$1" "$2"; true', 'sh', dst, String(port)]
-  else if (proto === 'udp') cmd = ['timeout', '6', 'bash', '-c', 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done', 'bash', dst, String(port)]
+  else if (proto === 'udp' && from.kind === 'pod') {
+    // busybox's nc has no UDP: the node's bash sends from inside the pod's network namespace
+    return step(['sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && exec nsenter -t "$pid" -n timeout 6 bash -c '${UDP_SEND}' bash "$2" "$3"`, 'sh', pauseName(from.pod), dst, String(port)], {capture: true})
+  } else if (proto === 'udp') cmd = ['timeout', '6', 'bash', '-c', UDP_SEND, 'bash', dst, String(port)]
   else if (from.kind === 'pod') cmd = ['timeout', '6', 'nc', '-w', '3', dst, String(port)]
   else cmd = ['timeout', '6', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', dst, String(port)]
   if (from.kind === 'node') return step(cmd, {capture: true})
