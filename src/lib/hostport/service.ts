@@ -14,12 +14,13 @@ export async function syncHostPorts(ctx: Ctx, before: State, after: State): Prom
 }
 
 /**
- * join, and a node that answers again: its host-port chain rewritten from the state (it may have
- * missed pods deleted meanwhile, or lost its rules in a reboot).
+ * join again, and a node that answers again: its host-port chain rewritten from the state (it may
+ * have lost its rules in a reboot). A node with no host ports in the state costs no round trip.
  */
 export async function hostPortsOnJoin(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
-  if (state.cluster?.driver !== 'ip') return
-  await ctx.exec.apply(hostOf(node), hostPortPlan(hostPortsOf(state, node.name)))
+  const maps = hostPortsOf(state, node.name)
+  if (state.cluster?.driver !== 'ip' || maps.length === 0) return
+  await ctx.exec.apply(hostOf(node), hostPortPlan(maps))
 }
 
 export async function hostPortsForgetNode(ctx: Ctx, _state: State, node: NodeRecord): Promise<void> {
