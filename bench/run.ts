@@ -3,8 +3,9 @@
  * one after another, each module's `run()`; holds the lab lock around a module that exports
  * `needsLab = true`; writes bench/RESULTS.md with the machine named and each figure beside the
  * plain tool doing the same job, as a ratio (see bench/lib/figures.ts), and bench/out/results.json.
+ * Run for some benches only, it keeps the others' figures of the last run on this machine, dated.
  */
-import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {withLabLock} from './lab.js'
@@ -31,6 +32,16 @@ async function runOne(mod: BenchModule): Promise<BenchResult> {
   })
 }
 
+/** When only some benches run, the others' figures from the last run (bench/out/results.json) stay in RESULTS.md, dated. */
+function earlierOutcomes(ran: string[]): Outcome[] {
+  try {
+    const last = JSON.parse(readFileSync(join(DIR, 'out/results.json'), 'utf8')) as {machine: {date: string}; outcomes: Outcome[]}
+    return last.outcomes.filter((o) => !ran.includes(o.name) && !o.error).map((o) => ({...o, earlier: o.earlier ?? last.machine.date}))
+  } catch {
+    return []
+  }
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2)
   const names = readdirSync(DIR)
@@ -51,6 +62,8 @@ async function main(): Promise<void> {
     }
   }
   const m = machine()
+  if (only.length) outcomes.push(...earlierOutcomes(names))
+  outcomes.sort((a, b) => a.name.localeCompare(b.name))
   mkdirSync(join(DIR, 'out'), {recursive: true})
   writeFileSync(join(DIR, 'out/results.json'), JSON.stringify({machine: m, outcomes}, null, 2) + '\n')
   writeFileSync(join(DIR, 'RESULTS.md'), renderResults(m, outcomes))

@@ -17,6 +17,8 @@ export interface Outcome {
   result?: BenchResult
   error?: string
   seconds: number
+  /** kept from an earlier run (when only some benches ran this time): the date of that run */
+  earlier?: string
 }
 
 export function machine(): Machine {
@@ -70,7 +72,7 @@ export function renderResults(m: Machine, outcomes: Outcome[]): string {
     if (!figures?.length || Object.keys(rest).some((k) => !['bench', 'runs', 'date'].includes(k))) {
       out.push('<details><summary>all numbers</summary>', '', '```json', JSON.stringify(rest, null, 2), '```', '', '</details>', '')
     }
-    out.push(`(${round(o.seconds)} s)`, '')
+    out.push(o.earlier ? `(${round(o.seconds)} s, in the run of ${o.earlier})` : `(${round(o.seconds)} s)`, '')
   }
   return out.join('\n')
 }
