@@ -1,4 +1,4 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {StateError} from '../errors.js'
@@ -93,11 +93,7 @@ export class StateStore {
   }
 
   writeProgrammed(state: State): void {
-    if (this.dryRun) return
-    const path = `${this.path}.programmed`
-    const tmp = `${path}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify(state) + '\n', {mode: 0o600})
-    renameSync(tmp, path)
+    if (!this.dryRun) this.write(state, `${this.path}.programmed`)
   }
 
   /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */
@@ -121,9 +117,10 @@ export class StateStore {
     }
   }
 
-  private write(state: State): void {
-    const dir = dirname(this.path)
-    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`)
+  /** Validate and write a state to `path` atomically (temp file, fsync, rename, fsync of the folder), mode 0600. */
+  private write(state: State, path = this.path): void {
+    const dir = dirname(path)
+    const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`)
     const data = JSON.stringify(StateSchema.parse(state), null, 2) + '\n'
     const fd = openSync(tmp, 'w', 0o600)
     try {
@@ -133,7 +130,7 @@ export class StateStore {
       closeSync(fd)
     }
     try {
-      renameSync(tmp, this.path)
+      renameSync(tmp, path)
     } catch (error) {
       unlinkSync(tmp)
       throw error
