@@ -51,12 +51,15 @@ export async function trace(ctx: Ctx, fromText: string, toText: string, opts: {p
   res.hops = annotate(res.hops, before.facts, after.facts)
   res.probe = {command: s.argv.join(' '), exitCode: out.code, output: out.output.trim().split('\n').slice(-3).join('\n')}
   const silent = res.hops.find((h) => h.probe && !h.probe.seen)
-  // UDP has no answer to wait for: the datagrams went through where every hop's counters moved
-  if (res.ok && (proto === 'udp' ? silent : out.code !== 0)) {
+  // a probe that could not run or send fails whatever its protocol; UDP has no answer to wait for,
+  // so its datagrams count as lost where a hop's counters did not move
+  if (res.ok && (out.code !== 0 || (proto === 'udp' && silent))) {
     const at = silent ?? res.hops[res.hops.length - 1]
-    const how = silent ? `no packets passed here (${silent.counters!.map(describeCounter).join(', ')} unchanged)` : 'every hop saw the packets, but the answer did not come back'
+    const how = silent
+      ? `no packets passed here (${silent.counters!.map(describeCounter).join(', ')} unchanged)`
+      : proto === 'udp' ? 'see its output' : 'every hop saw the packets, but the answer did not come back'
     res.ok = false
-    res.broken = {host: at.host, hop: at.kind, cause: proto === 'udp' ? `the probe's datagrams were lost: ${how}` : `the probe failed (exit ${out.code}): ${how}`}
+    res.broken = {host: at.host, hop: at.kind, cause: out.code !== 0 ? `the probe failed (exit ${out.code}): ${how}` : `the probe's datagrams were lost: ${how}`}
   }
   return res
 }
