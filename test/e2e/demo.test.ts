@@ -1,5 +1,5 @@
 import {afterAll, describe, expect, it} from 'vitest'
-import {LAB_NODES, TestCluster} from './helpers.js'
+import {LAB_NODES, leftoversOn, TestCluster} from './helpers.js'
 
 /** The README's main job: `mk8s demo` on the lab, every step's checks passing with real traffic. */
 describe('mk8s demo', () => {
@@ -7,10 +7,7 @@ describe('mk8s demo', () => {
   afterAll(async () => {
     // the demo leaves its cluster up for people to explore; the tests after this one need the hosts bare
     await c.down()
-    for (const n of LAB_NODES) {
-      const r = await c.onNode(n, ['sh', '-c', 'docker ps -aq --filter label=io.mk8s.pod | wc -l; iptables-save | grep -c KUBE- ; ip -o link | grep -c -e veth -e flannel -e cni0'])
-      expect(r.stdout.trim().split('\n'), n).toEqual(['0', '0', '0'])
-    }
+    for (const n of LAB_NODES) expect(await leftoversOn(n), n).toEqual(['0', '0', '0'])
   })
 
   it('passes every step and ends with the table of checks; piped output is plain', async () => {

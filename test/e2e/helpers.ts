@@ -65,3 +65,12 @@ export async function onLabHost(node: string, argv: string[], input = ''): Promi
   installLabSshOptions()
   return new Host(node, {kind: 'ssh', user: 'root', host: labAddress(node), port: 22}).run(argv, input)
 }
+
+/**
+ * What mk8s could have left on a lab host, as counts: its containers, KUBE-* rules, and its links
+ * (veths, flannel.1, cni0). After a cluster reset every count is "0".
+ */
+export async function leftoversOn(node: string): Promise<string[]> {
+  const r = await onLabHost(node, ['sh', '-c', 'docker ps -aq --filter label=io.mk8s.pod | wc -l; iptables-save | grep -c KUBE- ; ip -o link | grep -c -e veth -e flannel -e cni0'])
+  return r.stdout.trim().split('\n')
+}

@@ -10,7 +10,7 @@ import {whoamiCommand} from '../../src/lib/lab/workloads.js'
 import {StateStore} from '../../src/lib/state/store.js'
 import {putServices, syncServices} from '../../src/lib/svc/service.js'
 import '../../src/lib/wiring.js'
-import {CLI, LAB_NODES, TestCluster, labAddress, type Run} from './helpers.js'
+import {CLI, LAB_NODES, TestCluster, labAddress, leftoversOn, type Run} from './helpers.js'
 
 /**
  * Issue 9's reliability half: concurrency, crashes part way, leaks over many cycles, an unreachable
@@ -91,8 +91,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await c.down()
   for (const n of LAB_NODES) {
-    const r = await c.onNode(n, ['sh', '-c', 'docker ps -aq --filter label=io.mk8s.pod | wc -l; iptables-save | grep -c KUBE- ; ip -o link | grep -c veth; test -e /tmp/pwned && echo PWNED || true'])
-    expect(r.stdout.trim().split('\n'), n).toEqual(['0', '0', '0'])
+    expect(await leftoversOn(n), n).toEqual(['0', '0', '0'])
+    expect((await c.onNode(n, ['test', '-e', '/tmp/pwned'])).code, `${n}: /tmp/pwned`).not.toBe(0)
   }
   expect(existsSync('/tmp/pwned')).toBe(false)
 })

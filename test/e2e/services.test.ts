@@ -21,8 +21,8 @@ function get(host: string, port: number): Promise<string> {
   })
 }
 
-/** n requests one after another ("$1" times to "$2"), a body per line. */
-const LOOP = 'for i in $(seq "$1"); do timeout 3 wget -qO- "$2" || echo failed; done'
+/** n requests one after another ("$1" times to "$2") with the given wget, a body per line. */
+const loop = (wget: string) => `for i in $(seq "$1"); do timeout 3 ${wget} -qO- "$2" || echo failed; done`
 const bodies = (out: string) => out.split('\n').map((l) => l.trim()).filter(Boolean)
 
 /** Requests from this process until every one of `want` answered (or 30 tried): the bodies seen. */
@@ -50,8 +50,8 @@ for (const mode of ['iptables', 'nftables'] as const) {
     let where = {web1: 'node1', web2: 'node1', client: 'node1'}
 
     /** n requests from the client pod, in one exec; the bodies ("failed" for a request that got none). */
-    const fromClient = async (url: string, n: number) => bodies((await c.run(['pod', 'exec', 'client', '--', 'sh', '-c', LOOP, 'sh', String(n), url])).stdout)
-    const fromNode = async (node: string, url: string, n: number) => bodies((await c.onNode(node, ['sh', '-c', LOOP.replace('wget', 'busybox wget'), 'sh', String(n), url])).stdout)
+    const fromClient = async (url: string, n: number) => bodies((await c.run(['pod', 'exec', 'client', '--', 'sh', '-c', loop('wget'), 'sh', String(n), url])).stdout)
+    const fromNode = async (node: string, url: string, n: number) => bodies((await c.onNode(node, ['sh', '-c', loop('busybox wget'), 'sh', String(n), url])).stdout)
     const svcJson = (name: string) => c.json(['svc', 'get', name])
     /** Wait until a backend's httpd answers on its pod address (the container starts before its app listens). */
     const serving = async (name: string) => {

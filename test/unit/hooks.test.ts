@@ -2,6 +2,7 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {clusterFromOptions} from '../../src/lib/cluster/service.js'
 import type {Ctx} from '../../src/lib/context.js'
 import {nodeHooks, objectsChanged} from '../../src/lib/node/hooks.js'
 import type {State} from '../../src/lib/state/schema.js'
@@ -22,7 +23,7 @@ describe('objectsChanged', () => {
   const setup = async () => {
     const store = new StateStore(join(mkdtempSync(join(tmpdir(), 'mk8s-hooks-')), 'state.json'))
     await store.update((s) => {
-      s.cluster = {podCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', backend: 'vxlan', proxyMode: 'iptables', driver: 'ip', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', nodePortRange: [30000, 32767], createdAt: 'c1'}
+      s.cluster = clusterFromOptions({}, 'c1')
     })
     const ctx = {store, dryRun: false, namespace: 'default', progress: () => {}} as unknown as Ctx
     const addPod = (name: string) =>
