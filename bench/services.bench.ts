@@ -15,7 +15,7 @@ import {Host} from '../src/lib/host/host.js'
 import type {Plan} from '../src/lib/host/plan.js'
 import {emptyState, type State} from '../src/lib/state/schema.js'
 import {iptablesChainsRead} from '../src/lib/svc/iptables.plan.js'
-import {fullSync, incrementalSync} from '../src/lib/svc/sync.js'
+import {fullServicesPlan, incrementalServicesPlan} from '../src/lib/svc/sync.js'
 
 const NS = {node: 'mk8s-bench-node', server: 'mk8s-bench-srv'}
 const ENDPOINTS = ['10.244.0.5', '10.244.0.6']
@@ -98,26 +98,21 @@ async function measure(mode: 'iptables' | 'nftables', n: number) {
   const node = before.nodes.node1
 
   // plain tool, from empty: the same text mk8s generates
-  const text = restoreText(fullSync(before, node).plan)
+  const text = restoreText(fullServicesPlan(before, node))
   await freshNode()
   let t = now()
   await sh(['ip', 'netns', 'exec', NS.node, ...plainTool(mode)], text)
   const plainProgram = ms(t)
 
-  // mk8s's path, from empty: (read the chains,) plan, one round trip
+  // mk8s's path, from empty: plan, one round trip (stale chains are dropped in the same script)
   await freshNode()
   t = now()
-  if (mode === 'iptables') await host.apply(iptablesChainsRead())
-  const full = fullSync(before, node)
-  await host.apply(full.plan)
+  await host.apply(fullServicesPlan(before, node))
   const mk8sProgram = ms(t)
 
   // one more service: mk8s's incremental path, then the plain tool re-syncing everything
-  before.proxy.node1 = {mode, services: full.hashes}
-  after.proxy.node1 = before.proxy.node1
   t = now()
-  const inc = incrementalSync(before, after, node)!
-  await host.apply(inc.plan)
+  await host.apply(incrementalServicesPlan(before, after, node))
   const mk8sAddOne = ms(t)
   const last = after.services[`default/s${n}`].clusterIP
   const stop = await dataPath()
@@ -127,7 +122,7 @@ async function measure(mode: 'iptables' | 'nftables', n: number) {
   } finally {
     await stop()
   }
-  const plainAll = restoreText(fullSync(after, node).plan)
+  const plainAll = restoreText(fullServicesPlan(after, node))
   t = now()
   await sh(['ip', 'netns', 'exec', NS.node, ...plainTool(mode)], plainAll)
   const plainFullResync = ms(t)
@@ -136,7 +131,6 @@ async function measure(mode: 'iptables' | 'nftables', n: number) {
     services: n,
     programMs: {mk8s: round(mk8sProgram), plainTool: round(plainProgram)},
     addOneMs: {mk8sIncremental: round(mk8sAddOne), plainToolFullResync: round(plainFullResync)},
-    touched: {program: full.touched, addOne: inc.touched},
     connectToLastServiceUs: latency,
   }
 }

@@ -1,10 +1,13 @@
 import type {Executor} from './host/executor.js'
 import type {StateStore} from './state/store.js'
+import type {Runtime} from './runtime/runtime.js'
 
 /** What a service function gets from its command. */
 export interface Ctx {
   store: StateStore
   exec: Executor
+  /** the nodes' container runtime (under --dry-run: the docker commands, printed) */
+  runtime: Runtime
   namespace: string
   dryRun: boolean
   /** A progress line on stderr for people (silent when -o is given). */

@@ -3,13 +3,13 @@ import {existsSync, readFileSync} from 'node:fs'
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Ctx} from '../../src/lib/context.js'
+import {dockerRuntime} from '../../src/lib/runtime/runtime.js'
 import {Executor} from '../../src/lib/host/executor.js'
 import {Host} from '../../src/lib/host/host.js'
 import {installLabSshOptions} from '../../src/lib/lab/ssh.js'
 import {whoamiCommand} from '../../src/lib/lab/workloads.js'
 import {StateStore} from '../../src/lib/state/store.js'
 import {putServices, syncServices} from '../../src/lib/svc/service.js'
-import '../../src/lib/wiring.js'
 import {CLI, LAB_NODES, TestCluster, labAddress, leftoversOn, type Run} from './helpers.js'
 
 /**
@@ -294,7 +294,7 @@ describe('reliability', () => {
     const deployment = {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'scale'}, spec: {replicas: 60, selector: {matchLabels: {app: 'scale'}}, template: {metadata: {labels: {app: 'scale'}}, spec: {containers: [{name: 'c', image: 'mk8s/busybox', command: ['sleep', '3600']}]}}}}
     await c.ok(['apply', '-f', '-'], {input: JSON.stringify(deployment)})
     installLabSshOptions()
-    const ctx: Ctx = {store: new StateStore(c.state), exec: new Executor(false), namespace: 'default', dryRun: false, progress: () => {}}
+    const ctx: Ctx = {store: new StateStore(c.state), exec: new Executor(false), runtime: dockerRuntime, namespace: 'default', dryRun: false, progress: () => {}}
     const mk = (i: number) => ({namespace: 'default', name: `bulk${i}`, type: 'ClusterIP' as const, ports: [{protocol: 'TCP' as const, port: 80, targetPort: 80}], selector: {app: i % 10 === 0 ? 'scale' : `none${i}`}, labels: {}, sessionAffinity: 'None' as const, externalTrafficPolicy: 'Cluster' as const})
     await putServices(ctx, Array.from({length: 1000}, (_, i) => mk(i)))
     const state = new StateStore(c.state).read()

@@ -9,7 +9,6 @@ import {validatePods} from '../../src/lib/pod/service.js'
 import {parseLabels} from '../../src/lib/pod/spec.js'
 import type {PodRecord} from '../../src/lib/state/schema.js'
 import {validateName} from '../../src/lib/util/names.js'
-import '../../src/lib/wiring.js'
 
 /**
  * Hostile input (issue 9): whatever a user gives, nothing reaches a host's shell unquoted, and

@@ -7,7 +7,6 @@ import {parseIngressSpec} from '../../src/lib/ingress/spec.js'
 import {parseManifests} from '../../src/lib/manifest/parse.js'
 import {parseSecret} from '../../src/lib/secret/spec.js'
 import {emptyState, type State} from '../../src/lib/state/schema.js'
-import '../../src/lib/wiring.js'
 import {pod, svc} from './dns-fixture.js'
 
 const CRT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'

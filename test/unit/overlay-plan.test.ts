@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import {argvText, type Plan} from '../../src/lib/host/plan.js'
 import {renderPlan} from '../../src/lib/host/plan.js'
 import {egressPlan, egressRemovePlan, egressRules} from '../../src/lib/overlay/egress.js'
 import {checkHostGw, nodeOverlayPlan, nodeOverlayRemovePlan, peerPlan, peerRemovePlan, podMtu, vtepMac} from '../../src/lib/overlay/plan.js'
@@ -7,7 +8,7 @@ const n1 = {name: 'node1', podCIDR: '10.244.0.0/24', iface: 'eth0', address: '19
 const n2 = {name: 'node2', podCIDR: '10.244.1.0/24', iface: 'eth0', address: '192.168.56.12', prefix: 24, mtu: 1500}
 const vxlan = {backend: 'vxlan'} as const
 const hostGw = {backend: 'host-gw'} as const
-const argvs = (plan: Array<{argv: readonly string[]}>) => plan.map((s) => s.argv.join(' '))
+const argvs = (plan: Plan) => plan.map((s) => argvText(s.argv))
 const cluster = {podCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12'}
 
 describe('overlay plans', () => {

@@ -1,12 +1,11 @@
 import {describe, expect, it} from 'vitest'
-import {renderPlan} from '../../src/lib/host/plan.js'
+import {argvText, renderPlan} from '../../src/lib/host/plan.js'
 import {parseManifests} from '../../src/lib/manifest/parse.js'
 import {allocatePodIP, pickNode} from '../../src/lib/pod/ipam.js'
 import {abandoned} from '../../src/lib/pod/service.js'
-import {cniAddPlan, cniConfig, hostVethName, podMtu, wirePlan} from '../../src/lib/pod/plan.js'
+import {cniAddPlan, cniConfig, hostVethName, pausePid, pausePidStep, pidVar, podMtu, wirePlan} from '../../src/lib/pod/plan.js'
 import {parseCpu, parseMemory, parsePodSpec, selects} from '../../src/lib/pod/spec.js'
 import {emptyState, type NodeRecord, type PodRecord} from '../../src/lib/state/schema.js'
-import '../../src/lib/wiring.js'
 
 const node = (name: string, podCIDR: string, ready = true): NodeRecord => ({
   name, podCIDR, target: {kind: 'local'}, iface: 'eth0', address: '192.168.56.11', mtu: 1500, ready, joinedAt: 'x',
@@ -20,25 +19,28 @@ describe('pod wiring plans', () => {
   it('ip driver: a veth with its pod end made inside the pause namespace, hairpin on, address, lo, default route', () => {
     const veth = hostVethName(p)
     expect(veth).toMatch(/^veth[0-9a-f]{8}$/)
-    expect(renderPlan(wirePlan({pod: p, node: {podCIDR: '10.244.1.0/24'}, pid: 4242, mtu: 1450}))).toBe(
+    const v = pidVar(p)
+    expect(v).toMatch(/^PAUSE_[0-9A-F]{8}$/)
+    expect(renderPlan([pausePidStep(p), ...wirePlan({pod: p, node: {podCIDR: '10.244.1.0/24'}, pid: pausePid(p), mtu: 1450})])).toBe(
       [
-        `ip link show ${veth} </dev/null >/dev/null 2>&1 || ip link add ${veth} mtu 1450 type veth peer name eth0 mtu 1450 netns 4242`,
+        `${v}=$(docker inspect --format '{{.State.Pid}}' k8s_POD_web_default) && [ -n "$${v}" ]`,
+        `ip link show ${veth} </dev/null >/dev/null 2>&1 || ip link add ${veth} mtu 1450 type veth peer name eth0 mtu 1450 netns "$${v}"`,
         `ip link set ${veth} master cni0 up`,
         `bridge link set dev ${veth} hairpin on`,
-        'nsenter -t 4242 -n ip addr replace 10.244.1.5/24 dev eth0',
-        'nsenter -t 4242 -n ip link set lo up',
-        'nsenter -t 4242 -n ip link set eth0 up',
-        'nsenter -t 4242 -n ip route replace default via 10.244.1.1 dev eth0',
+        `nsenter -t "$${v}" -n ip addr replace 10.244.1.5/24 dev eth0`,
+        `nsenter -t "$${v}" -n ip link set lo up`,
+        `nsenter -t "$${v}" -n ip link set eth0 up`,
+        `nsenter -t "$${v}" -n ip route replace default via 10.244.1.1 dev eth0`,
         'ip neigh flush to 10.244.1.5 dev cni0 2>/dev/null || true',
       ].join('\n'),
     )
   })
   it('cni driver: loopback then bridge, per the CNI spec, with the address mk8s chose', () => {
-    const plan = cniAddPlan(p, {podCIDR: '10.244.1.0/24'}, 1450, 'abc', 4242)
-    expect(plan[1].argv).toEqual([
-      'env', 'CNI_COMMAND=ADD', 'CNI_CONTAINERID=abc', 'CNI_NETNS=/proc/4242/ns/net', 'CNI_IFNAME=eth0', 'CNI_PATH=/usr/lib/cni',
-      'CNI_ARGS=IgnoreUnknown=1;IP=10.244.1.5', '/usr/lib/cni/bridge',
-    ])
+    const plan = cniAddPlan(p, {podCIDR: '10.244.1.0/24'}, 1450, 'abc', pausePid(p))
+    const v = pidVar(p)
+    expect(argvText(plan[1].argv)).toBe(
+      `sh -c 'out=$("$@") || { rc=$?; printf "%s\\n" "$out" >&2; exit "$rc"; }' sh env CNI_COMMAND=ADD CNI_CONTAINERID=abc CNI_NETNS=/proc/"$${v}"/ns/net CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni 'CNI_ARGS=IgnoreUnknown=1;IP=10.244.1.5' /usr/lib/cni/bridge`,
+    )
     expect(JSON.parse(plan[1].stdin!)).toEqual({cniVersion: '1.0.0', name: 'mk8s', ...cniConfig({podCIDR: '10.244.1.0/24'}, 1450).plugins[0]})
     expect(JSON.parse(plan[0].stdin!)).toEqual({cniVersion: '1.0.0', name: 'mk8s', type: 'loopback'})
   })

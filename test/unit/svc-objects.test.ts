@@ -5,7 +5,8 @@ import {endpointsOf} from '../../src/lib/svc/endpoints.js'
 import {allocateLbIP, lbPool} from '../../src/lib/svc/lb.js'
 import {parseV1Service} from '../../src/lib/svc/manifest.js'
 import {buildService} from '../../src/lib/svc/service.js'
-import {fullSync, incrementalSync} from '../../src/lib/svc/sync.js'
+import {renderPlan} from '../../src/lib/host/plan.js'
+import {fullServicesPlan, incrementalServicesPlan} from '../../src/lib/svc/sync.js'
 import {fixture, pod, svc} from './svc-fixture.js'
 
 const exit2 = (fn: () => unknown, msg: RegExp) => {
@@ -97,19 +98,16 @@ describe('endpoints', () => {
 
 describe('incremental sync', () => {
   const pods = [pod('a', 'node1', '10.244.0.5', {app: 'web'})]
-  it('touches only the changed service; a node never programmed, or programmed differently, needs a full sync', () => {
+  it('writes only the changed service, from the state the node was programmed from; nothing when nothing changed', () => {
     const s = fixture(pods, Array.from({length: 50}, (_, i) => svc(`s${i}`, `10.96.1.${i}`, {selector: {app: 'web'}})))
-    expect(incrementalSync(s, s, s.nodes.node1)).toBeUndefined()
-    const full = fullSync(s, s.nodes.node1)
-    expect(Object.keys(full.hashes)).toHaveLength(50)
-    s.proxy.node1 = {mode: 'iptables', services: full.hashes}
+    expect(incrementalServicesPlan(s, s, s.nodes.node1)).toEqual([])
+    const full = renderPlan(fullServicesPlan(s, s.nodes.node1))
+    expect(full.match(/^:KUBE-SVC-/gm)).toHaveLength(50)
     const after = structuredClone(s)
     after.services['default/new'] = svc('new', '10.96.2.1', {selector: {app: 'web'}})
-    const inc = incrementalSync(s, after, after.nodes.node1)!
-    expect(inc.touched).toBe(3)
-    expect(Object.keys(inc.expected)).toEqual(['default/new'])
-    after.proxy.node1.services['default/s3'] = 'something-else'
-    after.services['default/s3'].ports[0].port = 8080
-    expect(incrementalSync(s, after, after.nodes.node1)).toBeUndefined()
+    const inc = renderPlan(incrementalServicesPlan(s, after, after.nodes.node1))
+    expect(inc.match(/^:KUBE-/gm)).toHaveLength(2)
+    expect(inc).toContain('-I KUBE-SERVICES 1 -d 10.96.2.1/32')
+    expect(inc).not.toContain('10.96.1.3')
   })
 })

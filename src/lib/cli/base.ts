@@ -6,7 +6,8 @@ import {StateStore, defaultStatePath} from '../state/store.js'
 import type {Ctx} from '../context.js'
 import {isFancy, Progress} from './progress.js'
 import {installLabSshOptions} from '../lab/ssh.js'
-import '../wiring.js'
+import {dockerRuntime, printingRuntime} from '../runtime/runtime.js'
+import {hostOf} from '../cluster/hosts.js'
 
 // NO_COLOR (https://no-color.org): chalk 5 follows terminals and FORCE_COLOR, not this variable.
 if (process.env.NO_COLOR) chalk.level = chalkStderr.level = 0
@@ -63,9 +64,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected get ctx(): Ctx {
     if (!this._ctx) {
       const dryRun = this.dryRun
+      const exec = new Executor(dryRun)
       this._ctx = {
         store: new StateStore(this.flags.state ?? defaultStatePath(), dryRun),
-        exec: new Executor(dryRun),
+        exec,
+        // under --dry-run the executor prints each node's script and the runtime the docker commands, in the order they would run
+        runtime: dryRun ? printingRuntime((node, lines) => exec.show(hostOf(node), lines), dockerRuntime) : dockerRuntime,
         namespace: this.flags.namespace,
         dryRun,
         progress: (msg: string) => {
@@ -108,8 +112,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     this._progress?.stop(false)
-    if (err instanceof UnreachableError && this.flags) {
-      // the state marks the node NotReady, so that `node list` shows it and other commands skip it
+    if (err instanceof UnreachableError && this.flags && 'dry-run' in (this.ctor.flags ?? {})) {
+      // a command that changes hosts marks the node NotReady, so that `node list` shows it and
+      // changes skip it until it is repaired; read verbs never write
       const {markUnreachable} = await import('../node/service.js')
       await markUnreachable(this.ctx, err.host).catch(() => {})
     }

@@ -1,11 +1,12 @@
 import type {Ctx} from '../context.js'
 import {InputError} from '../errors.js'
-import {emptyState, type Cluster} from '../state/schema.js'
+import {emptyState, type Cluster, type State} from '../state/schema.js'
 import {contains, nthAddress, overlaps, parseCidr} from '../util/cidr.js'
 import {validateSubdomain} from '../util/names.js'
 import {DEFAULTS} from './defaults.js'
 import {sortedNodes} from './hosts.js'
-import {nodeLeave, refreshReadiness} from '../node/service.js'
+import {refreshReadiness} from '../node/service.js'
+import {program} from '../pipeline/index.js'
 
 export interface InitOptions {
   podCIDR?: string
@@ -84,11 +85,23 @@ export async function clusterStatus(ctx: Ctx) {
   return {cluster: state.cluster, nodes, counts: {nodes: nodes.length, ready: nodes.filter((n) => n.ready).length}}
 }
 
-/** Every node leaves (removing what mk8s made on it), then the cluster is forgotten. */
+/**
+ * Every node leaves at once and the cluster is forgotten: the pods' containers go (one runtime
+ * connection per node), then one script per node removes everything mk8s made there. With
+ * --force, nodes that cannot be reached are forgotten anyway.
+ */
 export async function clusterReset(ctx: Ctx, opts: {force?: boolean} = {}): Promise<{removedNodes: string[]}> {
   const state = ctx.store.read()
   const nodes = sortedNodes(state)
-  for (const n of nodes.reverse()) await nodeLeave(ctx, n.name, {force: opts.force, reset: true})
+  const gone = await Promise.allSettled(nodes.map((n) => removeAllPods(ctx, state, n.name)))
+  const failed = gone.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed && !opts.force) throw failed.reason
+  try {
+    await program(ctx, {desired: () => emptyState()})
+  } catch (error) {
+    if (!opts.force) throw error
+    ctx.progress(`${(error as Error).message.split('\n')[0]}; forgotten anyway (--force)`)
+  }
   await ctx.store.update((s) => {
     for (const k of Object.keys(s) as Array<keyof typeof s>) {
       if (k !== 'apiVersion' && k !== 'version') delete (s as Record<string, unknown>)[k]
@@ -96,4 +109,13 @@ export async function clusterReset(ctx: Ctx, opts: {force?: boolean} = {}): Prom
     Object.assign(s, emptyState())
   })
   return {removedNodes: nodes.map((n) => n.name)}
+}
+
+/** A node's pods' containers, all of them, through one runtime connection. */
+async function removeAllPods(ctx: Ctx, state: State, node: string): Promise<void> {
+  const pods = Object.values(state.pods).filter((p) => p.node === node)
+  if (pods.length === 0) return
+  await ctx.runtime.on(state.nodes[node], async (rt) => {
+    for (const p of pods) await rt.removePod(p)
+  })
 }

@@ -2,7 +2,8 @@ import {createHash, randomBytes, randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {requireCluster} from '../cluster/hosts.js'
 import {InputError, notFound} from '../errors.js'
-import {createPods, deletePods, objectsChanged, validatePods} from '../pod/service.js'
+import {createPods, deletePods, validatePods} from '../pod/service.js'
+import {program} from '../pipeline/index.js'
 import {selects, validateLabels} from '../pod/spec.js'
 import {objKey, type DeploymentRecord, type PodRecord, type State} from '../state/schema.js'
 
@@ -81,23 +82,23 @@ async function reconcile(ctx: Ctx, d: DeploymentRecord, hash: string) {
   }))
   const created = inputs.length ? await createPods(ctx, inputs) : []
   if (toDelete.length) await deletePods(ctx, toDelete)
-  if (!inputs.length && !toDelete.length) await objectsChanged(ctx, state)
+  if (!inputs.length && !toDelete.length) await program(ctx) // the deployment's labels may matter to nothing, but a turn costs no round trip when nothing changed
   return {created, deleted: toDelete}
 }
 
 export function requireDeployment(state: State, namespace: string, name: string): DeploymentRecord {
   const d = state.deployments[objKey(namespace, name)]
-  if (!d) throw notFound('deployment', `${name}" in namespace "${namespace}`, 'mk8s deployment list')
+  if (!d) throw notFound('deployment', `${name}" in namespace "${namespace}`, 'mk8s export -n ' + namespace)
   return d
 }
 
-export async function deleteDeployment(ctx: Ctx, namespace: string, name: string): Promise<DeploymentRecord> {
+export async function deleteDeployment(ctx: Ctx, namespace: string, name: string, o: {program?: boolean} = {}): Promise<DeploymentRecord> {
   const state = ctx.store.read()
   const d = requireDeployment(state, namespace, name)
-  await deletePods(ctx, ownedPods(state, d))
   await ctx.store.update((s) => {
     delete s.deployments[objKey(namespace, name)]
   })
+  await deletePods(ctx, ownedPods(state, d), o)
   return d
 }
 

@@ -1,6 +1,6 @@
 import type {Ctx} from '../context.js'
-import {hostOf, requireCluster} from '../cluster/hosts.js'
-import type {Host} from '../host/host.js'
+import {requireCluster} from '../cluster/hosts.js'
+import {program} from '../pipeline/index.js'
 import {renderStep, type Plan} from '../host/plan.js'
 import {readAllFacts} from '../trace/service.js'
 import {CHECKS} from './checks/index.js'
@@ -54,11 +54,11 @@ export async function doctor(ctx: Ctx, opts: {fix?: boolean} = {}): Promise<Doct
     const have = new Set(plan.map(renderStep))
     byNode.set(f.node, [...plan, ...f.plan.filter((s) => !have.has(renderStep(s)))])
   }
-  const plans = [...byNode].filter(([n]) => state.nodes[n]).map(([n, p]): [Host, Plan] => [hostOf(state.nodes[n]), p])
-  if (plans.length) {
-    ctx.progress(`fixing ${first.findings.filter((f) => f.safe && f.plan).length} finding(s) on ${plans.map(([h]) => h.name).join(', ')}`)
-    await ctx.exec.applyAll(plans)
-  }
+  const extra = new Map([...byNode].filter(([n]) => state.nodes[n]))
+  // nodes marked unreachable that answered the checks: caught up whole, as `node repair` would
+  const back = Object.values(state.nodes).filter((n) => n.reason === 'Unreachable' && !first.findings.some((f) => f.id === 'node-unreachable' && f.node === n.name)).map((n) => n.name)
+  if (extra.size) ctx.progress(`fixing ${first.findings.filter((f) => f.safe && f.plan).length} finding(s) on ${[...extra.keys()].join(', ')}`)
+  await program(ctx, {extra, whole: back})
   if (ctx.dryRun) return report(first.findings, first.notes)
   const again = await diagnose(ctx)
   const still = new Set(again.findings.map(label))

@@ -4,6 +4,9 @@ import {renderPlan, type Captured, type Plan} from './plan.js'
 
 export type Sink = (text: string) => void
 
+/** How reads reach a host; tests give fixed answers instead. */
+export type Reader = (host: Host, plan: Plan) => Promise<Map<number, Captured>>
+
 /**
  * The one way mk8s changes hosts. With dryRun, plans are printed per host instead of run; reads
  * (which change nothing) always run.
@@ -12,7 +15,11 @@ export class Executor {
   /** Round trips made, per host name: what the benchmarks count. */
   readonly roundTrips = new Map<string, number>()
 
-  constructor(readonly dryRun = false, private readonly sink: Sink = (t) => process.stdout.write(t)) {}
+  constructor(
+    readonly dryRun = false,
+    private readonly sink: Sink = (t) => process.stdout.write(t),
+    private readonly reader: Reader = (host, plan) => host.apply(plan),
+  ) {}
 
   private count(host: Host): void {
     this.roundTrips.set(host.name, (this.roundTrips.get(host.name) ?? 0) + 1)
@@ -38,7 +45,7 @@ export class Executor {
   async read(host: Host, plan: Plan): Promise<Map<number, Captured>> {
     if (plan.length === 0) return new Map()
     this.count(host)
-    return host.apply(plan)
+    return this.reader(host, plan)
   }
 
   /**

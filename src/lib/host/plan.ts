@@ -1,5 +1,33 @@
 import {randomBytes} from 'node:crypto'
-import {heredocDelimiter, shellJoin} from './quote.js'
+import {heredocDelimiter, quote, shellJoin} from './quote.js'
+
+/**
+ * A word that only the host knows when the script runs (a pause container's pid, say): the value
+ * of a shell variable that an earlier step of the same script bound, between fixed text. Rendered
+ * as `'before'"$NAME"'after'`, so that dry-run prints exactly the script that runs.
+ */
+export interface HostValue {
+  readonly var: string
+  readonly before?: string
+  readonly after?: string
+}
+
+/** One word of a step's argv: fixed text (quoted) or a value the host fills in. */
+export type Arg = string | HostValue
+
+export const hostValue = (name: string, before = '', after = ''): HostValue => {
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`hostValue: bad variable name ${name}`)
+  return {var: name, before, after}
+}
+
+const renderArg = (a: Arg): string =>
+  typeof a === 'string' ? quote(a) : `${a.before ? quote(a.before) : ''}"$${a.var}"${a.after ? quote(a.after) : ''}`
+
+/** Quote an argv that may hold host values into one command line. */
+export function argvText(argv: readonly Arg[]): string {
+  if (argv.every((a) => typeof a === 'string')) return shellJoin(argv as readonly string[])
+  return argv.map(renderArg).join(' ')
+}
 
 /**
  * One command for a host. Plans are lists of steps built by pure planners; the executor sends a
@@ -7,7 +35,9 @@ import {heredocDelimiter, shellJoin} from './quote.js'
  */
 export interface Step {
   /** The command, as argv. Never a shell string. */
-  argv: readonly string[]
+  argv: readonly Arg[]
+  /** Bind the command's stdout (its last line) to this shell variable for the steps after it; empty output fails the step. */
+  bind?: string
   /** Text fed on stdin (sent as a quoted heredoc). */
   stdin?: string
   /** Ensure semantics: skip the command when this check succeeds (e.g. the link already exists). */
@@ -22,11 +52,15 @@ export interface Step {
 
 export type Plan = Step[]
 
-export const step = (argv: readonly string[], extra: Omit<Step, 'argv'> = {}): Step => ({argv, ...extra})
+export const step = (argv: readonly Arg[], extra: Omit<Step, 'argv'> = {}): Step => ({argv, ...extra})
 
 /** The shell text of one step, as the user sees it with --dry-run and as the host runs it. */
 export function renderStep(s: Step): string {
-  let cmd = shellJoin(s.argv)
+  if (s.bind) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(s.bind)) throw new Error(`step: bad variable name ${s.bind}`)
+    return `${s.bind}=$(${argvText(s.argv)}) && [ -n "$${s.bind}" ]`
+  }
+  let cmd = argvText(s.argv)
   if (s.unless) cmd = `${shellJoin(s.unless)} </dev/null >/dev/null 2>&1 || ${cmd}`
   if (s.onlyIf) cmd = `! ${shellJoin(s.onlyIf)} </dev/null >/dev/null 2>&1 || ${cmd}`
   if (s.tolerate) cmd = `${cmd} 2>/dev/null || true`

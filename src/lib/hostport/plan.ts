@@ -90,3 +90,16 @@ export function takenHostPorts(pods: readonly PodRecord[], node: string): Map<st
   }
   return taken
 }
+
+/**
+ * Host ports' part of a node's script (the ip driver; with the cni driver the portmap plugin keeps
+ * them per pod): the whole chain rewritten when the node's mappings changed.
+ */
+export function hostPortsPlanner({before, after, node, leaving}: import('../pipeline/types.js').NodeChange): Plan {
+  const cluster = (leaving ? before : after)?.cluster
+  if (cluster?.driver !== 'ip') return []
+  if (leaving) return hostPortRemovePlan()
+  const maps = hostPortsOf(after, node.name)
+  if (!before?.cluster || !before.nodes[node.name]) return maps.length ? hostPortPlan(maps) : []
+  return hostPortRestore(hostPortsOf(before, node.name)) === hostPortRestore(maps) ? [] : hostPortPlan(maps)
+}

@@ -8,6 +8,7 @@ const meta = (doc: Record<string, unknown>) => (doc.metadata ?? {}) as {name: st
 
 export const ingressKind: KindHandler = {
   apiVersions: ['networking.k8s.io/v1'],
+  stage: 'config',
   parse(doc, namespace, where) {
     const m = meta(doc)
     validateName('ingress', m.name, 253)
@@ -15,12 +16,12 @@ export const ingressKind: KindHandler = {
     const input: IngressInput = {namespace, name: m.name, labels: validateLabels(m.labels ?? {}, where), annotations, spec: parseIngressSpec(doc.spec, where)}
     return {kind: 'Ingress', namespace, name: m.name, value: input}
   },
-  async apply(ctx, p) {
+  async apply(ctx, p, o) {
     const r = await applyIngress(ctx, p.value as IngressInput)
     return `ingress.networking.k8s.io/${p.name} ${r.created ? 'created' : r.changed ? 'configured' : 'unchanged'}`
   },
-  async delete(ctx, namespace, name) {
-    await deleteIngress(ctx, namespace, name)
+  async delete(ctx, namespace, name, o) {
+    await deleteIngress(ctx, namespace, name, o)
     return `ingress.networking.k8s.io "${name}" deleted`
   },
 }

@@ -1,11 +1,9 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
-import {hostOf, requireCluster, sortedNodes} from '../cluster/hosts.js'
+import {requireCluster} from '../cluster/hosts.js'
+import {program} from '../pipeline/index.js'
 import {notFound} from '../errors.js'
-import {objKey, type IngressRecord, type NodeRecord, type State} from '../state/schema.js'
-import {ingressModel} from './model.js'
-import {renderNginx} from './nginx.js'
-import {ingressStopPlan, ingressSyncPlan} from './plan.js'
+import {objKey, type IngressRecord, type State} from '../state/schema.js'
 import type {IngressSpec} from './spec.js'
 
 export interface IngressInput {
@@ -16,33 +14,7 @@ export interface IngressInput {
   spec: IngressSpec
 }
 
-/** The node that runs the controller: `cluster init --ingress-node`, else the first node by name. */
-export function ingressNodeOf(state: State): NodeRecord | undefined {
-  const wanted = state.cluster?.ingressNode
-  return wanted ? state.nodes[wanted] : sortedNodes(state)[0]
-}
-
-const rendered = (state: State, node: NodeRecord) => renderNginx(ingressModel(state), node.address)
-
-const sameFiles = (a: ReturnType<typeof renderNginx>, b: ReturnType<typeof renderNginx>) => a.conf === b.conf
-
-/**
- * Bring the controller in line with the state: nginx on the ingress node with the rendered
- * configuration (skipped when `before` renders the same), or stopped when no ingress is left.
- */
-export async function syncIngressController(ctx: Ctx, after: State, before?: State): Promise<void> {
-  const node = ingressNodeOf(after)
-  if (!node) return
-  const host = hostOf(node)
-  if (Object.keys(after.ingresses).length === 0) {
-    if (!before || Object.keys(before.ingresses).length > 0) await ctx.exec.apply(host, ingressStopPlan())
-    return
-  }
-  const files = rendered(after, node)
-  if (before && Object.keys(before.ingresses).length > 0 && ingressNodeOf(before)?.name === node.name && sameFiles(files, rendered(before, node))) return
-  ctx.progress(`ingress controller (nginx) on ${node.name} ${node.address}:80,443: configuration checked and reloaded`)
-  await ctx.exec.apply(host, ingressSyncPlan(files))
-}
+export {ingressNodeOf} from './node.js'
 
 export function requireIngress(state: State, namespace: string, name: string): IngressRecord {
   const i = state.ingresses[objKey(namespace, name)]
@@ -51,9 +23,8 @@ export function requireIngress(state: State, namespace: string, name: string): I
 }
 
 /** Create or update an Ingress, then sync the controller. */
-export async function applyIngress(ctx: Ctx, input: IngressInput): Promise<{ingress: IngressRecord; created: boolean; changed: boolean}> {
-  const before = ctx.store.read()
-  requireCluster(before)
+export async function applyIngress(ctx: Ctx, input: IngressInput, o: {program?: boolean} = {}): Promise<{ingress: IngressRecord; created: boolean; changed: boolean}> {
+  requireCluster(ctx.store.read())
   const key = objKey(input.namespace, input.name)
   const res = await ctx.store.update((s) => {
     const old = s.ingresses[key]
@@ -70,18 +41,16 @@ export async function applyIngress(ctx: Ctx, input: IngressInput): Promise<{ingr
     s.ingresses[key] = rec
     return {ingress: rec, created: !old, changed}
   })
-  await syncIngressController(ctx, ctx.dryRun ? {...before, ingresses: {...before.ingresses, [key]: res.ingress}} : ctx.store.read())
+  if (o.program !== false) await program(ctx)
   return res
 }
 
-export async function deleteIngress(ctx: Ctx, namespace: string, name: string): Promise<IngressRecord> {
-  const before = ctx.store.read()
-  const ing = requireIngress(before, namespace, name)
+export async function deleteIngress(ctx: Ctx, namespace: string, name: string, o: {program?: boolean} = {}): Promise<IngressRecord> {
+  const ing = requireIngress(ctx.store.read(), namespace, name)
   await ctx.store.update((s) => {
     delete s.ingresses[objKey(namespace, name)]
   })
-  const after = ctx.dryRun ? {...before, ingresses: Object.fromEntries(Object.entries(before.ingresses).filter(([k]) => k !== objKey(namespace, name)))} : ctx.store.read()
-  await syncIngressController(ctx, after, before)
+  if (o.program !== false) await program(ctx)
   return ing
 }
 
@@ -91,23 +60,3 @@ export function listIngresses(state: State, namespace: string | undefined): Ingr
     .sort((a, b) => objKey(a.namespace, a.name).localeCompare(objKey(b.namespace, b.name)))
 }
 
-/** nodeHooks.objectsChanged: endpoints or services moved; the controller follows when its configuration changed. */
-export const ingressOnObjectsChanged = (ctx: Ctx, before: State, after: State): Promise<void> => syncIngressController(ctx, after, before)
-
-const without = (state: State, node: string): State => ({...state, nodes: Object.fromEntries(Object.entries(state.nodes).filter(([n]) => n !== node))})
-
-/** nodeHooks.join: the node that becomes the ingress node starts the controller (and the previous one stops it). */
-export async function ingressOnJoin(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
-  if (ingressNodeOf(state)?.name !== node.name || Object.keys(state.ingresses).length === 0) return
-  const previous = ingressNodeOf(without(state, node.name))
-  if (previous) await ctx.exec.apply(hostOf(previous), ingressStopPlan())
-  await syncIngressController(ctx, state)
-}
-
-/** nodeHooks.leave: the controller stops there; the next ingress node takes over. */
-export async function ingressOnLeave(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
-  if (ingressNodeOf(state)?.name !== node.name) return
-  await ctx.exec.apply(hostOf(node), ingressStopPlan())
-  const rest = without(state, node.name)
-  if (Object.keys(rest.nodes).length && Object.keys(state.ingresses).length) await syncIngressController(ctx, rest)
-}

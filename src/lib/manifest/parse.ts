@@ -1,7 +1,9 @@
 import YAML from 'yaml'
 import {InputError} from '../errors.js'
 import {validateName} from '../util/names.js'
-import {manifestKinds, type Parsed} from './kinds.js'
+import type {Parsed} from './kinds.js'
+import {manifestKinds} from './registry.js'
+import {program} from '../pipeline/index.js'
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -49,8 +51,27 @@ export function parseManifests(text: string, source: string, defaultNamespace: s
   return out
 }
 
+/**
+ * Apply a batch: objects that only change the state first (each kind in one state change where it
+ * can), then workloads; the hosts are programmed once at the end (a workload's pods program what
+ * came before them on the way). A thousand Services cost one state write and one script per node.
+ */
 export async function applyAll(ctx: import('../context.js').Ctx, objs: Parsed[]): Promise<string[]> {
-  const lines: string[] = []
-  for (const o of objs) lines.push(await manifestKinds.get(o.kind)!.apply(ctx, o))
+  const lines: string[] = new Array(objs.length)
+  const byKind = new Map<string, number[]>()
+  objs.forEach((o, i) => byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), i]))
+  for (const stage of ['config', 'workload'] as const) {
+    for (const [kind, idx] of byKind) {
+      const h = manifestKinds.get(kind)!
+      if (h.stage !== stage) continue
+      if (h.applyMany) {
+        const out = await h.applyMany(ctx, idx.map((i) => objs[i]), {program: false})
+        idx.forEach((i, j) => (lines[i] = out[j]))
+      } else {
+        for (const i of idx) lines[i] = await h.apply(ctx, objs[i], {program: stage === 'workload'})
+      }
+    }
+  }
+  await program(ctx)
   return lines
 }

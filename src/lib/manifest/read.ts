@@ -1,7 +1,9 @@
 import {readFile} from 'node:fs/promises'
 import type {Ctx} from '../context.js'
 import {InputError, Mk8sError} from '../errors.js'
-import {manifestKinds, type Parsed} from './kinds.js'
+import type {Parsed} from './kinds.js'
+import {manifestKinds} from './registry.js'
+import {program} from '../pipeline/index.js'
 
 export async function readManifest(file: string): Promise<{text: string; source: string}> {
   if (file === '-') {
@@ -16,16 +18,20 @@ export async function readManifest(file: string): Promise<{text: string; source:
   }
 }
 
-/** Delete each object in file order, going on past a missing one (reported, and exit 1 unless ignored). */
+/**
+ * Delete each object in file order, going on past a missing one (reported, and exit 1 unless
+ * ignored); the hosts are programmed once at the end.
+ */
 export async function deleteAll(ctx: Ctx, objs: Parsed[], ignoreNotFound: boolean) {
   const out: Array<{kind: string; namespace: string; name: string; result: string; error?: boolean}> = []
   for (const o of objs) {
     try {
-      out.push({kind: o.kind, namespace: o.namespace, name: o.name, result: await manifestKinds.get(o.kind)!.delete(ctx, o.namespace, o.name)})
+      out.push({kind: o.kind, namespace: o.namespace, name: o.name, result: await manifestKinds.get(o.kind)!.delete(ctx, o.namespace, o.name, {program: false})})
     } catch (error) {
       if (!(error instanceof Mk8sError) || !/not found/.test(error.message)) throw error
       out.push({kind: o.kind, namespace: o.namespace, name: o.name, result: `${o.kind.toLowerCase()} "${o.name}" not found`, error: !ignoreNotFound})
     }
   }
+  await program(ctx)
   return out
 }

@@ -58,3 +58,13 @@ export const netnsBridgeDelPlan = (bridge: string, members: readonly string[]): 
   ...members.map((m) => step(['ip', 'link', 'del', bridgePortName(bridge, m)], {tolerate: true})),
   step(['ip', 'link', 'del', bridge], {onlyIf: ['ip', 'link', 'show', bridge]}),
 ]
+
+/** The by-hand namespaces' part of a leaving node's script: its bridges and namespaces go with it. */
+export function netnsPlanner({before, node, leaving}: import('../pipeline/types.js').NodeChange): Plan {
+  if (!leaving || !before) return []
+  return [
+    ...Object.values(before.netlinks).filter((l) => l.node === node.name && l.kind === 'bridge').flatMap((l) => netnsBridgeDelPlan(l.name, l.members)),
+    ...Object.values(before.netns).filter((n) => n.node === node.name).flatMap((n) => netnsDelPlan(n.name)),
+  ]
+}
+

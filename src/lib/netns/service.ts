@@ -1,6 +1,7 @@
 import type {Ctx} from '../context.js'
 import {hostOf, requireNode, sortedNodes} from '../cluster/hosts.js'
 import {InputError} from '../errors.js'
+import {program} from '../pipeline/index.js'
 import type {NetLinkRecord, NetnsRecord, NodeRecord, State} from '../state/schema.js'
 import {cidrSize, overlaps, parseCidr} from '../util/cidr.js'
 import {validateIfaceName, validateName} from '../util/names.js'
@@ -30,11 +31,18 @@ async function reserveThenApply<T>(ctx: Ctx, reserve: (s: State) => Reserved<T>,
   try {
     await apply(r.record)
   } catch (error) {
-    if (!ctx.dryRun) await ctx.store.update(release)
+    await ctx.store.update(release)
     throw error
   }
+  await remember(ctx)
   return r
 }
+
+/**
+ * These namespaces are made by hand, outside the pipeline; a turn of it (no round trip: no area
+ * has steps for them) records them as programmed, so that a leaving node's script removes them.
+ */
+const remember = (ctx: Ctx) => program(ctx).then(() => undefined)
 
 export async function netnsAdd(ctx: Ctx, name: string, nodeName?: string) {
   validateName('namespace', name)
@@ -163,14 +171,9 @@ export async function netnsExec(ctx: Ctx, name: string, argv: string[], nodeName
 }
 
 /** On node leave: the namespaces and bridges mk8s made there go too. */
-export async function netnsForgetNode(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
-  const plan = [
-    ...Object.values(state.netlinks).filter((l) => l.node === node.name && l.kind === 'bridge').flatMap((l) => netnsBridgeDelPlan(l.name, l.members)),
-    ...Object.values(state.netns).filter((n) => n.node === node.name).flatMap((n) => netnsDelPlan(n.name)),
-  ]
-  await ctx.exec.apply(hostOf(node), plan)
-  await ctx.store.update((s) => {
-    for (const [k, n] of Object.entries(s.netns)) if (n.node === node.name) delete s.netns[k]
-    for (const [k, l] of Object.entries(s.netlinks)) if (l.node === node.name) delete s.netlinks[k]
-  })
+
+/** A node leaves: the state forgets its namespaces and links. */
+export function forgetNodeNetns(s: State, node: string): void {
+  for (const [k, n] of Object.entries(s.netns)) if (n.node === node) delete s.netns[k]
+  for (const [k, l] of Object.entries(s.netlinks)) if (l.node === node) delete s.netlinks[k]
 }

@@ -20,3 +20,9 @@ export function nodeBasePlan(node: {podCIDR: string}): Plan {
 
 /** What node leave removes from the node itself. */
 export const nodeLeavePlan = (): Plan => [step(['ip', 'link', 'del', DEFAULTS.bridge], {onlyIf: ['ip', 'link', 'show', DEFAULTS.bridge]})]
+
+/** The node's own part of its script: forwarding and cni0 on join and repair; cni0 gone when it leaves (last of all). */
+export function basePlanner({before, node, leaving}: import('../pipeline/types.js').NodeChange): Plan {
+  if (leaving) return nodeLeavePlan()
+  return before?.cluster && before.nodes[node.name] ? [] : nodeBasePlan(node)
+}

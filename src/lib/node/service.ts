@@ -7,9 +7,12 @@ import {step} from '../host/plan.js'
 import type {NodeRecord, State} from '../state/schema.js'
 import {nthSubnet, parseCidr, cidrSize} from '../util/cidr.js'
 import {validateName} from '../util/names.js'
-import {nodeBasePlan, nodeLeavePlan} from './plan.js'
 import {checkPreflight, detectUnderlay, overlappingNetworks, parsePreflight, preflightPlan} from './preflight.js'
-import {nodeHooks} from './hooks.js'
+import {program, type NodeReport} from '../pipeline/index.js'
+import {checkHostGw} from '../overlay/plan.js'
+import {forgetNodeNetns} from '../netns/service.js'
+import {moveAnnouncements} from '../svc/service.js'
+import {finishRestart, podsForgetNode, restartSandboxes} from '../pod/service.js'
 
 export interface JoinOptions {
   ssh?: string
@@ -50,6 +53,11 @@ export function allocateNodeCidr(state: State, podCIDR: string): string {
   throw new InputError(`the pod CIDR ${podCIDR} has no free /${DEFAULTS.nodeSubnetBits} left for another node`, 'use a larger --pod-cidr at cluster init')
 }
 
+/**
+ * A node joins: one round trip reads its facts (preflight), the state records it, then one script
+ * brings it whole (bridge, overlay to every peer, service rules, DNS, ingress, host ports) and one
+ * script per peer adds its entries for it: the pipeline, with the node written whole.
+ */
 export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promise<NodeRecord> {
   validateName('node', name)
   const target = targetFrom(opts)
@@ -73,7 +81,7 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
     const taken = Object.values(s.nodes).find((n) => n.name !== name && n.address === underlay.address)
     if (taken) throw new InputError(`address ${underlay.address} is already node "${taken.name}"'s`, 'give this node its own --address')
     const old = s.nodes[name]
-    s.nodes[name] = {
+    const rec: NodeRecord = {
       name,
       target,
       podCIDR: old?.podCIDR ?? allocateNodeCidr(s, cluster.podCIDR),
@@ -86,13 +94,12 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
       reason: old?.ready ? undefined : 'Joining',
       joinedAt: old?.joinedAt ?? new Date().toISOString(),
     }
-    for (const check of nodeHooks.beforeJoin) check(s, s.nodes[name])
-    return s.nodes[name]
+    checkHostGw(cluster, rec, sortedNodes(s).filter((n) => n.name !== name))
+    s.nodes[name] = rec
+    return rec
   })
-  ctx.progress(`node ${name}: pod subnet ${record.podCIDR}, underlay ${record.iface} ${record.address} mtu ${record.mtu}`)
-  const state = ctx.dryRun ? {...before, nodes: {...before.nodes, [name]: record}} : ctx.store.read()
-  await ctx.exec.apply(host, nodeBasePlan(record))
-  for (const hook of nodeHooks.join) await hook(ctx, state, record)
+  ctx.progress(`node ${name}: pod subnet ${record.podCIDR}, underlay ${record.iface} ${record.address} mtu ${record.mtu}; ${cluster.backend} to ${Object.keys(before.nodes).filter((n) => n !== name).length} peer(s), services, DNS`)
+  await program(ctx, {whole: [name]})
   return ctx.store.update((s) => {
     const n = s.nodes[name] ?? record
     n.ready = true
@@ -101,65 +108,91 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
   })
 }
 
+/** Pods block a leave unless --force (they go with the node) or a reset. */
+function checkLeave(state: State, node: NodeRecord, opts: {force?: boolean; reset?: boolean}): void {
+  const pods = Object.values(state.pods).filter((p) => p.node === node.name)
+  if (pods.length && !opts.force && !opts.reset) {
+    throw new InputError(`node ${node.name} still runs ${pods.length} pod(s): ${pods.slice(0, 5).map((p) => p.name).join(', ')}`, `delete them first, or use --force to delete them with the node`)
+  }
+}
+
+/** The state without a node and what only it had (its namespaces; LoadBalancer addresses move on). */
+function withoutNode(s: State, name: string): void {
+  delete s.nodes[name]
+  delete s.proxy[name]
+  forgetNodeNetns(s, name)
+  moveAnnouncements(s, name)
+}
+
+/**
+ * A node leaves: its pods go (with --force), then the pipeline removes everything mk8s made on it
+ * (one script) and its entries on every peer (one script each). With --force an unreachable node
+ * is forgotten anyway.
+ */
 export async function nodeLeave(ctx: Ctx, name: string, opts: {force?: boolean; reset?: boolean} = {}): Promise<NodeRecord> {
   const state = ctx.store.read()
   const node = requireNode(state, name)
-  for (const check of nodeHooks.beforeLeave) check(state, node, opts)
+  checkLeave(state, node, opts)
   try {
-    for (const hook of nodeHooks.leave) await hook(ctx, state, node)
-    await ctx.exec.apply(hostOf(node), nodeLeavePlan())
+    if (Object.values(state.pods).some((p) => p.node === name)) await podsForgetNode(ctx, name)
+    await program(ctx, {desired: (s) => {
+      const out = structuredClone(s)
+      withoutNode(out, name)
+      return out
+    }})
   } catch (error) {
     if (!opts.force) throw error
     ctx.progress(`node ${name}: ${(error as Error).message}; removed from the state anyway (--force)`)
   }
-  await ctx.store.update((s) => {
-    delete s.nodes[name]
+  await ctx.store.update((s) => withoutNode(s, name))
+  await program(ctx).catch((error) => {
+    if (!opts.force) throw error
   })
   return node
 }
 
-/** Ask every node (in parallel, one round trip each) whether it answers; record the result. */
+/**
+ * `node repair`: the node programmed wholly from the state, as after a reboot or a wipe: its
+ * bridge, overlay, service rules, DNS, ingress and host ports, and every pod whose containers are
+ * gone started again from its recorded spec with the same name and address (what kubelet does for
+ * a sandbox that died), all in one script after the runtime calls.
+ */
+export async function nodeRepair(ctx: Ctx, name: string): Promise<{node: string; restarted: string[]; reports: NodeReport[]}> {
+  const state = ctx.store.read()
+  requireCluster(state)
+  const node = requireNode(state, name)
+  const restarted = await restartSandboxes(ctx, node)
+  const reports = await program(ctx, {whole: [name]})
+  await finishRestart(ctx, node, restarted)
+  if (!node.ready) {
+    await ctx.store.update((s) => {
+      const n = s.nodes[name]
+      if (!n) return
+      n.ready = true
+      delete n.reason
+    })
+  }
+  return {node: name, restarted: restarted.map((p) => `${p.namespace}/${p.name}`), reports}
+}
+
+/**
+ * Whether each node answers and has its bridge, asked in parallel (one round trip each). Read only:
+ * the state is not changed (a node that answers again is caught up by the next change to it,
+ * `mk8s node repair`, or `doctor --fix`).
+ */
 export async function refreshReadiness(ctx: Ctx, names?: string[]): Promise<NodeRecord[]> {
   const nodes = sortedNodes(ctx.store.read()).filter((n) => !names || names.includes(n.name))
   const res = await ctx.exec.readEach(nodes.map((n) => [hostOf(n), [step(['ip', 'link', 'show', DEFAULTS.bridge], {capture: true})]] as const))
-  const seen = new Map<string, {ready: boolean; reason?: string}>()
-  for (const n of nodes) {
+  return nodes.map((n) => {
+    if (n.reason === 'Joining') return n
     const r = res.get(n.name)
-    if (r instanceof Mk8sError) seen.set(n.name, {ready: false, reason: r.exitCode === 3 ? 'Unreachable' : 'Error'})
-    else if (r?.get(0)?.code !== 0) seen.set(n.name, {ready: false, reason: 'BridgeMissing'})
-    else seen.set(n.name, {ready: true})
-  }
-  const changed = nodes.some((n) => seen.get(n.name)!.ready !== n.ready || seen.get(n.name)!.reason !== n.reason)
-  if (changed && !ctx.dryRun) {
-    await ctx.store.update((s) => {
-      for (const [name, st] of seen) {
-        const n = s.nodes[name]
-        if (!n || n.reason === 'Joining') continue
-        n.ready = st.ready
-        if (st.reason) n.reason = st.reason
-        else delete n.reason
-      }
-    })
-  }
-  const back = nodes.filter((n) => n.reason === 'Unreachable' && seen.get(n.name)!.ready)
-  if (back.length && !ctx.dryRun) await catchUp(ctx, back.map((n) => n.name))
-  return nodes.map((n) => (n.reason === 'Joining' ? n : {...n, ...seen.get(n.name)!, reason: seen.get(n.name)!.reason}))
+    if (r instanceof Mk8sError) return {...n, ready: false, reason: r.exitCode === 3 ? 'Unreachable' : 'Error'}
+    if (r?.get(0)?.code !== 0) return {...n, ready: false, reason: 'BridgeMissing'}
+    return {...n, ready: true, reason: undefined}
+  })
 }
 
-/** Nodes that answer again missed the changes made meanwhile: the join hooks bring them up to date (services, DNS, ...). */
-async function catchUp(ctx: Ctx, names: string[]): Promise<void> {
-  const state = ctx.store.read()
-  for (const name of names) {
-    ctx.progress(`node ${name} answers again: bringing its rules up to date`)
-    try {
-      for (const hook of nodeHooks.join) await hook(ctx, state, state.nodes[name])
-    } catch (error) {
-      ctx.progress(`node ${name}: ${(error as Error).message.split('\n')[0]}; run 'mk8s node join ${name}' again`)
-    }
-  }
-}
-
-/** A command found a node unreachable (exit 3): the state marks it NotReady, and changes skip it until it answers again. */
+/** A command that changes hosts found a node unreachable (exit 3): the state marks it, and changes skip it until it answers again. */
 export async function markUnreachable(ctx: Ctx, name: string): Promise<void> {
   if (ctx.dryRun) return
   await ctx.store.update((s) => {

@@ -11,6 +11,7 @@ const networkAnnotation = (m: ReturnType<typeof meta>): 'none' | undefined => (m
 
 export const podKind: KindHandler = {
   apiVersions: ['v1'],
+  stage: 'workload',
   parse(doc, namespace, where) {
     const m = meta(doc)
     validateName('pod', m.name)
@@ -28,14 +29,15 @@ export const podKind: KindHandler = {
     await createPods(ctx, [input])
     return `pod/${p.name} created`
   },
-  async delete(ctx, namespace, name) {
-    await deletePod(ctx, namespace, name)
+  async delete(ctx, namespace, name, o) {
+    await deletePod(ctx, namespace, name, o)
     return `pod "${name}" deleted`
   },
 }
 
 export const deploymentKind: KindHandler = {
   apiVersions: ['apps/v1'],
+  stage: 'workload',
   parse(doc, namespace, where) {
     const m = meta(doc)
     validateName('deployment', m.name)
@@ -50,8 +52,8 @@ export const deploymentKind: KindHandler = {
     const r = await applyDeployment(ctx, p.value as DeploymentInput)
     return `deployment.apps/${p.name} ${r.created.length || r.deleted.length ? `configured (${r.deployment.replicas} replicas: +${r.created.length} -${r.deleted.length})` : 'unchanged'}`
   },
-  async delete(ctx, namespace, name) {
-    await deleteDeployment(ctx, namespace, name)
+  async delete(ctx, namespace, name, o) {
+    await deleteDeployment(ctx, namespace, name, o)
     return `deployment.apps "${name}" deleted`
   },
 }

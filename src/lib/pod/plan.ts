@@ -1,5 +1,5 @@
 import {DEFAULTS} from '../cluster/defaults.js'
-import {step, type Plan} from '../host/plan.js'
+import {hostValue, step, type Arg, type HostValue, type Plan, type Step} from '../host/plan.js'
 import type {NodeRecord, PodRecord} from '../state/schema.js'
 import {nthAddress, parseCidr} from '../util/cidr.js'
 import {shortHash} from '../util/ifname.js'
@@ -19,10 +19,22 @@ export const LABEL_CONTAINER = 'io.mk8s.container'
 /** Pod MTU: what the overlay carries (VXLAN costs 50 bytes); the overlay area owns the rule. */
 export {podMtu} from '../overlay/plan.js'
 
+/** The shell variable a node's script keeps a pod's pause pid in. */
+export const pidVar = (p: {namespace: string; name: string; uid: string}): string => `PAUSE_${shortHash(`${p.namespace}/${p.name}/${p.uid}`, 8).toUpperCase()}`
+
+/**
+ * The step that asks the node's Docker for the pid of the pod's pause container and keeps it for
+ * the wiring steps after it: the script finds the namespace itself, so that dry-run shows what runs.
+ */
+export const pausePidStep = (p: {namespace: string; name: string; uid: string}): Step =>
+  step(['docker', 'inspect', '--format', '{{.State.Pid}}', pauseName(p)], {bind: pidVar(p)})
+
+export const pausePid = (p: {namespace: string; name: string; uid: string}): HostValue => hostValue(pidVar(p))
+
 export interface WireInput {
   pod: Pick<PodRecord, 'namespace' | 'name' | 'uid' | 'ip'>
   node: Pick<NodeRecord, 'podCIDR'>
-  pid: number
+  pid: Arg
   mtu: number
 }
 
@@ -35,9 +47,9 @@ export interface WireInput {
 export function wirePlan({pod, node, pid, mtu}: WireInput): Plan {
   const veth = hostVethName(pod)
   const cidr = parseCidr(node.podCIDR)
-  const inPod = (argv: string[]) => ['nsenter', '-t', String(pid), '-n', ...argv]
+  const inPod = (argv: string[]): Arg[] => ['nsenter', '-t', pid, '-n', ...argv]
   return [
-    step(['ip', 'link', 'add', veth, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', 'eth0', 'mtu', String(mtu), 'netns', String(pid)], {
+    step(['ip', 'link', 'add', veth, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', 'eth0', 'mtu', String(mtu), 'netns', pid], {
       unless: ['ip', 'link', 'show', veth],
     }),
     step(['ip', 'link', 'set', veth, 'master', DEFAULTS.bridge, 'up']),
@@ -83,36 +95,50 @@ export function cniConfig(node: Pick<NodeRecord, 'podCIDR'>, mtu: number) {
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK'
 
 /** One plugin call, as the CNI spec has a runtime make it: environment, config on stdin. */
-export function cniStep(command: CniCommand, plugin: Record<string, unknown>, net: {name: string; cniVersion: string}, containerId: string, netnsPath: string, ifname: string, args: string, prevResult?: unknown) {
+/**
+ * Runs a plugin; on failure its answer (the CNI error JSON it writes on stdout) goes to stderr, so
+ * that the failing step's message carries it.
+ */
+const CNI_RUN = 'out=$("$@") || { rc=$?; printf "%s\\n" "$out" >&2; exit "$rc"; }'
+
+/** The namespace path a plugin gets: the pause container's, found by the script (see pausePidStep). */
+export const netnsOf = (pid: HostValue | ''): Arg => (pid === '' ? '' : {...pid, before: '/proc/', after: '/ns/net'})
+
+/** One plugin call, as the CNI spec has a runtime make it: environment, config on stdin. */
+export function cniStep(command: CniCommand, plugin: Record<string, unknown>, net: {name: string; cniVersion: string}, containerId: string, netns: Arg, ifname: string, args: string, prevResult?: unknown): Step {
   const conf = {cniVersion: net.cniVersion, name: net.name, ...plugin, ...(prevResult ? {prevResult} : {})}
+  const nsArg: Arg = typeof netns === 'string' ? `CNI_NETNS=${netns}` : {...netns, before: `CNI_NETNS=${netns.before ?? ''}`}
   return step(
-    ['env', `CNI_COMMAND=${command}`, `CNI_CONTAINERID=${containerId}`, `CNI_NETNS=${netnsPath}`, `CNI_IFNAME=${ifname}`, `CNI_PATH=${CNI_PATH}`, `CNI_ARGS=${args}`, `${CNI_PATH}/${String(plugin.type)}`],
-    {stdin: JSON.stringify(conf), capture: true},
+    ['sh', '-c', CNI_RUN, 'sh', 'env', `CNI_COMMAND=${command}`, `CNI_CONTAINERID=${containerId}`, nsArg, `CNI_IFNAME=${ifname}`, `CNI_PATH=${CNI_PATH}`, `CNI_ARGS=${args}`, `${CNI_PATH}/${String(plugin.type)}`],
+    {stdin: JSON.stringify(conf)},
   )
 }
 
 /** The cni driver: loopback for lo, then the bridge plugin (host-local handing out the address mk8s chose). */
-export function cniAddPlan(pod: Pick<PodRecord, 'ip' | 'uid'>, node: Pick<NodeRecord, 'podCIDR'>, mtu: number, containerId: string, pid: number): Plan {
+export function cniAddPlan(pod: Pick<PodRecord, 'ip' | 'uid'>, node: Pick<NodeRecord, 'podCIDR'>, mtu: number, containerId: string, pid: HostValue): Plan {
   const conf = cniConfig(node, mtu)
-  const ns = `/proc/${pid}/ns/net`
+  const ns = netnsOf(pid)
   return [
     cniStep('ADD', {type: 'loopback'}, conf, containerId, ns, 'lo', 'IgnoreUnknown=1'),
     cniStep('ADD', conf.plugins[0], conf, containerId, ns, 'eth0', `IgnoreUnknown=1;IP=${pod.ip}`),
   ]
 }
 
-/** The portmap plugin, chained after the bridge: its prevResult is the bridge's result. */
-export function cniPortmapPlan(command: 'ADD' | 'DEL', portMappings: Array<{hostPort: number; containerPort: number; protocol: string}>, containerId: string, netns: string | number, prevResult?: unknown): Plan {
+/**
+ * The portmap plugin, chained after the bridge. Its prevResult is what the bridge answered; portmap
+ * reads only the container's address from it, which mk8s chose, so it is written here from the pod.
+ */
+export function cniPortmapPlan(command: 'ADD' | 'DEL', portMappings: Array<{hostPort: number; containerPort: number; protocol: string}>, pod: Pick<PodRecord, 'ip'>, node: Pick<NodeRecord, 'podCIDR'>, containerId: string, netns: Arg): Plan {
   const conf = {cniVersion: '1.0.0', name: CNI_NETWORK}
-  const path = typeof netns === 'number' ? `/proc/${netns}/ns/net` : netns
-  return [cniStep(command, {type: 'portmap', capabilities: {portMappings: true}, snat: true, runtimeConfig: {portMappings}}, conf, containerId, path, 'eth0', 'IgnoreUnknown=1', prevResult)]
+  const prevResult = command === 'ADD' && pod.ip ? {cniVersion: '1.0.0', ips: [{address: `${pod.ip}/${parseCidr(node.podCIDR).bits}`, gateway: nthAddress(parseCidr(node.podCIDR), 1)}]} : undefined
+  return [cniStep(command, {type: 'portmap', capabilities: {portMappings: true}, snat: true, runtimeConfig: {portMappings}}, conf, containerId, netns, 'eth0', 'IgnoreUnknown=1', prevResult)]
 }
 
 /** The "none" mode: the pod keeps its own namespace with only lo up. */
-export const loopbackOnlyPlan = (pid: number): Plan => [step(['nsenter', '-t', String(pid), '-n', 'ip', 'link', 'set', 'lo', 'up'])]
+export const loopbackOnlyPlan = (pid: Arg): Plan => [step(['nsenter', '-t', pid, '-n', 'ip', 'link', 'set', 'lo', 'up'])]
 
-/** CNI DEL in reverse order; the namespace may already be gone, which DEL must tolerate. */
-export function cniDelPlan(node: Pick<NodeRecord, 'podCIDR'>, mtu: number, containerId: string, netnsPath: string): Plan {
+/** CNI DEL in reverse order, after the containers are gone: the spec lets DEL run without a namespace, and host-local frees the address by container id. */
+export function cniDelPlan(node: Pick<NodeRecord, 'podCIDR'>, mtu: number, containerId: string): Plan {
   const conf = cniConfig(node, mtu)
-  return [cniStep('DEL', conf.plugins[0], conf, containerId, netnsPath, 'eth0', 'IgnoreUnknown=1')]
+  return [cniStep('DEL', conf.plugins[0], conf, containerId, '', 'eth0', 'IgnoreUnknown=1')]
 }

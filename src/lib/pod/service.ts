@@ -1,17 +1,17 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {hostOf, requireCluster, requireNode, sortedNodes} from '../cluster/hosts.js'
-import {InputError, Mk8sError, notFound} from '../errors.js'
-import {objectsChanged as notifyObjectsChanged} from '../node/hooks.js'
+import {HostCommandError, InputError, Mk8sError, notFound} from '../errors.js'
+import {program} from '../pipeline/index.js'
 import {withDocker} from '../runtime/docker.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
 import {allocatePodIP, pickNode} from './ipam.js'
-import {cniAddPlan, cniDelPlan, cniPortmapPlan, containerName, hostVethName, loopbackOnlyPlan, podMtu, unwirePlan, wirePlan} from './plan.js'
+import {containerName, hostVethName} from './plan.js'
 import {takenHostPorts} from '../hostport/plan.js'
-import {step, type Captured} from '../host/plan.js'
+import {step} from '../host/plan.js'
 import {podDns} from '../dns/resolv.js'
-import {describeCreate, findPause, inspectPod, removePodContainers, startContainers, startPause, tailLogs, type ContainerLive} from './runtime.js'
+import {inspectPod, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
 
 export interface PodInput {
@@ -35,20 +35,6 @@ function checkHostPorts(s: State, rec: PodRecord, made: readonly PodRecord[]): v
   }
 }
 
-/**
- * Tell the other areas (services, DNS, host ports) that pods changed. Under --dry-run nothing was
- * saved, so the caller gives the state the change would make, and the areas show their commands.
- */
-export async function objectsChanged(ctx: Ctx, before: State, wouldBe?: (s: State) => void): Promise<void> {
-  let after = ctx.store.read()
-  if (ctx.dryRun) {
-    if (!wouldBe) return
-    after = structuredClone(before)
-    wouldBe(after)
-  }
-  await notifyObjectsChanged(ctx, before, after)
-}
-
 /** Check everything about new pods before any host is touched. */
 export function validatePods(inputs: readonly PodInput[]): Array<PodInput & {parsed: PodSpec}> {
   return inputs.map((p) => {
@@ -59,12 +45,29 @@ export function validatePods(inputs: readonly PodInput[]): Array<PodInput & {par
   })
 }
 
+const keyOf = (p: {namespace: string; name: string}) => objKey(p.namespace, p.name)
+
+function byNode<T extends {node: string}>(list: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const x of list) out.set(x.node, [...(out.get(x.node) ?? []), x])
+  return out
+}
+
+/** Pods of `list` as the state should show them once their containers run. */
+const asRunning = (s: State, list: readonly PodRecord[]): State => {
+  const out = {...s, pods: {...s.pods}}
+  for (const p of list) if (out.pods[keyOf(p)]?.uid === p.uid) out.pods[keyOf(p)] = {...out.pods[keyOf(p)], phase: 'Running'}
+  return out
+}
+
 /**
- * Create pods: reserve names, nodes and addresses under the lock; then, per node in parallel,
- * start each pod's pause container, wire its namespace, start its containers; then record them
- * Running and let services follow. A pod that fails is removed again, leaving no trace.
+ * Create pods, as kubelet runs a sandbox: reserve names, nodes and addresses under the lock (the
+ * pods Pending, owned by this process); start each pod's pause container; then one script per node
+ * wires the namespaces and brings services, DNS and host ports in line with the pods as they will
+ * be; then the app containers start and the pods are recorded Running. A pod that fails on the
+ * way is removed again, leaving no trace.
  */
-export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {node?: string; replaceOwned?: boolean} = {}): Promise<PodRecord[]> {
+export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {node?: string} = {}): Promise<PodRecord[]> {
   const pods = validatePods(inputs)
   await removeAbandoned(ctx, pods)
   const before = ctx.store.read()
@@ -100,24 +103,97 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
     }
     return made
   })
-  const byNode = new Map<string, PodRecord[]>()
-  for (const r of reserved) byNode.set(r.node, [...(byNode.get(r.node) ?? []), r])
-  const results = await Promise.allSettled(
-    [...byNode].map(([nodeName, list]) => startOnNode(ctx, cluster, before.nodes[nodeName] ?? ctx.store.read().nodes[nodeName], list)),
-  )
-  const started = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const state = ctx.store.read()
+  const failures: unknown[] = []
+  // 1. the sandboxes: a pause container per pod, all nodes at once
+  const sandboxes = await Promise.allSettled([...byNode(reserved)].map(([n, list]) => startSandboxes(ctx, cluster, state.nodes[n], list)))
+  let ready = sandboxes.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
+  for (const r of sandboxes) if (r.status === 'rejected') failures.push(r.reason)
   await ctx.store.update((s) => {
-    for (const r of reserved) delete s.pods[objKey(r.namespace, r.name)]
-    for (const r of started) s.pods[objKey(r.namespace, r.name)] = r
+    for (const r of reserved) if (s.pods[keyOf(r)]?.uid === r.uid) delete s.pods[keyOf(r)]
+    for (const r of ready) s.pods[keyOf(r)] = r
   })
-  if (started.length) {
-    await objectsChanged(ctx, before, (s) => {
-      for (const r of started) s.pods[objKey(r.namespace, r.name)] = {...r, phase: 'Running'}
-    })
+  // 2. one script per node: namespaces wired, endpoints, DNS records, host ports
+  if (ready.length) {
+    try {
+      await program(ctx, {desired: (s) => asRunning(s, ready)})
+    } catch (error) {
+      failures.push(cniError(error))
+      await forget(ctx, ready)
+      ready = []
+    }
   }
-  if (failed) throw failed.reason
-  return started
+  // 3. the app containers
+  const apps = await Promise.allSettled([...byNode(ready)].map(([n, list]) => startApps(ctx, state.nodes[n], list)))
+  const running = apps.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
+  for (const r of apps) if (r.status === 'rejected') failures.push(r.reason)
+  const lost = ready.filter((p) => !running.includes(p))
+  await ctx.store.update((s) => {
+    for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = {...s.pods[keyOf(r)], ...r, phase: 'Running', pid: undefined}
+  })
+  if (lost.length) await forget(ctx, lost)
+  else if (running.length) await program(ctx) // normally nothing left: another process may have programmed meanwhile
+  if (failures.length) throw failures[0]
+  return running.map((r) => ({...r, phase: 'Running' as const, pid: undefined}))
+}
+
+/** Pods that failed part way: containers removed, records gone, and their wiring undone. */
+async function forget(ctx: Ctx, pods: readonly PodRecord[]): Promise<void> {
+  const state = ctx.store.read()
+  await Promise.allSettled([...byNode(pods)].map(([n, list]) => state.nodes[n] && ctx.runtime.on(state.nodes[n], async (rt) => {
+    for (const p of list) await rt.removePod(p).catch(() => {})
+  })))
+  await ctx.store.update((s) => {
+    for (const p of pods) if (s.pods[keyOf(p)]?.uid === p.uid) delete s.pods[keyOf(p)]
+  })
+  await program(ctx).catch(() => {})
+}
+
+/** A CNI plugin answers an error as JSON; its failing step carries it on stderr: say it plainly. */
+function cniError(error: unknown): unknown {
+  if (!(error instanceof HostCommandError) || !/\/usr\/lib\/cni\//.test(error.message)) return error
+  const text = error.stderr.trim()
+  let msg = text
+  try {
+    const e = JSON.parse(text) as {msg?: string; details?: string}
+    msg = [e.msg, e.details].filter(Boolean).join(': ') || text
+  } catch {}
+  return new Mk8sError(`a CNI plugin failed on node ${error.host}: ${msg}`, {hint: 'the plugins live in /usr/lib/cni (Debian package containernetworking-plugins)'})
+}
+
+/**
+ * `node repair`, first half: pods of the node whose sandbox is gone (a reboot, a wipe) get their
+ * containers removed and a new pause container, with the same name and address; the state
+ * records the new pause ids. The pipeline then wires them with the rest of the node.
+ */
+export async function restartSandboxes(ctx: Ctx, node: NodeRecord): Promise<PodRecord[]> {
+  const state = ctx.store.read()
+  const cluster = requireCluster(state)
+  const mine = Object.values(state.pods).filter((p) => p.node === node.name && p.phase === 'Running')
+  if (mine.length === 0) return []
+  const restarted = await ctx.runtime.on(node, async (rt) => {
+    const out: PodRecord[] = []
+    for (const p of mine) {
+      if (!(await rt.sandboxGone(p))) continue
+      ctx.progress(`node ${node.name}: pod ${p.namespace}/${p.name} lost its containers: starting it again on ${p.ip ?? 'the host network'}`)
+      await rt.removePod(p)
+      out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace))})
+    }
+    return out
+  })
+  await ctx.store.update((s) => {
+    for (const r of restarted) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)].pauseId = r.pauseId
+  })
+  return restarted
+}
+
+/** `node repair`, second half: the restarted pods' app containers, once their namespaces are wired. */
+export async function finishRestart(ctx: Ctx, node: NodeRecord, pods: readonly PodRecord[]): Promise<void> {
+  if (pods.length === 0) return
+  const running = await startApps(ctx, node, [...pods])
+  await ctx.store.update((s) => {
+    for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)].containers = r.containers
+  })
 }
 
 /** Is the process that made a Pending pod gone (killed part way)? Without a pid: Pending for longer than a lock's stale time. */
@@ -137,36 +213,21 @@ export function abandoned(p: PodRecord, now = Date.now()): boolean {
 async function removeAbandoned(ctx: Ctx, pods: readonly PodInput[]): Promise<void> {
   const state = ctx.store.read()
   const left = pods.map((p) => state.pods[objKey(p.namespace, p.name)]).filter((p): p is PodRecord => p !== undefined && abandoned(p))
-  if (left.length === 0 || ctx.dryRun) return
+  if (left.length === 0) return
   ctx.progress(`removing what an interrupted mk8s left of ${left.map((p) => `pod ${p.namespace}/${p.name}`).join(', ')}`)
   await deletePods(ctx, left)
 }
 
-async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
-  const host = hostOf(node)
-  const mtu = podMtu(cluster, node)
+/** Pause containers of a node's new pods, through one runtime connection; the pods with their pause ids. */
+async function startSandboxes(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
   await checkHostPortsFree(ctx, node, pods)
-  if (ctx.dryRun) {
-    for (const p of pods) {
-      ctx.exec.show(host, describeCreate(p, p.spec as PodSpec, podDns(cluster, p.namespace)))
-      await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, '$PAUSE_ID', 0).map((s) => ({...s, argv: s.argv.map((a) => a.replace(/^0$/, '$PAUSE_PID'))})))
-    }
-    return pods
-  }
-  return withDocker(host, async (docker) => {
+  return ctx.runtime.on(node, async (rt) => {
     const out: PodRecord[] = []
     for (const p of pods) {
-      const spec = p.spec as PodSpec
       try {
-        const pause = await startPause(docker, node.name, p, podDns(cluster, p.namespace))
-        const res = checkCni(node.name, await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, pause.id, pause.pid)))
-        if (cluster.driver === 'cni' && p.network === 'pod' && portMappings(p).length) {
-          checkCni(node.name, await ctx.exec.apply(host, cniPortmapPlan('ADD', portMappings(p), pause.id, pause.pid, JSON.parse(res.get(1)?.output || '{}'))))
-        }
-        const containers = await startContainers(docker, node.name, p, spec, pause.id)
-        out.push({...p, phase: 'Running', pid: undefined, pauseId: pause.id, containers})
+        out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace))})
       } catch (error) {
-        await cleanupPod(ctx, cluster, node, p).catch(() => {})
+        await rt.removePod(p).catch(() => {})
         if (out.length) (error as {started?: PodRecord[]}).started = out
         throw error
       }
@@ -175,11 +236,20 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
   })
 }
 
-/** How a pod's namespace gets its network: the ip or cni driver, only lo, or nothing (host network). */
-function networkPlan(cluster: Cluster, node: NodeRecord, p: PodRecord, mtu: number, pauseId: string, pid: number) {
-  if (p.network === 'host') return []
-  if (p.network === 'none') return loopbackOnlyPlan(pid)
-  return cluster.driver === 'cni' ? cniAddPlan(p, node, mtu, pauseId, pid) : wirePlan({pod: p, node, pid, mtu})
+/** The app containers of a node's wired pods; the pods with their containers. */
+async function startApps(ctx: Ctx, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
+  return ctx.runtime.on(node, async (rt) => {
+    const out: PodRecord[] = []
+    for (const p of pods) {
+      try {
+        out.push({...p, containers: await rt.startApps(p, p.spec as PodSpec, p.pauseId!)})
+      } catch (error) {
+        if (out.length) (error as {started?: PodRecord[]}).started = out
+        throw error
+      }
+    }
+    return out
+  })
 }
 
 /** Host ports already listened on by something on the node (sshd, a host-network server): exit 2. */
@@ -198,79 +268,42 @@ async function checkHostPortsFree(ctx: Ctx, node: NodeRecord, pods: readonly Pod
   if (busy) throw new InputError(`host port ${busy.port} on node ${node.name} is already in use there (pod ${busy.pod.name} asked for it)`, 'choose another hostPort, or another node with --node')
 }
 
-/** CNI plugins answer errors as JSON on stdout with a non-zero exit: raise the first one. */
-function checkCni(node: string, res: Map<number, Captured>): Map<number, Captured> {
-  for (const [, r] of res) {
-    if (r.code === 0) continue
-    let msg = r.output.trim()
-    try {
-      const e = JSON.parse(msg) as {msg?: string; details?: string}
-      msg = [e.msg, e.details].filter(Boolean).join(': ')
-    } catch {}
-    throw new Mk8sError(`a CNI plugin failed on node ${node}: ${msg}`, {hint: 'the plugins live in /usr/lib/cni (Debian package containernetworking-plugins)'})
-  }
-  return res
-}
-
-export const portMappings = (p: PodRecord) =>
-  ((p.spec as PodSpec).containers ?? []).flatMap((c) => (c.ports ?? []).filter((x) => x.hostPort).map((x) => ({hostPort: x.hostPort!, containerPort: x.containerPort, protocol: x.protocol.toLowerCase()})))
-
-/** Remove every trace of a pod on its node: containers (by label), its veth, the CNI lease. */
-async function cleanupPod(ctx: Ctx, cluster: Cluster, node: NodeRecord, pod: PodRecord): Promise<void> {
-  const host = hostOf(node)
-  const mtu = podMtu(cluster, node)
-  if (ctx.dryRun) {
-    ctx.exec.show(host, [`docker rm -f $(docker ps -aq --filter label=io.mk8s.pod=${pod.namespace}/${pod.name})`])
-    if (pod.network === 'pod') await ctx.exec.apply(host, cluster.driver === 'cni' ? cniDelPlan(node, mtu, pod.pauseId ?? '$PAUSE_ID', '') : unwirePlan(pod))
-    return
-  }
-  await withDocker(host, async (docker) => {
-    // a pod left Pending by a killed mk8s has no pauseId recorded: its pause container has the labels
-    const pauseId = pod.pauseId ?? (cluster.driver === 'cni' && pod.network === 'pod' ? await findPause(docker, pod) : undefined)
-    if (cluster.driver === 'cni' && pauseId && pod.network === 'pod') {
-      const pid = await docker.getContainer(pauseId).inspect().then((i) => i.State.Pid, () => 0)
-      const ns = pid ? `/proc/${pid}/ns/net` : ''
-      const maps = portMappings(pod)
-      await ctx.exec.apply(host, [...(maps.length ? cniPortmapPlan('DEL', maps, pauseId, ns) : []), ...cniDelPlan(node, mtu, pauseId, ns)])
-    }
-    await removePodContainers(docker, pod)
-  })
-  if (pod.network === 'pod' && cluster.driver === 'ip') await ctx.exec.apply(host, unwirePlan(pod))
-}
-
 export function requirePod(state: State, namespace: string, name: string): PodRecord {
   const p = state.pods[objKey(namespace, name)]
   if (!p) throw notFound('pod', `${name}" in namespace "${namespace}`, 'mk8s pod list')
   return p
 }
 
-/** Delete pods: their containers, veths and addresses, then services follow. */
-export async function deletePods(ctx: Ctx, pods: readonly PodRecord[]): Promise<void> {
+/**
+ * Delete pods: their containers first (the runtime, one connection per node), then one script per
+ * node unwires them and takes them out of services, DNS and host ports.
+ */
+export async function deletePods(ctx: Ctx, pods: readonly PodRecord[], opts: {program?: boolean} = {}): Promise<void> {
   if (pods.length === 0) return
-  const before = ctx.store.read()
-  const cluster = requireCluster(before)
+  const state = ctx.store.read()
+  requireCluster(state)
   const results = await Promise.allSettled(
-    pods.map(async (p) => {
-      const node = before.nodes[p.node]
-      if (node) await cleanupPod(ctx, cluster, node, p)
-      return p
+    [...byNode(pods)].map(async ([n, list]) => {
+      const node = state.nodes[n]
+      if (node) await ctx.runtime.on(node, async (rt) => {
+        for (const p of list) await rt.removePod(p)
+      })
+      return list
     }),
   )
-  const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const done = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
   await ctx.store.update((s) => {
     // only the very pod deleted: another mk8s may have made a new one of that name meanwhile
-    for (const p of done) if (s.pods[objKey(p.namespace, p.name)]?.uid === p.uid) delete s.pods[objKey(p.namespace, p.name)]
+    for (const p of done) if (s.pods[keyOf(p)]?.uid === p.uid) delete s.pods[keyOf(p)]
   })
-  await objectsChanged(ctx, before, (s) => {
-    for (const p of done) delete s.pods[objKey(p.namespace, p.name)]
-  })
+  if (opts.program !== false) await program(ctx)
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) throw failed.reason
 }
 
-export async function deletePod(ctx: Ctx, namespace: string, name: string): Promise<PodRecord> {
+export async function deletePod(ctx: Ctx, namespace: string, name: string, o: {program?: boolean} = {}): Promise<PodRecord> {
   const pod = requirePod(ctx.store.read(), namespace, name)
-  await deletePods(ctx, [pod])
+  await deletePods(ctx, [pod], o)
   return pod
 }
 
@@ -365,10 +398,11 @@ export function podsBlockLeave(state: State, node: NodeRecord, opts: {force?: bo
   }
 }
 
-export async function podsForgetNode(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
-  const pods = Object.values(state.pods).filter((p) => p.node === node.name)
+/** A node leaving with --force: its pods go first (their containers, then the state). */
+export async function podsForgetNode(ctx: Ctx, node: string): Promise<void> {
+  const pods = Object.values(ctx.store.read().pods).filter((p) => p.node === node)
   try {
-    await deletePods(ctx, pods)
+    await deletePods(ctx, pods, {program: false})
   } finally {
     await ctx.store.update((s) => {
       for (const p of pods) delete s.pods[objKey(p.namespace, p.name)]

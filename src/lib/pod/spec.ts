@@ -115,3 +115,7 @@ export const validateLabels = (labels: Record<string, string>, where: string): R
 /** Does a label selector (equality-based, matchLabels) select these labels? An empty selector selects nothing. */
 export const selects = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v)
+
+/** The host ports a pod publishes, as the CNI portmap plugin takes them. */
+export const hostPortMappings = (p: {spec: Record<string, unknown>}) =>
+  ((p.spec as PodSpec).containers ?? []).flatMap((c) => (c.ports ?? []).filter((x) => x.hostPort).map((x) => ({hostPort: x.hostPort!, containerPort: x.containerPort, protocol: x.protocol.toLowerCase()})))

@@ -6,18 +6,19 @@ import {parseSecret, type SecretInput} from './spec.js'
 
 export const secretKind: KindHandler = {
   apiVersions: ['v1'],
+  stage: 'config',
   parse(doc, namespace, where) {
     const m = (doc.metadata ?? {}) as {name: string; labels?: Record<string, string>}
     validateName('secret', m.name, 253)
     const input: SecretInput = {namespace, name: m.name, labels: validateLabels(m.labels ?? {}, where), ...parseSecret(doc, where)}
     return {kind: 'Secret', namespace, name: m.name, value: input}
   },
-  async apply(ctx, p) {
+  async apply(ctx, p, o) {
     const r = await applySecret(ctx, p.value as SecretInput)
     return `secret/${p.name} ${r.created ? 'created' : r.changed ? 'configured' : 'unchanged'}`
   },
-  async delete(ctx, namespace, name) {
-    await deleteSecret(ctx, namespace, name)
+  async delete(ctx, namespace, name, o) {
+    await deleteSecret(ctx, namespace, name, o)
     return `secret "${name}" deleted`
   },
 }

@@ -1,13 +1,12 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {notFound} from '../errors.js'
-import {syncIngressController} from '../ingress/service.js'
+import {program} from '../pipeline/index.js'
 import {objKey, type SecretRecord} from '../state/schema.js'
 import type {SecretInput} from './spec.js'
 
 /** Create or update a Secret; the ingress controller follows when an Ingress uses it for TLS. */
-export async function applySecret(ctx: Ctx, input: SecretInput): Promise<{created: boolean; changed: boolean}> {
-  const before = ctx.store.read()
+export async function applySecret(ctx: Ctx, input: SecretInput, o: {program?: boolean} = {}): Promise<{created: boolean; changed: boolean}> {
   const key = objKey(input.namespace, input.name)
   const res = await ctx.store.update((s) => {
     const old = s.secrets[key]
@@ -15,18 +14,17 @@ export async function applySecret(ctx: Ctx, input: SecretInput): Promise<{create
     s.secrets[key] = rec
     return {created: !old, changed: JSON.stringify(old) !== JSON.stringify(rec)}
   })
-  if (res.changed && !ctx.dryRun) await syncIngressController(ctx, ctx.store.read(), before)
+  if (o.program !== false) await program(ctx)
   return res
 }
 
-export async function deleteSecret(ctx: Ctx, namespace: string, name: string): Promise<SecretRecord> {
-  const before = ctx.store.read()
+export async function deleteSecret(ctx: Ctx, namespace: string, name: string, o: {program?: boolean} = {}): Promise<SecretRecord> {
   const key = objKey(namespace, name)
-  const secret = before.secrets[key]
+  const secret = ctx.store.read().secrets[key]
   if (!secret) throw notFound('secret', `${name}" in namespace "${namespace}`, 'mk8s apply -f')
   await ctx.store.update((s) => {
     delete s.secrets[key]
   })
-  if (!ctx.dryRun) await syncIngressController(ctx, ctx.store.read(), before)
+  if (o.program !== false) await program(ctx)
   return secret
 }

@@ -2,7 +2,19 @@ import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unl
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {StateError} from '../errors.js'
+import {z} from 'zod'
 import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
+
+/**
+ * What the hosts were last programmed from (beside the state file): that state, and the nodes that
+ * missed a change since (unreachable, or their script failed), which are programmed whole next time.
+ */
+export interface Programmed {
+  state: State
+  stale: string[]
+}
+
+const ProgrammedSchema = z.object({state: StateSchema, stale: z.array(z.string()).default([])})
 
 export const defaultStatePath = (): string => process.env.MK8S_STATE || join(homedir(), '.mk8s', 'state.json')
 
@@ -12,9 +24,17 @@ export const defaultStatePath = (): string => process.env.MK8S_STATE || join(hom
  * processes never lose an update. A corrupt or newer file is reported and never overwritten.
  */
 export class StateStore {
+  /** Under --dry-run: the state as the command has changed it, in memory only. */
+  private memory?: State
+
   constructor(readonly path: string, readonly dryRun = false) {}
 
   read(): State {
+    if (this.memory) return structuredClone(this.memory)
+    return this.readFile()
+  }
+
+  private readFile(): State {
     let text: string
     try {
       text = readFileSync(this.path, 'utf8')
@@ -54,11 +74,18 @@ export class StateStore {
    * result is returned. Under --dry-run nothing is written.
    */
   async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
+    if (this.dryRun) {
+      // the change is made to a copy in memory: later reads of this command see it, the file never does
+      const state = this.read()
+      const result = await fn(state)
+      this.memory = StateSchema.parse(state)
+      return result
+    }
     const release = await this.lock(this.path, 400)
     try {
       const state = this.read()
       const result = await fn(state)
-      if (!this.dryRun) this.write(state)
+      this.write(state)
       return result
     } finally {
       await release()
@@ -72,6 +99,7 @@ export class StateStore {
    * the holder is talking to hosts.
    */
   async whileProgramming<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.dryRun) return fn() // nothing is programmed: no turn to wait for
     const release = await this.lock(`${this.path}.hosts`, 3000)
     try {
       return await fn()
@@ -81,19 +109,29 @@ export class StateStore {
   }
 
   /**
-   * The state the hosts were last programmed from (see objectsChanged), kept beside the state
-   * file; undefined when there is none or it cannot be read (then the caller's own view is used).
+   * What the hosts were last programmed from (see pipeline/turn.ts), kept beside the state file;
+   * undefined when there is none or it cannot be read (then every node is programmed whole). Under
+   * --dry-run, what this command would have programmed.
    */
-  readProgrammed(): State | undefined {
+  readProgrammed(): Programmed | undefined {
+    if (this.programmedMemory) return structuredClone(this.programmedMemory)
+    let raw: unknown
     try {
-      return StateSchema.parse(JSON.parse(readFileSync(`${this.path}.programmed`, 'utf8')))
+      raw = JSON.parse(readFileSync(`${this.path}.programmed`, 'utf8'))
     } catch {
       return undefined
     }
+    const now = ProgrammedSchema.safeParse(raw)
+    if (now.success) return now.data
+    const old = StateSchema.safeParse(raw) // the first format: the state alone
+    return old.success ? {state: old.data, stale: []} : undefined
   }
 
-  writeProgrammed(state: State): void {
-    if (!this.dryRun) this.write(state, `${this.path}.programmed`)
+  private programmedMemory?: Programmed
+
+  writeProgrammed(p: Programmed): void {
+    if (this.dryRun) this.programmedMemory = structuredClone(p)
+    else this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`)
   }
 
   /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */
@@ -118,10 +156,14 @@ export class StateStore {
   }
 
   /** Validate and write a state to `path` atomically (temp file, fsync, rename, fsync of the folder), mode 0600. */
-  private write(state: State, path = this.path): void {
+  private write(state: State): void {
+    this.writeJson(StateSchema.parse(state), this.path)
+  }
+
+  private writeJson(value: unknown, path: string): void {
     const dir = dirname(path)
     const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`)
-    const data = JSON.stringify(StateSchema.parse(state), null, 2) + '\n'
+    const data = JSON.stringify(value, null, 2) + '\n'
     const fd = openSync(tmp, 'w', 0o600)
     try {
       writeSync(fd, data)

@@ -1,11 +1,12 @@
 import {InputError} from '../errors.js'
 import type {KindHandler} from '../manifest/kinds.js'
 import {parseV1Service, type ServiceInput} from './manifest.js'
-import {deleteService, putServices} from './service.js'
+import {deleteServices, putServices} from './service.js'
 
 /** v1 Service for `apply -f` / `delete -f`. */
 export const serviceKind: KindHandler = {
   apiVersions: ['v1'],
+  stage: 'config',
   parse(doc, namespace, where) {
     let input: ServiceInput
     try {
@@ -16,12 +17,15 @@ export const serviceKind: KindHandler = {
     }
     return {kind: 'Service', namespace, name: input.name, value: input}
   },
-  async apply(ctx, p) {
-    const {results} = await putServices(ctx, [p.value as ServiceInput])
-    return `service/${p.name} ${results[0].action}`
+  async apply(ctx, p, o) {
+    return (await this.applyMany!(ctx, [p], o))[0]
   },
-  async delete(ctx, namespace, name) {
-    await deleteService(ctx, namespace, name)
+  async applyMany(ctx, ps, o) {
+    const {results} = await putServices(ctx, ps.map((p) => p.value as ServiceInput), o)
+    return results.map((r) => `service/${r.service.name} ${r.action}`)
+  },
+  async delete(ctx, namespace, name, o) {
+    await deleteServices(ctx, [{namespace, name}], o)
     return `service "${name}" deleted`
   },
 }

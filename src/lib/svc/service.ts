@@ -1,18 +1,22 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
-import {hostOf, requireCluster, sortedNodes} from '../cluster/hosts.js'
+import {requireCluster, sortedNodes} from '../cluster/hosts.js'
 import {InputError, notFound} from '../errors.js'
-import {objectsChanged} from '../node/hooks.js'
-import {objKey, type NodeRecord, type ServiceRecord, type State} from '../state/schema.js'
+import {program, type NodeReport} from '../pipeline/index.js'
+import {objKey, type ServiceRecord, type State} from '../state/schema.js'
 import {contains, parseCidr} from '../util/cidr.js'
 import {validateName} from '../util/names.js'
 import {allocateClusterIP, allocateNodePorts} from './allocate.js'
 import {selectedPods} from './endpoints.js'
-import {allocateLbIP, announcedOn, lbPool} from './lb.js'
+import {allocateLbIP, lbPool} from './lb.js'
 import {parseV1Service, validatePorts, type ServiceInput} from './manifest.js'
-import {proxyRemovePlan, syncNodes, type SyncReport} from './sync.js'
 
-export type ApplyResult = {service: ServiceRecord; action: 'created' | 'configured' | 'unchanged'; sync: SyncReport[]}
+export type ApplyResult = {service: ServiceRecord; action: 'created' | 'configured' | 'unchanged'; sync: NodeReport[]}
+
+/** Programming after a change: now (the default), or left to the caller that batches many changes. */
+export interface ChangeOptions {
+  program?: boolean
+}
 
 /** The node that announces a LoadBalancer address: one with a local endpoint when the policy is Local, else the first. */
 function pickAnnouncer(state: State, svc: ServiceRecord): string | undefined {
@@ -64,31 +68,18 @@ export function buildService(state: State, input: ServiceInput, now = new Date()
 
 const sameService = (a: ServiceRecord, b: ServiceRecord) => JSON.stringify(a) === JSON.stringify(b)
 
-/** Create or update services (one state change, one sync of every node). */
-export async function putServices(ctx: Ctx, inputs: ServiceInput[]): Promise<{results: Array<{service: ServiceRecord; action: ApplyResult['action']}>; sync: SyncReport[]}> {
-  const {before, after, results} = await ctx.store.update((s) => {
-    const before = structuredClone(s)
-    const results = inputs.map((input) => {
+/** Create or update services: one state change, then one script per node. */
+export async function putServices(ctx: Ctx, inputs: ServiceInput[], o: ChangeOptions = {}): Promise<{results: Array<{service: ServiceRecord; action: ApplyResult['action']}>; sync: NodeReport[]}> {
+  const results = await ctx.store.update((s) =>
+    inputs.map((input) => {
       const key = objKey(input.namespace, input.name)
       const old = s.services[key]
       const rec = buildService(s, input)
       s.services[key] = rec
       return {service: rec, action: (!old ? 'created' : sameService(old, rec) ? 'unchanged' : 'configured') as ApplyResult['action']}
-    })
-    return {before, after: structuredClone(s), results}
-  })
-  const sync = await notify(ctx, before, after)
-  return {results, sync}
-}
-
-/** What the last service sync of a command did (the hook records it; tests and benchmarks compare counts). */
-const lastSync = new WeakMap<Ctx, SyncReport[]>()
-
-/** Run every objectsChanged hook (services among them) and return what the service sync did. */
-async function notify(ctx: Ctx, before: State, after: State): Promise<SyncReport[]> {
-  lastSync.delete(ctx)
-  await objectsChanged(ctx, before, after)
-  return lastSync.get(ctx) ?? []
+    }),
+  )
+  return {results, sync: o.program === false ? [] : await program(ctx)}
 }
 
 /** `apply -f` of a v1 Service: the parsed object, validated here. */
@@ -152,17 +143,23 @@ export async function exposeService(ctx: Ctx, o: ExposeOptions): Promise<ApplyRe
   return {...results[0], sync}
 }
 
-/** Delete a service and every rule it had, on every node. */
-export async function deleteService(ctx: Ctx, namespace: string, name: string): Promise<{service: ServiceRecord; sync: SyncReport[]}> {
-  const key = objKey(namespace, name)
-  const {before, after, service} = await ctx.store.update((s) => {
-    const service = s.services[key]
-    if (!service) throw notFound('service', key, 'mk8s svc list')
-    const before = structuredClone(s)
-    delete s.services[key]
-    return {before, after: structuredClone(s), service}
-  })
-  return {service, sync: await notify(ctx, before, after)}
+/** Delete services and every rule they had, on every node. */
+export async function deleteServices(ctx: Ctx, keys: Array<{namespace: string; name: string}>, o: ChangeOptions = {}): Promise<{services: ServiceRecord[]; sync: NodeReport[]}> {
+  const services = await ctx.store.update((s) =>
+    keys.map(({namespace, name}) => {
+      const key = objKey(namespace, name)
+      const service = s.services[key]
+      if (!service) throw notFound('service', key, 'mk8s svc list')
+      delete s.services[key]
+      return service
+    }),
+  )
+  return {services, sync: o.program === false ? [] : await program(ctx)}
+}
+
+export async function deleteService(ctx: Ctx, namespace: string, name: string): Promise<{service: ServiceRecord; sync: NodeReport[]}> {
+  const {services, sync} = await deleteServices(ctx, [{namespace, name}])
+  return {service: services[0], sync}
 }
 
 export function getService(state: State, namespace: string, name: string): ServiceRecord {
@@ -174,37 +171,18 @@ export function getService(state: State, namespace: string, name: string): Servi
 export const listServices = (state: State, namespace?: string): ServiceRecord[] =>
   Object.values(state.services).filter((s) => !namespace || s.namespace === namespace).sort((a, b) => objKey(a.namespace, a.name).localeCompare(objKey(b.namespace, b.name)))
 
-/** Program every node's service rules from the state; with full, rewrite them all (repair). */
-export async function syncServices(ctx: Ctx, full: boolean): Promise<SyncReport[]> {
+/**
+ * `svc sync`: bring every node's service rules up to date (a node that missed changes catches up);
+ * with full, every node's rules rewritten from the state, stale chains dropped (a repair).
+ */
+export async function syncServices(ctx: Ctx, full: boolean): Promise<NodeReport[]> {
   const state = ctx.store.read()
   requireCluster(state)
-  return syncNodes(ctx, state, state, {full})
+  return program(ctx, full ? {wholeAreas: ['services']} : {})
 }
 
-// --- hooks (registered in wiring.ts) ---
-
-/** objectsChanged: endpoints follow the pods, on every node, in the same command. */
-export async function servicesOnObjectsChanged(ctx: Ctx, before: State, after: State): Promise<void> {
-  lastSync.set(ctx, await syncNodes(ctx, before, after))
-}
-
-/** join: the new node gets every service's rules. */
-export async function servicesOnJoin(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
-  if (!state.cluster) return
-  await syncNodes(ctx, state, state, {full: true, nodes: [node.name]})
-}
-
-/** leave: the node's rules and LoadBalancer addresses go; addresses it announced move to another node. */
-export async function servicesOnLeave(ctx: Ctx, state: State, node: NodeRecord): Promise<void> {
-  if (!state.cluster) return
-  await ctx.exec.apply(hostOf(node), proxyRemovePlan(state.cluster.proxyMode))
-  const moved = announcedOn(state, node.name)
-  const {before, after} = await ctx.store.update((s) => {
-    delete s.proxy[node.name]
-    const before = structuredClone(s)
-    const rest = {...s, nodes: Object.fromEntries(Object.entries(s.nodes).filter(([k]) => k !== node.name))}
-    for (const svc of Object.values(s.services)) if (svc.announcedBy === node.name) svc.announcedBy = pickAnnouncer(rest, svc)
-    return {before, after: structuredClone(rest)}
-  })
-  if (moved.length) await syncNodes(ctx, before, after)
+/** A node leaves: LoadBalancer addresses it announced move to another node (the state only; the pipeline moves them). */
+export function moveAnnouncements(s: State, leaving: string): void {
+  const rest = {...s, nodes: Object.fromEntries(Object.entries(s.nodes).filter(([k]) => k !== leaving))}
+  for (const svc of Object.values(s.services)) if (svc.announcedBy === leaving) svc.announcedBy = pickAnnouncer(rest, svc)
 }

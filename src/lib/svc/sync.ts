@@ -1,17 +1,14 @@
-import type {Ctx} from '../context.js'
-import {hostOf, sortedNodes} from '../cluster/hosts.js'
-import {Mk8sError} from '../errors.js'
 import type {Plan} from '../host/plan.js'
+import {step} from '../host/plan.js'
+import type {NodeChange} from '../pipeline/types.js'
 import type {NodeRecord, State} from '../state/schema.js'
-import {diffFragments, diffSize, emptyDiff, emptyFragment, fragmentHash, type Fragment} from './fragment.js'
-import {iptablesApplyPlan, iptablesChainsRead, iptablesFragment, iptablesFullRestore, iptablesIncrementalRestore, iptablesRemovePlan} from './iptables.plan.js'
+import {diffFragments, diffSize, emptyDiff, emptyFragment, type Fragment} from './fragment.js'
+import {iptablesApplyPlan, iptablesFragment, iptablesFullRestore, iptablesIncrementalRestore, iptablesRemovePlan, RESTORE} from './iptables.plan.js'
 import {announcedOn, lbAnnouncePlan, lbRemovePlan} from './lb.js'
 import {proxyPorts, sortedServices, type ProxyConfig} from './model.js'
 import {nftApplyPlan, nftFragment, nftFullScript, nftIncrementalScript, nftRemovePlan} from './nft.plan.js'
 
 type Mode = 'iptables' | 'nftables'
-
-const EMPTY = fragmentHash(emptyFragment())
 
 /** The rules of one service on one node, in a mode (empty when the service is absent or headless). */
 export function serviceFragment(state: State, key: string, node: string, mode: Mode): Fragment {
@@ -28,132 +25,60 @@ function inputsOf(state: State, key: string, node: string): string {
   return svc ? JSON.stringify([svc.type, svc.clusterIP, svc.ports, svc.sessionAffinity, svc.externalTrafficPolicy, svc.loadBalancerIP, proxyPorts(state, svc, node).map((p) => p.endpoints), state.cluster?.podCIDR]) : ''
 }
 
-/** One node's plan: a full re-sync or only what changed; with the digests to remember afterwards. */
-export interface NodeSync {
-  node: NodeRecord
-  full: boolean
-  plan: Plan
-  /** digests per service after this plan ran (only services with rules) */
-  hashes: Record<string, string>
-  /** the digests this plan expected to find (for a compare-and-set when they are saved) */
-  expected: Record<string, string | undefined>
-  /** objects and entries written or removed: what the benchmarks and tests compare */
-  touched: number
-}
-
-/** The whole ruleset of a node from the state, as one plan (plus what `stale` chains to delete, iptables only). */
-export function fullSync(state: State, node: NodeRecord, stale: string[] = []): NodeSync {
-  const mode = state.cluster!.proxyMode
-  const keys = sortedServices(state).map((s) => `${s.namespace}/${s.name}`)
-  const frags = keys.map((k) => serviceFragment(state, k, node.name, mode))
-  const hashes: Record<string, string> = {}
-  keys.forEach((k, i) => {
-    const h = fragmentHash(frags[i])
-    if (h !== EMPTY) hashes[k] = h
-  })
-  const rules = mode === 'iptables' ? iptablesApplyPlan(iptablesFullRestore(frags, stale), true) : nftApplyPlan(nftFullScript(frags))
-  const touched = frags.reduce((n, f) => n + f.objects.size + f.entries.size, 0)
-  return {node, full: true, plan: [...rules, ...lbAnnouncePlan(announcedOn(state, node.name), [], true)], hashes, expected: {}, touched}
-}
-
 /**
- * What changed on one node between two states, as one plan; undefined when the node's programmed
- * rules are not what `before` implies (never programmed, or changed behind mk8s's back): then a
- * full re-sync is needed.
+ * After a full iptables restore: the KUBE-SVC/SEP/EXT/SVL/FW chains the node has and no service
+ * wants (given on stdin, "table chain" per line) are flushed, then deleted, in one restore per table
+ * (a stale SVC chain may still jump to a stale SEP chain). Nothing but KUBE-* chains is touched.
  */
-export function incrementalSync(before: State, after: State, node: NodeRecord): NodeSync | undefined {
+const DROP_STALE = `k=$(mktemp) && cat >"$k" || exit 1
+for t in filter nat; do
+  iptables-save -t "$t" | awk -v t="$t" -v k="$k" 'FILENAME == k { keep[$0] = 1; next }
+    /^:KUBE-(SVC|SEP|EXT|SVL|FW)-/ { c = substr($1, 2); if (!((t " " c) in keep)) gone[++n] = c }
+    END { if (!n) exit; print "*" t; for (i = 1; i <= n; i++) print ":" gone[i] " - [0:0]"; for (i = 1; i <= n; i++) print "-X " gone[i]; print "COMMIT" }' "$k" - >"$k.r" &&
+  if [ -s "$k.r" ]; then ${RESTORE.join(' ')} <"$k.r" || { rm -f "$k" "$k.r"; exit 1; }; fi
+done
+rm -f "$k" "$k.r"`
+
+/** The whole ruleset of a node from the state, as one plan (iptables: stale chains are dropped in the same script). */
+export function fullServicesPlan(state: State, node: NodeRecord): Plan {
+  const mode = state.cluster!.proxyMode
+  const frags = sortedServices(state).map((s) => serviceFragment(state, `${s.namespace}/${s.name}`, node.name, mode))
+  const lb = lbAnnouncePlan(announcedOn(state, node.name), [], true)
+  if (mode === 'nftables') return [...nftApplyPlan(nftFullScript(frags)), ...lb]
+  const keep = [...frags.flatMap((f) => [...f.objects.keys()])].sort().join('\n')
+  return [...iptablesApplyPlan(iptablesFullRestore(frags), true), step(['sh', '-c', DROP_STALE], {stdin: keep}), ...lb]
+}
+
+/** What changed on one node's service rules between two states, as one plan (empty: nothing). */
+export function incrementalServicesPlan(before: State, after: State, node: NodeRecord): Plan {
   const mode = after.cluster!.proxyMode
-  const prog = after.proxy[node.name]
-  if (!prog || prog.mode !== mode) return undefined
-  const hashes = {...prog.services}
-  const expected: Record<string, string | undefined> = {}
   const diff = emptyDiff()
-  const keys = new Set([...Object.keys(before.services), ...Object.keys(after.services), ...Object.keys(prog.services)])
+  const keys = new Set([...Object.keys(before.services), ...Object.keys(after.services)])
   for (const key of keys) {
-    if (prog.services[key] !== undefined && inputsOf(before, key, node.name) === inputsOf(after, key, node.name)) continue
-    const next = serviceFragment(after, key, node.name, mode)
-    const nextHash = fragmentHash(next)
-    if ((prog.services[key] ?? EMPTY) === nextHash) continue
-    const old = serviceFragment(before, key, node.name, mode)
-    if (fragmentHash(old) !== (prog.services[key] ?? EMPTY)) return undefined
-    diffFragments(old, next, diff)
-    expected[key] = prog.services[key]
-    if (nextHash === EMPTY) delete hashes[key]
-    else hashes[key] = nextHash
+    if (inputsOf(before, key, node.name) === inputsOf(after, key, node.name)) continue
+    diffFragments(serviceFragment(before, key, node.name, mode), serviceFragment(after, key, node.name, mode), diff)
   }
   const wasLb = announcedOn(before, node.name)
   const nowLb = announcedOn(after, node.name)
   const lb = lbAnnouncePlan(nowLb.filter((ip) => !wasLb.includes(ip)), wasLb.filter((ip) => !nowLb.includes(ip)), false)
+  if (diffSize(diff) === 0) return lb
   const rules = mode === 'iptables' ? iptablesApplyPlan(iptablesIncrementalRestore(diff), false) : nftApplyPlan(nftIncrementalScript(diff))
-  return {node, full: false, plan: [...rules, ...lb], hashes, expected, touched: diffSize(diff)}
-}
-
-/** Save what a sync programmed. Incremental: a digest changed by someone else meanwhile is dropped (forcing a full re-sync next time). */
-async function remember(ctx: Ctx, mode: Mode, s: NodeSync): Promise<void> {
-  await ctx.store.update((st) => {
-    if (!st.nodes[s.node.name]) return
-    if (s.full) {
-      st.proxy[s.node.name] = {mode, services: s.hashes}
-      return
-    }
-    const cur = st.proxy[s.node.name]
-    if (!cur) return
-    for (const [key, was] of Object.entries(s.expected)) {
-      if (cur.services[key] !== was) delete cur.services[key]
-      else if (s.hashes[key] === undefined) delete cur.services[key]
-      else cur.services[key] = s.hashes[key]
-    }
-  })
-}
-
-async function applyFull(ctx: Ctx, state: State, node: NodeRecord): Promise<NodeSync> {
-  let stale: string[] = []
-  if (state.cluster!.proxyMode === 'iptables') {
-    const r = await ctx.exec.read(hostOf(node), iptablesChainsRead())
-    stale = (r.get(0)?.output ?? '').split('\n').map((l) => l.trim()).filter((l) => /^(nat|filter) KUBE-(SVC|SEP|EXT|SVL|FW)-/.test(l))
-  }
-  const s = fullSync(state, node, stale)
-  await ctx.exec.apply(hostOf(node), s.plan)
-  return s
-}
-
-export interface SyncReport {
-  node: string
-  full: boolean
-  touched: number
-}
-
-/**
- * Bring every node's service rules from `before` to `after`: one round trip per node (two for a
- * full iptables re-sync, which first reads the chains there), all nodes in parallel. A node whose
- * incremental change fails is re-synced in full.
- */
-export async function syncNodes(ctx: Ctx, before: State, after: State, opts: {full?: boolean; nodes?: string[]} = {}): Promise<SyncReport[]> {
-  if (!after.cluster) return []
-  const mode = after.cluster.proxyMode
-  const nodes = sortedNodes(after).filter((n) => !opts.nodes || opts.nodes.includes(n.name))
-  const results = await Promise.allSettled(nodes.map(async (node): Promise<SyncReport> => {
-    const inc = opts.full ? undefined : incrementalSync(before, after, node)
-    let done: NodeSync
-    if (inc) {
-      try {
-        await ctx.exec.apply(hostOf(node), inc.plan)
-        done = inc
-      } catch (error) {
-        if (!(error instanceof Mk8sError) || error.exitCode === 3) throw error
-        ctx.progress(`node ${node.name}: incremental service update failed (${error.message.split('\n')[0]}); re-syncing in full`)
-        done = await applyFull(ctx, after, node)
-      }
-    } else {
-      done = await applyFull(ctx, after, node)
-    }
-    await remember(ctx, mode, done)
-    return {node: node.name, full: done.full, touched: done.touched}
-  }))
-  const failed = results.find((r) => r.status === 'rejected')
-  if (failed) throw (failed as PromiseRejectedResult).reason
-  return results.map((r) => (r as PromiseFulfilledResult<SyncReport>).value)
+  return [...rules, ...lb]
 }
 
 /** Everything mk8s's service proxy made on a node, gone (node leave). */
 export const proxyRemovePlan = (mode: Mode): Plan => [...(mode === 'iptables' ? iptablesRemovePlan() : nftRemovePlan()), ...lbRemovePlan()]
+
+/**
+ * The services area's part of a node's script: kube-proxy's sync for one node. Whole when the node
+ * holds nothing trusted (or changes mode), else only the services whose rules there changed.
+ */
+export function servicesPlanner({before, after, node, leaving}: NodeChange): Plan {
+  if (leaving) return before?.cluster ? proxyRemovePlan(before.cluster.proxyMode) : []
+  if (!after.cluster) return []
+  if (!before?.cluster || before.cluster.proxyMode !== after.cluster.proxyMode) {
+    const switched = before?.cluster && before.cluster.proxyMode !== after.cluster.proxyMode ? proxyRemovePlan(before.cluster.proxyMode) : []
+    return [...switched, ...fullServicesPlan(after, node)]
+  }
+  return incrementalServicesPlan(before, after, node)
+}

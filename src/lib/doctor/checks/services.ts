@@ -1,7 +1,7 @@
 import {step} from '../../host/plan.js'
 import {endpointsOf} from '../../svc/endpoints.js'
 import {hasRules, sortedServices} from '../../svc/model.js'
-import {fullSync, serviceFragment} from '../../svc/sync.js'
+import {fullServicesPlan, serviceFragment} from '../../svc/sync.js'
 import type {Check, Finding} from '../model.js'
 
 const OWN = /^KUBE-(SVC|SEP|EXT|SVL|FW)-/
@@ -19,7 +19,7 @@ export const serviceChainChecks: Check = ({state, facts}) => {
     const stale = have.filter((c) => !want.has(c))
     const missing = [...want].filter((c) => !have.includes(c))
     if (!stale.length && !missing.length) continue
-    const plan = fullSync(state, node, stale).plan
+    const plan = fullServicesPlan(state, node)
     if (stale.length) out.push({id: 'stale-service-chains', severity: 'warning', node: f.node, object: 'nat KUBE-*', evidence: `${stale.length} chain(s) no service wants: ${stale.slice(0, 4).map((c) => c.slice(4)).join(', ')}${stale.length > 4 ? ', ...' : ''}`, fix: 'mk8s svc sync --full (rewrites the KUBE-* chains from the state)', safe: true, plan})
     if (missing.length) out.push({id: 'service-chains-missing', severity: 'error', node: f.node, object: 'nat KUBE-*', evidence: `${missing.length} chain(s) the services need are missing: ${missing.slice(0, 4).map((c) => c.slice(4)).join(', ')}`, fix: 'mk8s svc sync --full', safe: true, plan})
   }

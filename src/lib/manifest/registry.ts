@@ -1,0 +1,14 @@
+import {deploymentKind, podKind} from '../pod/kinds.js'
+import {ingressKind} from '../ingress/kinds.js'
+import {secretKind} from '../secret/kinds.js'
+import {serviceKind} from '../svc/kinds.js'
+import type {KindHandler} from './kinds.js'
+
+/** The kinds `apply -f` and `delete -f` know. */
+export const manifestKinds: ReadonlyMap<string, KindHandler> = new Map([
+  ['Pod', podKind],
+  ['Deployment', deploymentKind],
+  ['Service', serviceKind],
+  ['Ingress', ingressKind],
+  ['Secret', secretKind],
+])

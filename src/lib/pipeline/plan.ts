@@ -1,0 +1,47 @@
+import {sortedNodes} from '../cluster/hosts.js'
+import type {Plan} from '../host/plan.js'
+import type {State} from '../state/schema.js'
+import {AREAS} from './areas.js'
+import type {AreaName, NodeChange, NodeScript} from './types.js'
+
+/** One node's script: every area's steps for its change, in the written order (reversed when it leaves). */
+export function planNode(change: NodeChange, extra: Plan = [], wholeAreas: ReadonlySet<AreaName> = new Set()): NodeScript {
+  const order = change.leaving ? [...AREAS].reverse() : AREAS
+  const parts = order.map((a) => ({area: a.area, plan: a.plan(wholeAreas.has(a.area) && !change.leaving ? {...change, before: undefined} : change)}))
+  if (extra.length) parts.push({area: 'extra', plan: extra})
+  return {node: change.node, full: change.before === undefined, leaving: change.leaving, parts: parts.filter((p) => p.plan.length > 0)}
+}
+
+export interface ChangeOptions {
+  /** nodes that hold nothing trusted: programmed whole (join, repair, a node that missed changes) */
+  whole?: ReadonlySet<string>
+  /** areas written whole on every node */
+  wholeAreas?: ReadonlySet<AreaName>
+  /** nodes left out (unreachable): they catch up later, whole */
+  skip?: ReadonlySet<string>
+  /** steps per node after the areas' (doctor --fix) */
+  extra?: ReadonlyMap<string, Plan>
+}
+
+/**
+ * From the state the nodes were last programmed from (undefined: none, so every node is written
+ * whole) to the desired state: one script per node, pure. Nodes of `after` are brought in line;
+ * nodes only in `before` are leaving and lose what mk8s made there.
+ */
+export function planChange(before: State | undefined, after: State, o: ChangeOptions = {}): NodeScript[] {
+  const out: NodeScript[] = []
+  // without a cluster no node is programmed; with none before, nothing is there to remove
+  const staying = after.cluster ? sortedNodes(after) : []
+  for (const node of staying) {
+    if (o.skip?.has(node.name)) continue
+    const whole = !before?.cluster || !before.nodes[node.name] || o.whole?.has(node.name)
+    out.push(planNode({before: whole ? undefined : before, after, node, leaving: false}, o.extra?.get(node.name), o.wholeAreas))
+  }
+  for (const node of before?.cluster ? sortedNodes(before) : []) {
+    if (after.cluster && after.nodes[node.name]) continue
+    out.push(planNode({before, after, node, leaving: true}))
+  }
+  return out
+}
+
+export const scriptOf = (s: NodeScript): Plan => s.parts.flatMap((p) => p.plan)

@@ -1,0 +1,83 @@
+import {hostOf} from '../cluster/hosts.js'
+import type {Ctx} from '../context.js'
+import {Mk8sError, UnreachableError} from '../errors.js'
+import type {Plan} from '../host/plan.js'
+import type {State} from '../state/schema.js'
+import {planChange, scriptOf} from './plan.js'
+import type {AreaName, NodeReport, NodeScript} from './types.js'
+
+export interface ProgramOptions {
+  /** nodes to program whole, whatever was programmed before (node join, node repair, doctor --fix) */
+  whole?: readonly string[]
+  /** areas to write whole on every node (svc sync --full) */
+  wholeAreas?: readonly AreaName[]
+  /** steps per node after the areas' (doctor --fix's own repairs) */
+  extra?: ReadonlyMap<string, Plan>
+  /**
+   * The state to program instead of the saved one: pod run programs its pods as they will be once
+   * their containers start (wired, endpoints) before it starts them, in the same script.
+   */
+  desired?: (saved: State) => State
+}
+
+/** The two states hold the same objects and nodes. */
+const same = (a: State, b: State) => JSON.stringify({...a, proxy: undefined}) === JSON.stringify({...b, proxy: undefined})
+
+/**
+ * The one road from the state to the hosts. Processes take turns (the state's hosts lock); in its
+ * turn a process programs every node from what it was last programmed from to the newest saved
+ * state (a slower process never writes an older copy over a newer one, and a change another
+ * process already programmed is not done again): one script per node, from the areas' planners,
+ * every node at once through the executor. Nodes known unreachable are left out, as are nodes that
+ * fail: they are remembered as stale and programmed whole by the next turn that reaches them. Then
+ * the first unreachable node (exit 3), or the first failure, is raised.
+ */
+export async function program(ctx: Ctx, o: ProgramOptions = {}): Promise<NodeReport[]> {
+  return ctx.store.whileProgramming(async () => {
+    const saved = ctx.store.read()
+    const desired = o.desired ? o.desired(saved) : saved
+    const last = ctx.store.readProgrammed()
+    // what the nodes hold: the last programmed state of this very cluster; after a reset, nothing
+    const known = last && (!desired.cluster || last.state.cluster?.createdAt === desired.cluster.createdAt) ? last : undefined
+    // a cluster going away with no record of what was programmed: the saved state says what is there
+    const before = known?.state ?? (desired.cluster ? undefined : saved)
+    const stale = new Set((known?.stale ?? []).filter((n) => desired.nodes[n]))
+    // nodes known unreachable are left out, unless this change is to them (join, repair)
+    const unreachable = new Set(Object.values(desired.nodes).filter((n) => !n.ready && n.reason === 'Unreachable' && !o.whole?.includes(n.name)).map((n) => n.name))
+    const whole = new Set([...stale, ...(o.whole ?? [])])
+    if (before && same(before, desired) && whole.size === 0 && !o.extra?.size && !o.wholeAreas?.length) return []
+    const scripts = planChange(before, desired, {whole, wholeAreas: new Set(o.wholeAreas), skip: unreachable, extra: o.extra})
+    const reports = await runScripts(ctx, scripts)
+    const failed = reports.filter((r) => !r.ok).map((r) => r.node)
+    const left = [...unreachable, ...failed, ...[...stale].filter((n) => !reports.some((r) => r.node === n && r.ok))]
+    ctx.store.writeProgrammed({state: desired, stale: [...new Set(left)].filter((n) => desired.nodes[n]).sort()})
+    const back = reports.filter((r) => r.ok && desired.nodes[r.node]?.reason === 'Unreachable').map((r) => r.node)
+    if (back.length) await ctx.store.update((s) => {
+      for (const n of back) if (s.nodes[n]?.reason === 'Unreachable') {
+        s.nodes[n].ready = true
+        delete s.nodes[n].reason
+      }
+    })
+    raiseFirst(reports)
+    return reports
+  })
+}
+
+/** Every node's script at once, one round trip each (none for a node with nothing to do). */
+export async function runScripts(ctx: Ctx, scripts: readonly NodeScript[]): Promise<NodeReport[]> {
+  const settled = await Promise.allSettled(scripts.map((s) => ctx.exec.apply(hostOf(s.node), scriptOf(s))))
+  return scripts.map((s, i) => {
+    const r = settled[i]
+    const base = {node: s.node.name, full: s.full, leaving: s.leaving, areas: s.parts.map((p) => ({area: p.area, steps: p.plan.length}))}
+    if (r.status === 'fulfilled') return {...base, ok: true}
+    const e = r.reason
+    if (!(e instanceof Mk8sError)) throw e
+    return {...base, ok: false, error: e.message, unreachable: e instanceof UnreachableError, cause: e} as NodeReport
+  })
+}
+
+function raiseFirst(reports: readonly NodeReport[]): void {
+  const causes = reports.filter((r) => !r.ok).map((r) => (r as NodeReport & {cause: Mk8sError}).cause)
+  const first = causes.find((e) => e instanceof UnreachableError) ?? causes[0]
+  if (first) throw first
+}

@@ -1,0 +1,47 @@
+import type {Plan} from '../host/plan.js'
+import type {NodeRecord, State} from '../state/schema.js'
+
+/**
+ * What an area's planner is asked: how one node should change. `before` is the state the node was
+ * last programmed from (undefined: the node holds nothing of mk8s's that can be trusted, so the
+ * area writes all of its part: a join, a repair, a node that missed changes); `after` is the state
+ * it should match. A node that is in `before` but not in `after` is leaving: the area removes its
+ * part (`leaving`, and `node` is the record from `before`).
+ */
+export interface NodeChange {
+  before: State | undefined
+  after: State
+  node: NodeRecord
+  leaving: boolean
+}
+
+/** The areas, in the order their steps run on a node (and the reverse order when it leaves). */
+export const AREA_ORDER = ['base', 'netns', 'overlay', 'pods', 'hostports', 'services', 'dns', 'ingress'] as const
+export type AreaName = (typeof AREA_ORDER)[number] | 'extra'
+
+/** One area's contribution: a pure function from a node's change to that node's steps. */
+export interface AreaPlanner {
+  area: AreaName
+  plan(change: NodeChange): Plan
+}
+
+/** One node's script, by area, before it is run. */
+export interface NodeScript {
+  node: NodeRecord
+  /** whole (before undefined) or only what changed */
+  full: boolean
+  leaving: boolean
+  parts: Array<{area: AreaName; plan: Plan}>
+}
+
+/** What running a node's script did, per area: steps sent (0: nothing to do, no round trip). */
+export interface NodeReport {
+  node: string
+  full: boolean
+  leaving: boolean
+  ok: boolean
+  /** the node was not reached, or its script failed: its message */
+  error?: string
+  unreachable?: boolean
+  areas: Array<{area: AreaName; steps: number}>
+}
