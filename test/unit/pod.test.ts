@@ -38,11 +38,13 @@ describe('pod wiring plans', () => {
   it('cni driver: loopback then bridge, per the CNI spec, with the address mk8s chose', () => {
     const plan = cniAddPlan(p, {podCIDR: '10.244.1.0/24'}, 1450, 'abc', pausePid(p))
     const v = pidVar(p)
-    expect(argvText(plan[1].argv)).toBe(
+    expect(plan[0].argv.slice(3)).toEqual(['sh', '/var/lib/cni/networks/mk8s/10.244.1.5', 'abc'])
+    expect(argvText(plan[2].argv)).toBe(
       `sh -c 'out=$("$@") || { rc=$?; printf "%s\\n" "$out" >&2; exit "$rc"; }' sh env CNI_COMMAND=ADD CNI_CONTAINERID=abc CNI_NETNS=/proc/"$${v}"/ns/net CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni 'CNI_ARGS=IgnoreUnknown=1;IP=10.244.1.5' /usr/lib/cni/bridge`,
     )
-    expect(JSON.parse(plan[1].stdin!)).toEqual({cniVersion: '1.0.0', name: 'mk8s', ...cniConfig({podCIDR: '10.244.1.0/24'}, 1450).plugins[0]})
-    expect(JSON.parse(plan[0].stdin!)).toEqual({cniVersion: '1.0.0', name: 'mk8s', type: 'loopback'})
+    expect(JSON.parse(plan[2].stdin!)).toEqual({cniVersion: '1.0.0', name: 'mk8s', ...cniConfig({podCIDR: '10.244.1.0/24'}, 1450).plugins[0]})
+    expect(JSON.parse(plan[1].stdin!)).toEqual({cniVersion: '1.0.0', name: 'mk8s', type: 'loopback'})
+    expect(argvText(plan[2].unless!)).toBe(`nsenter -t "$${v}" -n ip link show eth0`)
   })
   it('pod MTU follows the backend', () => {
     expect(podMtu({backend: 'vxlan'}, {mtu: 1500})).toBe(1450)

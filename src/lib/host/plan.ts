@@ -41,9 +41,9 @@ export interface Step {
   /** Text fed on stdin (sent as a quoted heredoc). */
   stdin?: string
   /** Ensure semantics: skip the command when this check succeeds (e.g. the link already exists). */
-  unless?: readonly string[]
+  unless?: readonly Arg[]
   /** Run the command only when this check succeeds (e.g. delete what is there). */
-  onlyIf?: readonly string[]
+  onlyIf?: readonly Arg[]
   /** A failure is not an error: deleting something that may already be gone. */
   tolerate?: boolean
   /** Keep this step's output (stdout and stderr) and exit code instead of failing on error. */
@@ -61,8 +61,8 @@ export function renderStep(s: Step): string {
     return `${s.bind}=$(${argvText(s.argv)}) && [ -n "$${s.bind}" ]`
   }
   let cmd = argvText(s.argv)
-  if (s.unless) cmd = `${shellJoin(s.unless)} </dev/null >/dev/null 2>&1 || ${cmd}`
-  if (s.onlyIf) cmd = `! ${shellJoin(s.onlyIf)} </dev/null >/dev/null 2>&1 || ${cmd}`
+  if (s.unless) cmd = `${argvText(s.unless)} </dev/null >/dev/null 2>&1 || ${cmd}`
+  if (s.onlyIf) cmd = `! ${argvText(s.onlyIf)} </dev/null >/dev/null 2>&1 || ${cmd}`
   if (s.tolerate) cmd = `${cmd} 2>/dev/null || true`
   return cmd
 }

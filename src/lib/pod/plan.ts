@@ -69,6 +69,9 @@ export const unwirePlan = (pod: Pick<PodRecord, 'namespace' | 'name' | 'uid' | '
 ]
 
 export const CNI_PATH = '/usr/lib/cni'
+/** Where host-local keeps its leases: a file per address holding the container id. */
+export const CNI_LEASES = '/var/lib/cni/networks'
+const RECLAIM = '[ -e "$1" ] || exit 0; [ "$(head -n1 "$1")" = "$2" ] || rm -f "$1"'
 export const CNI_NETWORK = 'mk8s'
 
 /** The network configuration list the standard plugins get (bridge + host-local, loopback, portmap). */
@@ -119,8 +122,11 @@ export function cniAddPlan(pod: Pick<PodRecord, 'ip' | 'uid'>, node: Pick<NodeRe
   const conf = cniConfig(node, mtu)
   const ns = netnsOf(pid)
   return [
+    // host-local keeps leases on disk: one of this address held by another (dead) sandbox is stale, as mk8s chose the address for this pod
+    step(['sh', '-c', RECLAIM, 'sh', `${CNI_LEASES}/${CNI_NETWORK}/${pod.ip}`, containerId]),
     cniStep('ADD', {type: 'loopback'}, conf, containerId, ns, 'lo', 'IgnoreUnknown=1'),
-    cniStep('ADD', conf.plugins[0], conf, containerId, ns, 'eth0', `IgnoreUnknown=1;IP=${pod.ip}`),
+    // a sandbox that is already wired (a repair) keeps its eth0: ADD is not idempotent
+    {...cniStep('ADD', conf.plugins[0], conf, containerId, ns, 'eth0', `IgnoreUnknown=1;IP=${pod.ip}`), unless: ['nsenter', '-t', pid, '-n', 'ip', 'link', 'show', 'eth0']},
   ]
 }
 

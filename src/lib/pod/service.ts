@@ -127,7 +127,7 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
   const apps = await Promise.allSettled([...byNode(ready)].map(([n, list]) => startApps(ctx, state.nodes[n], list)))
   const running = apps.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
   for (const r of apps) if (r.status === 'rejected') failures.push(r.reason)
-  const lost = ready.filter((p) => !running.includes(p))
+  const lost = ready.filter((p) => !running.some((r) => r.uid === p.uid))
   await ctx.store.update((s) => {
     for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = {...s.pods[keyOf(r)], ...r, phase: 'Running', pid: undefined}
   })
