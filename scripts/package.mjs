@@ -27,20 +27,23 @@ function pluginDirs() {
   return [root, ...oclif.plugins.map((name) => join(root, 'node_modules', name))]
 }
 
-/** The source of 'mk8s:embedded' (typed in scripts/sea/embedded.d.ts). */
+/**
+ * The source of 'mk8s:embedded' (typed in scripts/sea/embedded.d.ts). Each command class is a
+ * getter that requires its module on first use: a command loads only its own modules (start-up
+ * time: evaluating every command and all they import costs more than the rest of the start).
+ */
 export function embeddedModule(dirs) {
-  const imports = []
-  const plugins = dirs.map((dir, i) => {
+  const plugins = dirs.map((dir) => {
     const {name, version, description, type, oclif} = readJson(join(dir, 'package.json'))
     const manifest = readJson(join(dir, 'oclif.manifest.json'))
-    const commands = Object.entries(manifest.commands).map(([id, cmd], j) => {
-      imports.push(`import c${i}_${j} from ${JSON.stringify(join(dir, ...cmd.relativePath))}`)
-      return `${JSON.stringify(id)}: c${i}_${j}`
+    const commands = Object.entries(manifest.commands).map(([id, cmd]) => {
+      const file = JSON.stringify(join(dir, ...cmd.relativePath))
+      return `get ${JSON.stringify(id)}() { const m = require(${file}); return m.default ?? m }`
     })
     const pjson = JSON.stringify({name, version, description, type, oclif})
     return `{pjson: ${pjson}, manifest: ${JSON.stringify(manifest)}, commands: {${commands.join(', ')}}}`
   })
-  return `${imports.join('\n')}\nexport const plugins = [\n${plugins.join(',\n')}\n]\n`
+  return `export const plugins = [\n${plugins.join(',\n')}\n]\n`
 }
 
 /** Inject the blob into the executable; LIEF's harmless warnings about ELF note names are dropped. */
@@ -61,22 +64,24 @@ const embedded = {
   },
 }
 
-async function main() {
-  mkdirSync(out, {recursive: true})
-  const bundle = join(out, 'mk8s.cjs')
+/**
+ * The whole CLI as one CommonJS file (the entry scripts/sea/main.ts, every plugin embedded, each
+ * command loaded on first use). bin/run.js runs the same file from dist/ (see scripts/bundle.mjs).
+ */
+export async function bundleCli(outfile, {minify = true} = {}) {
   const {metafile} = await build({
     metafile: true,
     entryPoints: [join(root, 'scripts/sea/main.ts')],
-    outfile: bundle,
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    minify: true,
+    minify,
     keepNames: true,
     legalComments: 'none',
     plugins: [embedded],
-    // ESM code that asks where it is gets the executable's own path. oclif checks node's version
+    // ESM code that asks where it is gets the bundle's own path. oclif checks node's version
     // against its package.json when loaded: there is none, and the node is the embedded one.
     define: {'import.meta.url': 'importMetaUrl'},
     banner: {js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href; process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';"},
@@ -85,6 +90,13 @@ async function main() {
     external: ['typescript', 'ts-node', 'tsx', 'source-map-support', '*.node', 'cpu-features'],
     logLevel: 'warning',
   })
+  return metafile
+}
+
+async function main() {
+  mkdirSync(out, {recursive: true})
+  const bundle = join(out, 'mk8s.cjs')
+  const metafile = await bundleCli(bundle)
   writeFileSync(join(out, 'meta.json'), JSON.stringify(metafile))
   const blob = join(out, 'mk8s.blob')
   const seaConfig = join(out, 'sea-config.json')
@@ -98,4 +110,5 @@ async function main() {
   process.stdout.write(`${exe}\n`)
 }
 
-await main()
+// run as a script (not when scripts/bundle.mjs imports bundleCli)
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, 'package.mjs')) await main()

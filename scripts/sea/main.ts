@@ -24,7 +24,8 @@ async function load(e: EmbeddedPlugin, root: string, isRoot: boolean): Promise<P
 }
 
 async function main(): Promise<void> {
-  const root = dirname(process.execPath)
+  // the single executable's folder, or the package's root when bin/run.js runs this bundle from dist/
+  const root = (globalThis as {mk8sRoot?: string}).mk8sRoot ?? dirname(process.execPath)
   const loaded = await Promise.all(plugins.map((p, i) => load(p, root, i === 0)))
   const config = await Config.load({root, pjson: loaded[0].pjson, plugins: new Map(loaded.map((p) => [p.name, p]))})
   await run(process.argv.slice(2), config)

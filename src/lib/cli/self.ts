@@ -6,4 +6,11 @@ import {fileURLToPath} from 'node:url'
  * the single executable itself (npm run package), or node with bin/run.js.
  */
 export const selfCommand = (): string[] =>
-  isSea() ? [process.execPath] : [process.execPath, fileURLToPath(new URL('../../../bin/run.js', import.meta.url))]
+  isSea() ? [process.execPath] : [process.execPath, binRunJs()]
+
+/** bin/run.js: this process's script when it is that (in dist/mk8s.cjs this module has no folder of its own), else found from here. */
+function binRunJs(): string {
+  const script = process.argv[1]
+  if (script && /[\\/]bin[\\/]run\.js$/.test(script)) return script
+  return fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
+}
