@@ -3,6 +3,7 @@
  * `kind.group` forms (`deployments.apps`), as `kubectl api-resources` lists them.
  */
 import {InputError} from '../errors.js'
+import {editDistance} from './suggest.js'
 
 export interface KindInfo {
   kind: string
@@ -42,14 +43,6 @@ const ABSENT: Record<string, string> = {
 
 /** `deployment.apps` when the kind has a group, as `-o name` prints it. */
 export const qualified = (k: KindInfo): string => (k.group ? `${k.singular}.${k.group}` : k.singular)
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({length: a.length + 1}, (_, i) => [i, ...Array<number>(b.length).fill(0)])
-  for (let j = 1; j <= b.length; j++) d[0][j] = j
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-  return d[a.length][b.length]
-}
 
 /** One kind from any of kubectl's names for it (case-insensitive); exit 2 otherwise, with a guess. */
 export function resolveKind(word: string): KindInfo {
