@@ -1,14 +1,17 @@
-/** "Did you mean": the command nearest to what was typed, by edit distance, word count kept. */
+/** Edit distance where swapping two neighbouring letters is one edit (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
   const d = Array.from({length: a.length + 1}, (_, i) => [i, ...Array<number>(b.length).fill(0)])
   for (let j = 1; j <= b.length; j++) d[0][j] = j
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
   return d[a.length][b.length]
 }
 
 /**
- * The command (ids with spaces) nearest to the typed words, with the words past it kept as they
+ * "Did you mean": the command (ids with spaces) nearest to the typed words, with the words past it kept as they
  * were: `gett pods` -> `get pods`, `pod lst web` -> `pod list web`. Undefined when nothing is near.
  */
 export function suggestCommand(typed: string[], commands: readonly string[]): string | undefined {
