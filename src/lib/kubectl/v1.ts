@@ -6,12 +6,13 @@ import type {DeploymentRecord, SecretRecord, ServiceRecord, State} from '../stat
 import {endpointsOf} from '../svc/endpoints.js'
 import {ownedPods} from '../deploy/service.js'
 
-const meta = (o: {name: string; namespace: string; uid: string; createdAt: string; labels?: Record<string, string>}) => ({
+const meta = (o: {name: string; namespace: string; uid: string; createdAt: string; labels?: Record<string, string>; annotations?: Record<string, string>}) => ({
   name: o.name,
   namespace: o.namespace,
   uid: o.uid,
   creationTimestamp: o.createdAt,
   ...(o.labels && Object.keys(o.labels).length ? {labels: o.labels} : {}),
+  ...(o.annotations && Object.keys(o.annotations).length ? {annotations: o.annotations} : {}),
 })
 
 /** An apps/v1 Deployment; its counts come from the pods it owns (ready = Running). */
