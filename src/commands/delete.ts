@@ -4,7 +4,8 @@ import {InputError} from '../lib/errors.js'
 import {allNamespacesFlag, selectorFlag} from '../lib/kubectl/flags.js'
 import {noResources} from '../lib/kubectl/printers.js'
 import {deleteTargets, resolveTargets} from '../lib/kubectl/verbs.js'
-import {deleteAll, readManifest} from '../lib/manifest/read.js'
+import {collectFiles} from '../lib/kubectl/input.js'
+import {deleteAll} from '../lib/manifest/read.js'
 import {parseManifests} from '../lib/manifest/parse.js'
 
 export default class Delete extends BaseCommand<typeof Delete> {
@@ -21,7 +22,8 @@ export default class Delete extends BaseCommand<typeof Delete> {
     'cat web.yaml | <%= config.bin %> delete -f -',
   ]
   static override flags = {
-    filename: Flags.string({char: 'f', description: 'file with one or more YAML documents, or - for stdin'}),
+    filename: Flags.string({char: 'f', description: 'a file, a folder of .yaml/.yml/.json files, or - for stdin (repeatable)', multiple: true}),
+    recursive: Flags.boolean({char: 'R', description: 'with -f FOLDER, its subfolders too', default: false}),
     ...selectorFlag,
     all: Flags.boolean({description: 'every object of the kinds given, in the namespace', default: false}),
     ...allNamespacesFlag,
@@ -31,10 +33,10 @@ export default class Delete extends BaseCommand<typeof Delete> {
 
   async run(): Promise<unknown> {
     const {argv} = await this.parse(Delete)
-    if (this.flags.filename) {
+    if (this.flags.filename?.length) {
       if (argv.length) throw new InputError('give either -f or KIND NAME, not both', "e.g. 'mk8s delete -f web.yaml' or 'mk8s delete pod web'")
-      const {text, source} = await readManifest(this.flags.filename)
-      const res = await deleteAll(this.ctx, parseManifests(text, source, this.flags.namespace), this.flags['ignore-not-found'])
+      const sources = await collectFiles(this.flags.filename, this.flags.recursive)
+      const res = await deleteAll(this.ctx, sources.flatMap((s) => parseManifests(s.text, s.source, this.flags.namespace)), this.flags['ignore-not-found'])
       this.render({kind: 'List', items: res}, () => res.map((r) => r.result).join('\n'))
       if (res.some((r) => r.error)) process.exitCode = 1
       return res

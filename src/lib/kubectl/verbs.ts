@@ -20,7 +20,7 @@ export interface Target {
 }
 
 /** Where each kind's records live in the state (the kinds that are stored). */
-const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'deployments' | 'ingresses' | 'secrets'>> = {
+export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'deployments' | 'ingresses' | 'secrets'>> = {
   Pod: 'pods',
   Service: 'services',
   Deployment: 'deployments',
