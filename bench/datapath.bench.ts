@@ -20,7 +20,7 @@ import {clusterFromOptions} from '../src/lib/cluster/service.js'
 import {Host} from '../src/lib/host/host.js'
 import {emptyState, type State} from '../src/lib/state/schema.js'
 import {iptablesChainsRead} from '../src/lib/svc/iptables.plan.js'
-import {fullSync} from '../src/lib/svc/sync.js'
+import {fullServicesPlan} from '../src/lib/svc/sync.js'
 import {round, type BenchResult, type Figure} from './lib/figures.js'
 import {isMain} from './lab.js'
 
@@ -120,7 +120,7 @@ async function program(mode: Mode, n: number): Promise<number> {
   const state = stateWith(n, mode)
   if (mode === 'iptables') await host.apply(iptablesChainsRead())
   const t0 = process.hrtime.bigint()
-  await host.apply(fullSync(state, state.nodes.node1).plan)
+  await host.apply(fullServicesPlan(state, state.nodes.node1))
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
 

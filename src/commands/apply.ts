@@ -1,22 +1,55 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand, dryRunFlag} from '../lib/cli/base.js'
-import {readManifest} from '../lib/manifest/read.js'
+import {BaseCommand} from '../lib/cli/base.js'
+import {InputError} from '../lib/errors.js'
+import {dryRunModeFlag, dryRunMode, normaliseDryRun} from '../lib/kubectl/dryrun.js'
+import {checkNamespace, collectFiles, collectKustomization, namespaceGiven, rawObjects} from '../lib/kubectl/input.js'
+import {STORE} from '../lib/kubectl/verbs.js'
 import {applyAll, parseManifests} from '../lib/manifest/parse.js'
+import type {State} from '../lib/state/schema.js'
 
 export default class Apply extends BaseCommand<typeof Apply> {
-  static override summary = 'Create or update objects from Kubernetes YAML: v1 Pod/Service/Secret, apps/v1 Deployment, networking.k8s.io/v1 Ingress'
-  static override description = 'Every document is validated before anything is applied. Applying a Deployment again with other replicas scales it.'
-  static override examples = ['<%= config.bin %> apply -f web.yaml', 'cat web.yaml | <%= config.bin %> apply -f -', '<%= config.bin %> apply -f web.yaml --dry-run']
+  static override summary = 'Create or update objects from Kubernetes YAML or JSON: v1 Pod/Service/Secret, apps/v1 Deployment, networking.k8s.io/v1 Ingress'
+  static override description = 'Every document of every file is validated before anything is applied. -f can be repeated and can name a folder (its .yaml, .yml and .json files; -R for subfolders). Applying a Deployment again with other replicas scales it. --dry-run=client validates and shows what would be applied; --dry-run=server (or --dry-run) also prints the commands each host would run.'
+  static override examples = [
+    '<%= config.bin %> apply -f web.yaml',
+    '<%= config.bin %> apply -f manifests/ -R',
+    '<%= config.bin %> apply -f web.yaml -f svc.json',
+    '<%= config.bin %> apply -k overlays/base',
+    'cat web.yaml | <%= config.bin %> apply -f -',
+    '<%= config.bin %> apply -f web.yaml --dry-run=client -o yaml',
+    '<%= config.bin %> apply -f web.yaml --dry-run',
+  ]
   static override flags = {
-    filename: Flags.string({char: 'f', description: 'file with one or more YAML documents, or - for stdin', required: true}),
-    ...dryRunFlag,
+    filename: Flags.string({char: 'f', description: 'a file, a folder of .yaml/.yml/.json files, or - for stdin (repeatable)', multiple: true}),
+    recursive: Flags.boolean({char: 'R', description: 'with -f FOLDER, its subfolders too', default: false}),
+    kustomize: Flags.string({char: 'k', description: 'a folder with a plain kustomization.yaml (a resources list)', exclusive: ['filename']}),
+    ...dryRunModeFlag,
+  }
+
+  public override async init(): Promise<void> {
+    this.argv = normaliseDryRun(this.argv)
+    await super.init()
+  }
+
+  protected override get dryRun(): boolean {
+    return dryRunMode(this.flags['dry-run']) === 'server'
   }
 
   async run(): Promise<unknown> {
-    const {text, source} = await readManifest(this.flags.filename)
-    const objs = parseManifests(text, source, this.flags.namespace)
+    if (!this.flags.filename?.length && !this.flags.kustomize) throw new InputError('must specify one of -f and -k', "e.g. 'mk8s apply -f web.yaml', 'mk8s apply -f manifests/', 'mk8s apply -k DIR'")
+    const sources = this.flags.kustomize ? await collectKustomization(this.flags.kustomize) : await collectFiles(this.flags.filename ?? [], this.flags.recursive)
+    const objs = sources.flatMap((s) => parseManifests(s.text, s.source, this.flags.namespace))
+    checkNamespace(objs, namespaceGiven(this.argv) ? this.flags.namespace : undefined)
+    if (dryRunMode(this.flags['dry-run']) === 'client') {
+      const state = this.ctx.store.read()
+      const lines = objs.map((o) => `${o.kind.toLowerCase()}${o.kind === 'Deployment' ? '.apps' : o.kind === 'Ingress' ? '.networking.k8s.io' : ''}/${o.name} ${existsIn(state, o) ? 'configured' : 'created'} (dry run)`)
+      this.render({apiVersion: 'v1', kind: 'List', items: rawObjects(sources)}, () => lines.join('\n'))
+      return lines
+    }
     const lines = await applyAll(this.ctx, objs)
     this.render({kind: 'List', items: objs.map((o, i) => ({kind: o.kind, namespace: o.namespace, name: o.name, result: lines[i]}))}, () => lines.join('\n'))
     return lines
   }
 }
+
+const existsIn = (state: State, o: {kind: string; namespace: string; name: string}) => Boolean(STORE[o.kind] && state[STORE[o.kind]][`${o.namespace}/${o.name}`])

@@ -8,15 +8,21 @@ import {isFancy, Progress} from './progress.js'
 import {installLabSshOptions} from '../lab/ssh.js'
 import {dockerRuntime, printingRuntime} from '../runtime/runtime.js'
 import {hostOf} from '../cluster/hosts.js'
+import {OUTPUT_HELP, parseOutput, printData} from '../kubectl/printers.js'
 
 // NO_COLOR (https://no-color.org): chalk 5 follows terminals and FORCE_COLOR, not this variable.
 if (process.env.NO_COLOR) chalk.level = chalkStderr.level = 0
 
-export type OutputFormat = 'json' | 'yaml' | 'wide' | undefined
+export type OutputFormat = string | undefined
 
 /** Flags that every mk8s command has. */
 const baseFlags = {
-  output: Flags.option({char: 'o', options: ['json', 'yaml', 'wide'] as const, description: 'output format', helpGroup: 'GLOBAL'})(),
+  output: Flags.string({
+    char: 'o',
+    description: `output format: ${OUTPUT_HELP}`,
+    helpGroup: 'GLOBAL',
+    parse: async (v) => (parseOutput(v), v),
+  }),
   state: Flags.string({description: 'state file [default: ~/.mk8s/state.json]', env: 'MK8S_STATE', helpGroup: 'GLOBAL'}),
   namespace: Flags.string({char: 'n', description: 'Kubernetes namespace of the objects', default: 'default', helpGroup: 'GLOBAL'}),
 }
@@ -99,7 +105,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const fmt = this.flags.output
     if (fmt === 'json') this.log(JSON.stringify(data, null, 2))
     else if (fmt === 'yaml') this.log(this.yaml!.stringify(data).trimEnd())
-    else {
+    else if (fmt && fmt !== 'wide') {
+      // -o name|jsonpath=|custom-columns= on a topic command's v1 object or List: kubectl's printers
+      const text = printData(data, parseOutput(fmt))
+      if (text) this.log(text)
+    } else {
       const text = human()
       if (text) this.log(text)
     }

@@ -49,7 +49,10 @@ export const deploymentKind: KindHandler = {
     return {kind: 'Deployment', namespace, name: m.name, value: input}
   },
   async apply(ctx, p) {
+    const existed = Boolean(ctx.store.read().deployments[`${p.namespace}/${p.name}`])
     const r = await applyDeployment(ctx, p.value as DeploymentInput)
+    // kubectl's word for a new object; a changed one says what changed
+    if (!existed) return `deployment.apps/${p.name} created`
     return `deployment.apps/${p.name} ${r.created.length || r.deleted.length ? `configured (${r.deployment.replicas} replicas: +${r.created.length} -${r.deleted.length})` : 'unchanged'}`
   },
   async delete(ctx, namespace, name, o) {

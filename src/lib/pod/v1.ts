@@ -34,6 +34,7 @@ export function toV1Pod(p: PodRecord, live?: PodLive, hostIP?: string) {
       namespace: p.namespace,
       uid: p.uid,
       labels: p.labels,
+      ...(p.annotations && Object.keys(p.annotations).length ? {annotations: p.annotations} : {}),
       creationTimestamp: p.createdAt,
       ...(p.owner ? {ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name: p.owner, controller: true}]} : {}),
     },

@@ -65,6 +65,8 @@ export const PodSchema = z.object({
   /** pod: own namespace on cni0; host: the node's namespace (hostNetwork); none: only lo */
   network: z.enum(['pod', 'host', 'none']).default('pod'),
   labels: Labels.default({}),
+  /** set by `mk8s annotate` (kubectl's metadata.annotations) */
+  annotations: Labels.optional(),
   /** v1 PodSpec as applied (containers, restartPolicy, hostNetwork, ...) */
   spec: z.record(z.string(), z.unknown()),
   /** owning Deployment's name, when made by one */
@@ -87,6 +89,8 @@ export const DeploymentSchema = z.object({
   replicas: z.number().int().min(0),
   selector: Labels,
   labels: Labels.default({}),
+  /** set by `mk8s annotate` (kubectl's metadata.annotations) */
+  annotations: Labels.optional(),
   /** v1 PodTemplateSpec */
   template: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
@@ -110,6 +114,8 @@ export const ServiceSchema = z.object({
   ports: z.array(ServicePortSchema),
   selector: Labels.default({}),
   labels: Labels.default({}),
+  /** set by `mk8s annotate` (kubectl's metadata.annotations) */
+  annotations: Labels.optional(),
   sessionAffinity: z.enum(['None', 'ClientIP']).default('None'),
   externalTrafficPolicy: z.enum(['Cluster', 'Local']).default('Cluster'),
   /** LoadBalancer address from the pool, and the node that announces it */
@@ -144,6 +150,8 @@ export const SecretSchema = z.object({
   uid: z.string(),
   type: z.string(),
   labels: Labels.default({}),
+  /** set by `mk8s annotate` (kubectl's metadata.annotations) */
+  annotations: Labels.optional(),
   data: z.record(z.string(), z.string()).default({}),
   createdAt: z.string(),
 })

@@ -14,7 +14,7 @@ export function toV1Service(s: ServiceRecord) {
       uid: s.uid,
       creationTimestamp: s.createdAt,
       labels: s.labels,
-      ...(s.announcedBy ? {annotations: {'mk8s.io/announced-by': s.announcedBy}} : {}),
+      ...(s.announcedBy || Object.keys(s.annotations ?? {}).length ? {annotations: {...s.annotations, ...(s.announcedBy ? {'mk8s.io/announced-by': s.announcedBy} : {})}} : {}),
     },
     spec: {
       type: s.type,

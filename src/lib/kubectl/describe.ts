@@ -1,0 +1,106 @@
+/**
+ * kubectl describe for the kinds without a topic describe: the sections people know (name,
+ * labels, addresses, ports, endpoints, replicas). Pods and services use their areas' describe.
+ */
+import type {Ctx} from '../context.js'
+import {renderIngressRules} from '../ingress/render.js'
+import {requireIngress} from '../ingress/service.js'
+import {ingressAddress} from '../ingress/v1.js'
+import {nodeStatus} from '../node/render.js'
+import {renderDescribe} from '../pod/render.js'
+import {describePod} from '../pod/service.js'
+import {objKey, type State} from '../state/schema.js'
+import {describeService} from '../svc/v1.js'
+import {getService} from '../svc/service.js'
+import {requireDeployment} from '../deploy/service.js'
+import {labelsText} from './printers.js'
+import {deploymentReady} from './wait.js'
+import {endpointsText, namespacesOf, toV1Endpoints} from './v1.js'
+import type {Target} from './verbs.js'
+
+/** Rows of `Key:  value`, the values aligned as kubectl aligns them. */
+export function keyValues(rows: Array<[string, string]>): string {
+  const w = Math.max(...rows.map(([k]) => k.length)) + 2
+  return rows.map(([k, v]) => (v.includes('\n') ? `${k}:\n${v}` : `${`${k}:`.padEnd(w)}${v}`)).join('\n')
+}
+
+const annotationsText = (a?: Record<string, string>) => labelsText(a)
+
+export async function describeTarget(ctx: Ctx, t: Target): Promise<string> {
+  const state: State = ctx.store.read()
+  switch (t.kind.kind) {
+    case 'Pod':
+      return renderDescribe(await describePod(ctx, t.namespace, t.name))
+    case 'Service':
+      return describeService(state, getService(state, t.namespace, t.name))
+    case 'Deployment': {
+      const d = requireDeployment(state, t.namespace, t.name)
+      const r = await deploymentReady(ctx, t)
+      const cs = ((d.template as {spec?: {containers?: Array<{name: string; image: string; ports?: Array<{containerPort: number; protocol?: string}>}>}}).spec?.containers ?? [])
+      const restarted = (d.template as {metadata?: {annotations?: Record<string, string>}}).metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']
+      return keyValues([
+        ['Name', d.name],
+        ['Namespace', d.namespace],
+        ['CreationTimestamp', d.createdAt],
+        ['Labels', labelsText(d.labels)],
+        ['Annotations', annotationsText(d.annotations)],
+        ['Selector', labelsText(d.selector)],
+        ['Replicas', `${d.replicas} desired | ${r.total} updated | ${r.total} total | ${r.ready} available | ${Math.max(0, r.total - r.ready)} unavailable`],
+        ['StrategyType', 'Recreate (mk8s makes the new pods, then removes the old)'],
+        ...(restarted ? ([['Restarted At', restarted]] as Array<[string, string]>) : []),
+        ['Pod Template', cs.map((c) => `  ${c.name}:\n    Image:  ${c.image}\n    Ports:  ${(c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '<none>'}`).join('\n')],
+      ])
+    }
+    case 'Endpoints': {
+      const e = toV1Endpoints(state, getService(state, t.namespace, t.name))
+      return keyValues([
+        ['Name', t.name],
+        ['Namespace', t.namespace],
+        ['Labels', labelsText(e.metadata.labels)],
+        ['Subsets', e.subsets.map((s) => `  Addresses:  ${(s.addresses as Array<{ip: string}>).map((a) => a.ip).join(',')}\n  Ports:\n${(s.ports as Array<{name?: string; port: number; protocol: string}>).map((p) => `    ${p.name ?? '<unset>'}  ${p.port}  ${p.protocol}`).join('\n')}`).join('\n') || '  <none>'],
+        ['Endpoints', endpointsText(e)],
+      ])
+    }
+    case 'Ingress': {
+      const i = requireIngress(state, t.namespace, t.name)
+      return `${keyValues([
+        ['Name', i.name],
+        ['Namespace', i.namespace],
+        ['Labels', labelsText(i.labels)],
+        ['Address', ingressAddress(state) ?? ''],
+        ['Annotations', annotationsText(i.annotations)],
+      ])}\nRules:\n${renderIngressRules(i).split('\n').map((l) => `  ${l}`).join('\n')}`
+    }
+    case 'Secret': {
+      const s = state.secrets[objKey(t.namespace, t.name)]
+      return `${keyValues([
+        ['Name', s.name],
+        ['Namespace', s.namespace],
+        ['Labels', labelsText(s.labels)],
+        ['Type', s.type],
+      ])}\n\nData\n====\n${Object.entries(s.data).map(([k, v]) => `${k}:  ${Buffer.from(v, 'base64').length} bytes`).join('\n')}`
+    }
+    case 'Node': {
+      const n = state.nodes[t.name]
+      return keyValues([
+        ['Name', n.name],
+        ['Roles', '<none>'],
+        ['Labels', labelsText({'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux'})],
+        ['CreationTimestamp', n.joinedAt],
+        ['Status', nodeStatus(n)],
+        ['Addresses', `  InternalIP:  ${n.address}\n  Hostname:    ${n.hostname ?? n.name}`],
+        ['PodCIDR', n.podCIDR],
+        ['Underlay', `${n.iface} (MTU ${n.mtu})`],
+        ['Non-terminated Pods', `(${Object.values(state.pods).filter((p) => p.node === n.name).length} in total)`],
+      ])
+    }
+    default: {
+      const ns = namespacesOf(state).find((n) => n.name === t.name)!
+      return keyValues([
+        ['Name', ns.name],
+        ['Labels', labelsText({'kubernetes.io/metadata.name': ns.name})],
+        ['Status', 'Active'],
+      ])
+    }
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * kubectl's verbs over the state: which objects a command names (KIND NAME..., KIND/NAME..., -l,
+ * --all), and label/annotate, delete, scale, rollout restart. Each change goes through the areas'
+ * own service functions, so that endpoints are re-selected and hosts re-programmed as after apply.
+ */
+import type {Ctx} from '../context.js'
+import {applyDeployment, requireDeployment, scaleDeployment, type DeploymentInput} from '../deploy/service.js'
+import {InputError} from '../errors.js'
+import {manifestKinds} from '../manifest/registry.js'
+import {program} from '../pipeline/index.js'
+import {objKey, type State} from '../state/schema.js'
+import {parseKindArgs, qualified, type KindInfo} from './kinds.js'
+import {matchesSelector, parseSelector} from './selector.js'
+import {namespacesOf} from './v1.js'
+
+export interface Target {
+  kind: KindInfo
+  namespace: string
+  name: string
+}
+
+/** Where each kind's records live in the state (the kinds that are stored). */
+export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'deployments' | 'ingresses' | 'secrets'>> = {
+  Pod: 'pods',
+  Service: 'services',
+  Deployment: 'deployments',
+  Ingress: 'ingresses',
+  Secret: 'secrets',
+}
+
+type Stored = {namespace: string; name: string; labels: Record<string, string>; annotations?: Record<string, string>}
+
+const recordsOf = (state: State, kind: KindInfo): Stored[] => {
+  const where = STORE[kind.kind]
+  if (where) return Object.values(state[where]) as Stored[]
+  if (kind.kind === 'Endpoints') return Object.values(state.services)
+  if (kind.kind === 'Node') return Object.values(state.nodes).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux'}}))
+  return namespacesOf(state).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/metadata.name': n.name}}))
+}
+
+export interface TargetOptions {
+  namespace: string | undefined
+  selector?: string
+  all?: boolean
+  verb: string
+  /** a named object that does not exist is still a target (wait --for=delete) */
+  missingOk?: boolean
+}
+
+/**
+ * The objects named by kubectl's arguments: `KIND NAME...`, `KIND/NAME...`, or `KIND` with -l or
+ * --all. A name that does not exist is an error (exit 2) naming it, before anything changes.
+ */
+export function resolveTargets(state: State, args: readonly string[], o: TargetOptions): Target[] {
+  const {requests} = parseKindArgs(args)
+  const sel = o.selector === undefined ? undefined : parseSelector(o.selector)
+  const out: Target[] = []
+  for (const {kind, names} of requests) {
+    const ns = kind.namespaced ? o.namespace : undefined
+    const recs = recordsOf(state, kind).filter((r) => ns === undefined || r.namespace === ns)
+    if (names.length) {
+      if (sel || o.all) throw new InputError(`name cannot be provided when a selector or --all is given (${o.verb})`, `e.g. 'mk8s ${o.verb} ${kind.plural} -l app=web' or 'mk8s ${o.verb} ${kind.singular} NAME'`)
+      for (const n of names) {
+        const r = recs.find((x) => x.name === n)
+        if (!r && o.missingOk) {
+          out.push({kind, namespace: ns ?? '', name: n})
+          continue
+        }
+        if (!r) throw new InputError(`${kind.plural}${kind.group ? `.${kind.group}` : ''} "${n}" not found${kind.namespaced && ns ? ` in namespace "${ns}"` : ''}`, `see 'mk8s get ${kind.plural}${kind.namespaced ? ' -A' : ''}'`)
+        out.push({kind, namespace: r.namespace || (ns ?? ''), name: r.name})
+      }
+    } else if (sel || o.all) {
+      for (const r of recs.filter((x) => !sel || matchesSelector(sel, x.labels)).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)))
+        out.push({kind, namespace: r.namespace, name: r.name})
+    } else throw new InputError(`resource(s) were provided, but no name was specified (${o.verb})`, `name one (mk8s ${o.verb} ${kind.singular} NAME), or give -l SELECTOR or --all`)
+  }
+  return out
+}
+
+const refName = (t: Target) => `${qualified(t.kind)}/${t.name}`
+
+export interface LabelChange {
+  set: Record<string, string>
+  remove: string[]
+}
+
+/** `key=value` and `key-` words of label/annotate; the rest are the objects. */
+export function splitChanges(args: readonly string[], what: 'label' | 'annotation'): {objects: string[]; change: LabelChange} {
+  const objects: string[] = []
+  const change: LabelChange = {set: {}, remove: []}
+  for (const a of args) {
+    if (a.includes('=')) {
+      const i = a.indexOf('=')
+      const key = a.slice(0, i)
+      if (!key) throw new InputError(`invalid ${what} ${JSON.stringify(a)}: no key`, `e.g. app=web, or app- to remove it`)
+      change.set[key] = a.slice(i + 1)
+    } else if (a.endsWith('-') && !a.includes('/') && objects.length > 0) change.remove.push(a.slice(0, -1))
+    else objects.push(a)
+  }
+  if (!Object.keys(change.set).length && !change.remove.length) throw new InputError(`at least one ${what} update is required`, what === 'label' ? "e.g. 'mk8s label pod web tier=front' or 'mk8s label pod web tier-'" : "e.g. 'mk8s annotate pod web note=x'")
+  if (what === 'label') {
+    // label values are checked as Kubernetes checks them; annotation values are free text
+    parseSelector(Object.entries(change.set).map(([k, v]) => `${k}=${v}`).join(','))
+  }
+  return {objects, change}
+}
+
+/**
+ * Set or remove labels (or annotations) of stored objects, in one state change, then let the areas
+ * follow (services re-select their endpoints and re-program the nodes).
+ */
+export async function relabel(ctx: Ctx, targets: Target[], change: LabelChange, o: {field: 'labels' | 'annotations'; overwrite: boolean}): Promise<string[]> {
+  const verb = o.field === 'labels' ? 'labeled' : 'annotated'
+  const before = ctx.store.read()
+  for (const t of targets) {
+    const where = STORE[t.kind.kind]
+    if (!where) throw new InputError(`mk8s keeps no ${o.field} of ${t.kind.plural}`, `${o.field} can be set on ${Object.values(STORE).join(', ')}`)
+    const rec = before[where][objKey(t.namespace, t.name)] as Stored
+    const cur = rec[o.field] ?? {}
+    for (const [k, v] of Object.entries(change.set)) {
+      if (!o.overwrite && k in cur && cur[k] !== v) throw new InputError(`'${k}' already has a value (${cur[k]}), and --overwrite is false`, `add --overwrite to change ${refName(t)}`)
+    }
+  }
+  const apply = (s: State): string[] =>
+    targets.map((t) => {
+      const rec = s[STORE[t.kind.kind]][objKey(t.namespace, t.name)] as Stored
+      const cur = {...(rec[o.field] ?? {})}
+      const was = JSON.stringify(cur)
+      Object.assign(cur, change.set)
+      for (const k of change.remove) delete cur[k]
+      rec[o.field] = cur
+      return `${refName(t)} ${JSON.stringify(cur) === was ? `not ${verb}` : verb}`
+    })
+  const lines = await ctx.store.update(apply)
+  await program(ctx)
+  return lines
+}
+
+/** Delete each object through its area (containers, rules and records go). */
+export async function deleteTargets(ctx: Ctx, targets: Target[]): Promise<string[]> {
+  const lines: string[] = []
+  for (const t of targets) {
+    const handler = manifestKinds.get(t.kind.kind)
+    if (!handler) {
+      const how = t.kind.kind === 'Node' ? `mk8s node leave ${t.name}` : t.kind.kind === 'Endpoints' ? `mk8s delete service ${t.name}` : `mk8s delete all --all -n ${t.name}`
+      throw new InputError(`mk8s does not delete ${t.kind.plural} this way`, `use '${how}'`)
+    }
+  }
+  for (const t of targets) lines.push(await manifestKinds.get(t.kind.kind)!.delete(ctx, t.namespace, t.name, {program: false}))
+  await program(ctx)
+  return lines
+}
+
+const onlyDeployments = (targets: Target[], verb: string): Target[] => {
+  for (const t of targets) if (t.kind.kind !== 'Deployment') throw new InputError(`${verb} is for deployments: ${refName(t)} is a ${t.kind.kind}`, `e.g. 'mk8s ${verb} deployment/web'`)
+  return targets
+}
+
+export async function scaleTargets(ctx: Ctx, targets: Target[], replicas: number, current?: number): Promise<string[]> {
+  if (!Number.isInteger(replicas) || replicas < 0) throw new InputError('--replicas must be a whole number >= 0', "e.g. 'mk8s scale deployment/web --replicas 3'")
+  const state = ctx.store.read()
+  for (const t of onlyDeployments(targets, 'scale')) {
+    const d = requireDeployment(state, t.namespace, t.name)
+    if (current !== undefined && d.replicas !== current) throw new InputError(`expected replicas to be ${current}, was ${d.replicas}`, `${refName(t)} was not scaled`)
+  }
+  const lines: string[] = []
+  for (const t of targets) {
+    await scaleDeployment(ctx, t.namespace, t.name, replicas)
+    lines.push(`${refName(t)} scaled`)
+  }
+  return lines
+}
+
+/** kubectl's rollout restart: a new restartedAt annotation on the pod template, so every pod is made anew. */
+export async function restartTargets(ctx: Ctx, targets: Target[], now = new Date().toISOString()): Promise<string[]> {
+  const lines: string[] = []
+  for (const t of onlyDeployments(targets, 'rollout restart')) {
+    const d = requireDeployment(ctx.store.read(), t.namespace, t.name)
+    const template = structuredClone(d.template) as DeploymentInput['template'] & {metadata?: {annotations?: Record<string, string>}}
+    template.metadata = {...template.metadata, annotations: {...template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': now}}
+    await applyDeployment(ctx, {...d, template})
+    lines.push(`${refName(t)} restarted`)
+  }
+  return lines
+}
