@@ -14,7 +14,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
 
   async run(): Promise<unknown> {
     const {text, source} = await readManifest(this.flags.filename)
-    const res = await deleteAll(this.ctx, parseManifests(text, source, this.flags.namespace), this.flags['ignore-not-found'])
+    const res = await deleteAll(this.ctx, parseManifests(text, source, this.flags.namespace, {validate: 'ignore'}), this.flags['ignore-not-found'])
     this.render({kind: 'List', items: res}, () => res.map((r) => r.result).join('\n'))
     if (res.some((r) => r.error)) process.exitCode = 1
     return res
