@@ -61,7 +61,7 @@ function distance(a: string, b: string): number {
 
 function unknownFix(key: string, known: string[]): string {
   const near = known.filter((k) => distance(k.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4))).sort((x, y) => distance(x, key) - distance(y, key))
-  if (near.length) return `did you mean ${near[0]}? (fields here: ${known.join(', ')})`
+  if (near.length) return `did you mean ${near[0]}?`
   return `check the spelling; the fields mk8s knows here are ${known.join(', ')}`
 }
 
@@ -130,7 +130,7 @@ export function checkFields(tree: Field, doc: Record<string, unknown>, where: st
   const issues = walk(tree, doc)
   const fatal = issues.filter((i) => i.always || mode === 'strict')
   if (fatal.length) throw issuesError(where, fatal)
-  if (mode === 'warn') for (const i of issues) warn(`${where}: ${issueText(i)}; not applied (${i.fix})`)
+  if (mode === 'warn') for (const i of issues) warn(`${where}: ${issueText(i)}; left out`)
   return issues.length ? strip(doc, issues) : doc
 }
 

@@ -1,5 +1,6 @@
 import {z} from 'zod'
 import {InputError} from '../errors.js'
+import {fieldPath} from '../manifest/fields.js'
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const portName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -47,8 +48,7 @@ export type Container = z.infer<typeof ContainerSchema>
 /** zod's first issue as "spec.containers[0].image: is not an image reference". */
 export function zodMessage(error: z.ZodError, root: string): string {
   const i = error.issues[0]
-  const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), root)
-  return `${path}: ${i.message}`
+  return `${fieldPath(i.path as Array<string | number>, root) || '(root)'}: ${i.message}`
 }
 
 /** Validate a v1 PodSpec: the schema, unique container names, and no port used twice in the pod. */
