@@ -15,6 +15,7 @@ import {dnsOnJoin, dnsOnLeave, dnsOnObjectsChanged} from './dns/service.js'
 import {ingressKind} from './ingress/kinds.js'
 import {ingressOnJoin, ingressOnLeave, ingressOnObjectsChanged} from './ingress/service.js'
 import {secretKind} from './secret/kinds.js'
+import {namespaceKind} from './namespace/kinds.js'
 
 nodeHooks.leave.push(netnsForgetNode)
 // pods go before the node's namespaces and devices
@@ -38,3 +39,4 @@ nodeHooks.leave.push(ingressOnLeave, dnsOnLeave)
 nodeHooks.objectsChanged.push(dnsOnObjectsChanged, ingressOnObjectsChanged)
 manifestKinds.set('Ingress', ingressKind)
 manifestKinds.set('Secret', secretKind)
+manifestKinds.set('Namespace', namespaceKind)

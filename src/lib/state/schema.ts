@@ -148,6 +148,14 @@ export const SecretSchema = z.object({
   createdAt: z.string(),
 })
 
+/** A v1 Namespace that was applied; its labels hold kubernetes.io/metadata.name, as Kubernetes sets it. */
+export const NamespaceSchema = z.object({
+  name: z.string(),
+  labels: Labels.default({}),
+  uid: z.string(),
+  createdAt: z.string(),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -163,6 +171,8 @@ export const StateSchema = z.object({
   proxy: z.record(z.string(), ProxyProgramSchema).default({}),
   ingresses: z.record(z.string(), IngressSchema).default({}),
   secrets: z.record(z.string(), SecretSchema).default({}),
+  /** applied Namespaces, by name; objects may also be in a namespace that was never applied */
+  namespaces: z.record(z.string(), NamespaceSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -177,6 +187,7 @@ export type ServicePort = z.infer<typeof ServicePortSchema>
 export type ProxyProgram = z.infer<typeof ProxyProgramSchema>
 export type IngressRecord = z.infer<typeof IngressSchema>
 export type SecretRecord = z.infer<typeof SecretSchema>
+export type NamespaceRecord = z.infer<typeof NamespaceSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 
