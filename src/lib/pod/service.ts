@@ -11,6 +11,7 @@ import {cniAddPlan, cniDelPlan, cniPortmapPlan, containerName, hostVethName, loo
 import {takenHostPorts} from '../hostport/plan.js'
 import {step, type Captured} from '../host/plan.js'
 import {podDns} from '../dns/resolv.js'
+import {podIdentity} from './identity.js'
 import {describeCreate, findPause, inspectPod, removePodContainers, startContainers, startPause, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
 
@@ -148,7 +149,7 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
   await checkHostPortsFree(ctx, node, pods)
   if (ctx.dryRun) {
     for (const p of pods) {
-      ctx.exec.show(host, describeCreate(p, p.spec as PodSpec, podDns(cluster, p.namespace)))
+      ctx.exec.show(host, describeCreate(p, p.spec as PodSpec, podDns(cluster, p.namespace), podIdentity(p, cluster)))
       await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, '$PAUSE_ID', 0).map((s) => ({...s, argv: s.argv.map((a) => a.replace(/^0$/, '$PAUSE_PID'))})))
     }
     return pods
@@ -158,7 +159,7 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
     for (const p of pods) {
       const spec = p.spec as PodSpec
       try {
-        const pause = await startPause(docker, node.name, p, podDns(cluster, p.namespace))
+        const pause = await startPause(docker, node.name, p, podDns(cluster, p.namespace), podIdentity(p, cluster))
         const res = checkCni(node.name, await ctx.exec.apply(host, networkPlan(cluster, node, p, mtu, pause.id, pause.pid)))
         if (cluster.driver === 'cni' && p.network === 'pod' && portMappings(p).length) {
           checkCni(node.name, await ctx.exec.apply(host, cniPortmapPlan('ADD', portMappings(p), pause.id, pause.pid, JSON.parse(res.get(1)?.output || '{}'))))
