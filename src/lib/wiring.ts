@@ -16,6 +16,7 @@ import {ingressKind} from './ingress/kinds.js'
 import {ingressOnJoin, ingressOnLeave, ingressOnObjectsChanged} from './ingress/service.js'
 import {secretKind} from './secret/kinds.js'
 import {namespaceKind} from './namespace/kinds.js'
+import {ingressClassKind} from './ingress/class-kind.js'
 
 nodeHooks.leave.push(netnsForgetNode)
 // pods go before the node's namespaces and devices
@@ -40,3 +41,4 @@ nodeHooks.objectsChanged.push(dnsOnObjectsChanged, ingressOnObjectsChanged)
 manifestKinds.set('Ingress', ingressKind)
 manifestKinds.set('Secret', secretKind)
 manifestKinds.set('Namespace', namespaceKind)
+manifestKinds.set('IngressClass', ingressClassKind)

@@ -160,14 +160,9 @@ describe('manifests: nothing silently dropped', () => {
     )
   })
 
-  it('an Ingress of another class is refused in every mode: left out, it would be served by mk8s', () => {
+  it('an Ingress of another class is kept (and reported by apply and ingress get, not served)', () => {
     const yaml = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: t}\nspec:\n  ingressClassName: traefik\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n'
-    for (const mode of ['strict', 'warn', 'ignore'] as const) {
-      expect(run(yaml, mode).error).toBe(
-        "Ingress default/t (f.yaml document 1): spec.ingressClassName: mk8s's nginx serves the classes mk8s and nginx; an Ingress of class traefik would be served by no controller here",
-      )
-    }
-    expect(run(yaml.replace('traefik', 'nginx')).objs?.length).toBe(1)
+    expect(run(yaml).objs?.[0].value).toMatchObject({spec: {ingressClassName: 'traefik'}})
   })
 
   it("applies what kubectl get -o yaml prints: status, server metadata and kubectl's defaults", () => {
@@ -191,7 +186,7 @@ describe('manifests: nothing silently dropped', () => {
   })
 
   it('every kind apply knows has a tree, and the tree walks a whole document', () => {
-    expect(Object.keys(kindFields).sort()).toEqual(['Deployment', 'Ingress', 'Namespace', 'Pod', 'Secret', 'Service'])
+    expect(Object.keys(kindFields).sort()).toEqual(['Deployment', 'Ingress', 'IngressClass', 'Namespace', 'Pod', 'Secret', 'Service'])
     expect(walk(kindFields.Pod, {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a', finalizers: ['x']}, spec: {containers: [{name: 'c', image: 'i', tty: true}], initContainers: []}}).map((i) => fieldPath(i.path))).toEqual([
       'metadata.finalizers',
       'spec.containers[0].tty',

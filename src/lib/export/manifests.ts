@@ -86,7 +86,7 @@ const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.nam
 
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
- * ones, and those objects are in that a cluster does not have already), then Secrets, Services,
+ * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, Services,
  * Deployments, Pods not owned by a Deployment, and Ingresses.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
@@ -102,8 +102,15 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
   const used = [...services, ...deployments, ...pods, ...secrets, ...ingresses].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
   const namespaces = [...new Set([...applied, ...used])].sort()
+  const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
     ...namespaces.map((name) => namespaceManifest(state, name)),
+    ...classes.map((c): Manifest => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: {name: c.name, ...(Object.keys(c.labels).length ? {labels: c.labels} : {}), ...(Object.keys(c.annotations).length ? {annotations: c.annotations} : {})},
+      spec: {controller: c.controller},
+    })),
     ...secrets.map(secretManifest),
     ...services.map(serviceManifest),
     ...deployments.map(deploymentManifest),

@@ -12,7 +12,7 @@ export type Field =
   | {t: 'readOnly'}
   | {t: 'map'; doc?: string}
   | {t: 'defaults'; values: unknown[]; doc: string}
-  | {t: 'rule'; doc: string; check: (value: unknown, parent: Record<string, unknown>) => {why: string; fix: string} | undefined; always?: boolean}
+  | {t: 'rule'; doc: string; check: (value: unknown, parent: Record<string, unknown>) => {why: string; fix: string} | undefined}
   | {t: 'refuse'; why: string; fix: string}
   | {t: 'obj'; fields: Record<string, Field>; doc?: string}
   | {t: 'list'; of: Field}
@@ -24,7 +24,7 @@ export const defaults = (values: unknown[], doc: string): Field => ({t: 'default
 export const refuse = (why: string, fix = 'remove it'): Field => ({t: 'refuse', why, fix})
 export const obj = (fields: Record<string, Field>, doc?: string): Field => ({t: 'obj', fields, doc})
 export const list = (of: Field): Field => ({t: 'list', of})
-export const rule = (doc: string, check: Extract<Field, {t: 'rule'}>['check'], always = false): Field => ({t: 'rule', doc, check, always})
+export const rule = (doc: string, check: Extract<Field, {t: 'rule'}>['check']): Field => ({t: 'rule', doc, check})
 
 export type Segment = string | number
 
@@ -41,8 +41,6 @@ export interface Issue {
   path: Segment[]
   why: string
   fix: string
-  /** refused in every mode: leaving the field out would make the object mean something else */
-  always?: boolean
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -78,7 +76,7 @@ export function walk(field: Field, value: unknown, path: Segment[] = [], parent:
         : [{path, why: `mk8s takes only ${field.values.map((v) => JSON.stringify(v)).join(' or ')} here (${field.doc})`, fix: field.values.length === 1 ? `remove it, or set it to ${JSON.stringify(field.values[0])}` : 'remove it'}]
     case 'rule': {
       const r = field.check(value, parent)
-      return r ? [{path, ...r, always: field.always}] : []
+      return r ? [{path, ...r}] : []
     }
     case 'refuse':
       return [{path, why: field.why, fix: field.fix}]
@@ -124,12 +122,10 @@ export type ValidateMode = (typeof VALIDATE_MODES)[number]
 /**
  * Check one document against its kind's tree. strict: any issue is exit 2. warn: the issues'
  * fields are left out and reported through `warn`, one line each. ignore: left out silently.
- * Issues marked `always` are exit 2 in every mode.
  */
 export function checkFields(tree: Field, doc: Record<string, unknown>, where: string, mode: ValidateMode, warn: (line: string) => void): Record<string, unknown> {
   const issues = walk(tree, doc)
-  const fatal = issues.filter((i) => i.always || mode === 'strict')
-  if (fatal.length) throw issuesError(where, fatal)
+  if (issues.length && mode === 'strict') throw issuesError(where, issues)
   if (mode === 'warn') for (const i of issues) warn(`${where}: ${issueText(i)}; left out`)
   return issues.length ? strip(doc, issues) : doc
 }

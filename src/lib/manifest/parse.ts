@@ -36,7 +36,7 @@ export function parseManifests(text: string, source: string, defaultNamespace: s
     if (typeof meta.name !== 'string') throw new InputError(`${where}: metadata.name is required`)
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace
     validateName('namespace', namespace)
-    const label = kind === 'Namespace' ? `Namespace ${meta.name} (${where})` : `${kind} ${namespace}/${meta.name} (${where})`
+    const label = kind === 'Namespace' || kind === 'IngressClass' ? `${kind} ${meta.name} (${where})` : `${kind} ${namespace}/${meta.name} (${where})`
     const tree = kindFields[kind]
     const doc = tree ? checkFields(tree, obj, label, opts.validate ?? 'strict', opts.warn ?? (() => {})) : obj
     out.push(handler.parse(doc, namespace, label))

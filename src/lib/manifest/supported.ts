@@ -6,9 +6,6 @@
  */
 import {defaults, list, map, obj, ok, readOnly, refuse, rule, type Field} from './fields.js'
 
-/** The ingress class mk8s's nginx controller serves; `nginx` is taken as the same class. */
-export const MK8S_INGRESS_CLASSES = ['mk8s', 'nginx']
-
 const noPlacement = 'mk8s places pods itself, spreading them over the ready nodes'
 const noProbes = 'mk8s runs no probes: a pod is an endpoint while its containers run'
 
@@ -199,14 +196,7 @@ const ingressBackend = obj({
   resource: refuse('mk8s routes to Services only'),
 })
 
-const ingressClassName = rule(
-  `unset, or ${MK8S_INGRESS_CLASSES.join(' or ')}: the class mk8s's nginx serves`,
-  (v) =>
-    typeof v !== 'string' || MK8S_INGRESS_CLASSES.includes(v)
-      ? undefined
-      : {why: `mk8s's nginx serves the classes ${MK8S_INGRESS_CLASSES.join(' and ')}; an Ingress of class ${v} would be served by no controller here`, fix: `set ingressClassName: mk8s, or remove it`},
-  true,
-)
+const ingressClassName = ok('served when the class is mk8s\'s (an IngressClass of controller mk8s.io/ingress-nginx, or the names mk8s and nginx), or unset while no other class is the default; otherwise kept and reported, not served')
 
 export const ingressFields = top({
   spec: obj({
@@ -227,6 +217,14 @@ export const namespaceFields = top(
   metadataFields({namespace: refuse('a Namespace is not in a namespace', 'remove metadata.namespace')}),
 )
 
+export const ingressClassFields = top(
+  {spec: obj({controller: ok('mk8s.io/ingress-nginx (or k8s.io/ingress-nginx) is mk8s\'s; another controller\'s classes are not served'), parameters: refuse('mk8s\'s nginx takes no class parameters')})},
+  metadataFields({
+    namespace: refuse('an IngressClass is not in a namespace', 'remove metadata.namespace'),
+    annotations: map('ingressclass.kubernetes.io/is-default-class: "true" makes it the class of Ingresses without one'),
+  }),
+)
+
 /** Each kind's tree, by kind. */
 export const kindFields: Record<string, Field> = {
   Pod: podFields,
@@ -235,4 +233,5 @@ export const kindFields: Record<string, Field> = {
   Secret: secretFields,
   Ingress: ingressFields,
   Namespace: namespaceFields,
+  IngressClass: ingressClassFields,
 }
