@@ -6,10 +6,11 @@ import {checkNamespace, collectFiles, collectKustomization, namespaceGiven, rawO
 import {STORE} from '../lib/kubectl/verbs.js'
 import {applyAll, parseManifests} from '../lib/manifest/parse.js'
 import type {State} from '../lib/state/schema.js'
+import {VALIDATE_MODES} from '../lib/manifest/fields.js'
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override summary = 'Create or update objects from Kubernetes YAML or JSON: v1 Pod/Service/Secret, apps/v1 Deployment, networking.k8s.io/v1 Ingress'
-  static override description = 'Every document of every file is validated before anything is applied. -f can be repeated and can name a folder (its .yaml, .yml and .json files; -R for subfolders). Applying a Deployment again with other replicas scales it. --dry-run=client validates and shows what would be applied; --dry-run=server (or --dry-run) also prints the commands each host would run.'
+  static override description = 'Every document of every file is validated before anything is applied. A field mk8s would not act on (unknown, misspelt, or a Kubernetes feature mk8s does not have, such as readinessProbe) is exit 2 naming its path, as kubectl --validate=strict does; --validate=warn applies the rest and prints one warning per field left out; --validate=ignore leaves them out silently. status and the metadata the API server writes (uid, resourceVersion, managedFields, ...) are accepted, so kubectl get -o yaml output applies; docs/manifests.md lists every field. -f can be repeated and can name a folder (its .yaml, .yml and .json files; -R for subfolders). Applying a Deployment again with other replicas scales it. --dry-run=client validates and shows what would be applied; --dry-run=server (or --dry-run) also prints the commands each host would run.'
   static override examples = [
     '<%= config.bin %> apply -f web.yaml',
     '<%= config.bin %> apply -f manifests/ -R',
@@ -18,11 +19,13 @@ export default class Apply extends BaseCommand<typeof Apply> {
     'cat web.yaml | <%= config.bin %> apply -f -',
     '<%= config.bin %> apply -f web.yaml --dry-run=client -o yaml',
     '<%= config.bin %> apply -f web.yaml --dry-run',
+    '<%= config.bin %> apply -f upstream.yaml --validate=warn',
   ]
   static override flags = {
     filename: Flags.string({char: 'f', description: 'a file, a folder of .yaml/.yml/.json files, or - for stdin (repeatable)', multiple: true}),
     recursive: Flags.boolean({char: 'R', description: 'with -f FOLDER, its subfolders too', default: false}),
     kustomize: Flags.string({char: 'k', description: 'a folder with a plain kustomization.yaml (a resources list)', exclusive: ['filename']}),
+    validate: Flags.string({description: 'strict: refuse fields mk8s would not act on; warn: apply without them, warning; ignore: apply without them', options: [...VALIDATE_MODES], default: 'strict'}),
     ...dryRunModeFlag,
   }
 
@@ -38,7 +41,10 @@ export default class Apply extends BaseCommand<typeof Apply> {
   async run(): Promise<unknown> {
     if (!this.flags.filename?.length && !this.flags.kustomize) throw new InputError('must specify one of -f and -k', "e.g. 'mk8s apply -f web.yaml', 'mk8s apply -f manifests/', 'mk8s apply -k DIR'")
     const sources = this.flags.kustomize ? await collectKustomization(this.flags.kustomize) : await collectFiles(this.flags.filename ?? [], this.flags.recursive)
-    const objs = sources.flatMap((s) => parseManifests(s.text, s.source, this.flags.namespace))
+    const objs = sources.flatMap((s) => parseManifests(s.text, s.source, this.flags.namespace, {
+      validate: this.flags.validate as (typeof VALIDATE_MODES)[number],
+      warn: (line) => process.stderr.write(`warning: ${line}\n`),
+    }))
     checkNamespace(objs, namespaceGiven(this.argv) ? this.flags.namespace : undefined)
     if (dryRunMode(this.flags['dry-run']) === 'client') {
       const state = this.ctx.store.read()

@@ -36,7 +36,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
     if (this.flags.filename?.length) {
       if (argv.length) throw new InputError('give either -f or KIND NAME, not both', "e.g. 'mk8s delete -f web.yaml' or 'mk8s delete pod web'")
       const sources = await collectFiles(this.flags.filename, this.flags.recursive)
-      const res = await deleteAll(this.ctx, sources.flatMap((s) => parseManifests(s.text, s.source, this.flags.namespace)), this.flags['ignore-not-found'])
+      const res = await deleteAll(this.ctx, sources.flatMap((s) => parseManifests(s.text, s.source, this.flags.namespace, {validate: 'ignore'})), this.flags['ignore-not-found'])
       this.render({kind: 'List', items: res}, () => res.map((r) => r.result).join('\n'))
       if (res.some((r) => r.error)) process.exitCode = 1
       return res

@@ -68,7 +68,7 @@ describe('v1 Service manifests', () => {
 
   it('refuses what Kubernetes refuses, with exit 2', () => {
     exit2(() => parseV1Service({...base, spec: {ports: [{port: 80}, {port: 81}]}}, 'default'), /needs a name/)
-    exit2(() => parseV1Service({...base, spec: {ports: [{port: 80, protocol: 'SCTP'}]}}, 'default'), /spec.ports.0.protocol/)
+    exit2(() => parseV1Service({...base, spec: {ports: [{port: 80, protocol: 'SCTP'}]}}, 'default'), /spec\.ports\[0\]\.protocol/)
     exit2(() => parseV1Service({...base, spec: {ports: [{port: 80, nodePort: 30000}]}}, 'default'), /type ClusterIP/)
     exit2(() => parseV1Service({...base, spec: {type: 'NodePort', clusterIP: 'None', ports: [{port: 80}]}}, 'default'), /headless/)
     exit2(() => parseV1Service({...base, metadata: {name: 'Web!'}}, 'default'), /invalid service name/)

@@ -3,6 +3,7 @@ import {BaseCommand} from '../../lib/cli/base.js'
 import {renderIngresses} from '../../lib/ingress/render.js'
 import {listIngresses} from '../../lib/ingress/service.js'
 import {ingressAddress, toV1Ingress} from '../../lib/ingress/v1.js'
+import {served} from '../../lib/ingress/classes.js'
 
 export default class IngressList extends BaseCommand<typeof IngressList> {
   static override summary = 'List ingresses with their hosts and the controller address (ADDRESS)'
@@ -17,7 +18,7 @@ export default class IngressList extends BaseCommand<typeof IngressList> {
     const all = this.flags['all-namespaces']
     const list = listIngresses(state, all ? undefined : this.flags.namespace)
     const address = ingressAddress(state)
-    this.render({apiVersion: 'v1', kind: 'List', items: list.map((i) => toV1Ingress(i, address))}, () =>
+    this.render({apiVersion: 'v1', kind: 'List', items: list.map((i) => toV1Ingress(i, served(state, i) ? address : undefined))}, () =>
       list.length ? renderIngresses(list, address, all) : `No ingresses in namespace ${this.flags.namespace}.`,
     )
     return list

@@ -4,17 +4,21 @@
  * here (uids, times, pod addresses, the node a pod was put on, ClusterIPs and pool addresses, which
  * the new cluster allocates itself). Pods made by a Deployment come with their Deployment.
  */
-import type {DeploymentRecord, PodRecord, ServiceRecord, State} from '../state/schema.js'
+import {BUILT_IN_NAMESPACES, NAME_LABEL} from '../namespace/model.js'
+import type {DeploymentRecord, IngressRecord, PodRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
 
 export interface Manifest {
   apiVersion: string
   kind: string
-  metadata: {name: string; namespace?: string; labels?: Record<string, string>}
+  metadata: {name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>}
   spec?: Record<string, unknown>
+  /** Secret */
+  type?: string
+  data?: Record<string, string>
 }
 
 /** Namespaces every cluster has. */
-const BUILT_IN = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+const BUILT_IN = new Set(BUILT_IN_NAMESPACES)
 
 const metadata = (o: {name: string; namespace: string; labels?: Record<string, string>}): Manifest['metadata'] => ({
   name: o.name,
@@ -59,15 +63,31 @@ export const deploymentManifest = (d: DeploymentRecord): Manifest => {
 export const podManifest = (p: PodRecord): Manifest => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: metadata(p),
+  metadata: {...metadata(p), ...(p.network === 'none' ? {annotations: {'mk8s.io/network': 'none'}} : {})},
   spec: portableSpec(p.spec),
 })
+
+export const secretManifest = (s: SecretRecord): Manifest => ({apiVersion: 'v1', kind: 'Secret', metadata: metadata(s), type: s.type, data: s.data})
+
+export const ingressManifest = (i: IngressRecord): Manifest => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: {...metadata(i), ...(Object.keys(i.annotations).length ? {annotations: i.annotations} : {})},
+  spec: i.spec,
+})
+
+/** A Namespace with the labels that were applied (kubernetes.io/metadata.name is set by any cluster). */
+const namespaceManifest = (state: State, name: string): Manifest => {
+  const labels = Object.fromEntries(Object.entries(state.namespaces[name]?.labels ?? {}).filter(([k]) => k !== NAME_LABEL))
+  return {apiVersion: 'v1', kind: 'Namespace', metadata: {name, ...(Object.keys(labels).length ? {labels} : {})}}
+}
 
 const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
 
 /**
- * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (those a
- * cluster does not have already), then Services, Deployments and Pods not owned by a Deployment.
+ * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
+ * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, Services,
+ * Deployments, Pods not owned by a Deployment, and Ingresses.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
   const pick = <T extends {namespace: string; name: string}>(xs: Record<string, T>) =>
@@ -77,11 +97,24 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   const services = pick(state.services)
   const deployments = pick(state.deployments)
   const pods = pick(state.pods).filter((p) => !p.owner)
-  const namespaces = [...new Set([...services, ...deployments, ...pods].map((o) => o.namespace))].filter((n) => !BUILT_IN.has(n)).sort()
+  const secrets = pick(state.secrets)
+  const ingresses = pick(state.ingresses)
+  const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
+  const used = [...services, ...deployments, ...pods, ...secrets, ...ingresses].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
+  const namespaces = [...new Set([...applied, ...used])].sort()
+  const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
-    ...namespaces.map((name): Manifest => ({apiVersion: 'v1', kind: 'Namespace', metadata: {name}})),
+    ...namespaces.map((name) => namespaceManifest(state, name)),
+    ...classes.map((c): Manifest => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: {name: c.name, ...(Object.keys(c.labels).length ? {labels: c.labels} : {}), ...(Object.keys(c.annotations).length ? {annotations: c.annotations} : {})},
+      spec: {controller: c.controller},
+    })),
+    ...secrets.map(secretManifest),
     ...services.map(serviceManifest),
     ...deployments.map(deploymentManifest),
     ...pods.map(podManifest),
+    ...ingresses.map(ingressManifest),
   ]
 }

@@ -1,4 +1,5 @@
 import type {KindHandler} from '../manifest/kinds.js'
+import {ingressProblems} from './classes.js'
 import {validateLabels} from '../pod/spec.js'
 import {validateName} from '../util/names.js'
 import {applyIngress, deleteIngress, type IngressInput} from './service.js'
@@ -18,7 +19,8 @@ export const ingressKind: KindHandler = {
   },
   async apply(ctx, p, o) {
     const r = await applyIngress(ctx, p.value as IngressInput)
-    return `ingress.networking.k8s.io/${p.name} ${r.created ? 'created' : r.changed ? 'configured' : 'unchanged'}`
+    const problems = ingressProblems(ctx.store.read(), r.ingress)
+    return `ingress.networking.k8s.io/${p.name} ${r.created ? 'created' : r.changed ? 'configured' : 'unchanged'}${problems.map((x) => `\n  warning: ${x}`).join('')}`
   },
   async delete(ctx, namespace, name, o) {
     await deleteIngress(ctx, namespace, name, o)

@@ -4,6 +4,14 @@ import {validateName} from '../util/names.js'
 import type {Parsed} from './kinds.js'
 import {manifestKinds} from './registry.js'
 import {program} from '../pipeline/index.js'
+import {checkFields, type ValidateMode} from './fields.js'
+import {kindFields} from './supported.js'
+
+export interface ParseOptions {
+  /** strict (the default): a field mk8s would not act on is exit 2; warn: left out, one warning each; ignore: left out */
+  validate?: ValidateMode
+  warn?: (line: string) => void
+}
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -11,7 +19,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  * Parse multi-document YAML (or JSON) into validated objects. Every document is checked before
  * anything is applied: malformed YAML, unknown kinds and invalid objects are exit 2.
  */
-export function parseManifests(text: string, source: string, defaultNamespace: string): Parsed[] {
+export function parseManifests(text: string, source: string, defaultNamespace: string, opts: ParseOptions = {}): Parsed[] {
   const docs = YAML.parseAllDocuments(text, {prettyErrors: true})
   const out: Parsed[] = []
   const add = (obj: unknown, where: string) => {
@@ -30,7 +38,10 @@ export function parseManifests(text: string, source: string, defaultNamespace: s
     if (typeof meta.name !== 'string') throw new InputError(`${where}: metadata.name is required`)
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : defaultNamespace
     validateName('namespace', namespace)
-    out.push(handler.parse(obj, namespace, `${kind} ${namespace}/${meta.name} (${where})`))
+    const label = kind === 'Namespace' || kind === 'IngressClass' ? `${kind} ${meta.name} (${where})` : `${kind} ${namespace}/${meta.name} (${where})`
+    const tree = kindFields[kind]
+    const doc = tree ? checkFields(tree, obj, label, opts.validate ?? 'strict', opts.warn ?? (() => {})) : obj
+    out.push(handler.parse(doc, namespace, label))
   }
   docs.forEach((doc, i) => {
     const where = `${source} document ${i + 1}`

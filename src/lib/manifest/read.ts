@@ -19,12 +19,12 @@ export async function readManifest(file: string): Promise<{text: string; source:
 }
 
 /**
- * Delete each object in file order, going on past a missing one (reported, and exit 1 unless
- * ignored); the hosts are programmed once at the end.
+ * Delete each object in file order, Namespaces last (deleting one deletes what is in it), going on
+ * past a missing one (reported, and exit 1 unless ignored).
  */
 export async function deleteAll(ctx: Ctx, objs: Parsed[], ignoreNotFound: boolean) {
   const out: Array<{kind: string; namespace: string; name: string; result: string; error?: boolean}> = []
-  for (const o of objs) {
+  for (const o of [...objs.filter((x) => x.kind !== 'Namespace'), ...objs.filter((x) => x.kind === 'Namespace')]) {
     try {
       out.push({kind: o.kind, namespace: o.namespace, name: o.name, result: await manifestKinds.get(o.kind)!.delete(ctx, o.namespace, o.name, {program: false})})
     } catch (error) {

@@ -2,6 +2,8 @@ import {deploymentKind, podKind} from '../pod/kinds.js'
 import {ingressKind} from '../ingress/kinds.js'
 import {secretKind} from '../secret/kinds.js'
 import {serviceKind} from '../svc/kinds.js'
+import {namespaceKind} from '../namespace/kinds.js'
+import {ingressClassKind} from '../ingress/class-kind.js'
 import type {KindHandler} from './kinds.js'
 
 /** The kinds `apply -f` and `delete -f` know. */
@@ -11,4 +13,6 @@ export const manifestKinds: ReadonlyMap<string, KindHandler> = new Map([
   ['Service', serviceKind],
   ['Ingress', ingressKind],
   ['Secret', secretKind],
+  ['Namespace', namespaceKind],
+  ['IngressClass', ingressClassKind],
 ])

@@ -3,6 +3,7 @@ import {InputError} from '../errors.js'
 import {quote} from '../host/quote.js'
 import type {PodRecord} from '../state/schema.js'
 import type {PodDns} from '../dns/resolv.js'
+import type {PodIdentity} from './identity.js'
 import {dockerStatus, ensureImage} from '../runtime/docker.js'
 import {containerName, LABEL_CONTAINER, LABEL_POD, LABEL_UID, pauseName} from './plan.js'
 import {parseCpu, parseMemory, type Container, type PodSpec} from './spec.js'
@@ -14,9 +15,11 @@ const RESTART: Record<PodSpec['restartPolicy'], string> = {Always: 'always', OnF
 const labelsFor = (pod: PodRecord, container: string) => ({[LABEL_POD]: `${pod.namespace}/${pod.name}`, [LABEL_UID]: pod.uid, [LABEL_CONTAINER]: container})
 
 /** What the Docker API is asked for, as the docker CLI would say it (shown by --dry-run). */
-export function describeCreate(pod: PodRecord, spec: PodSpec, dns?: PodDns): string[] {
+export function describeCreate(pod: PodRecord, spec: PodSpec, dns?: PodDns, id?: PodIdentity): string[] {
+  if (id) dns = id.dns
   const dnsFlags = dns && pod.network === 'pod' ? [...dns.servers.map((s) => ` --dns ${s}`), ...dns.search.map((s) => ` --dns-search ${s}`), ...dns.options.map((o) => ` --dns-option ${o}`)].join('') : ''
-  const lines = [`docker run -d --name ${pauseName(pod)} --network ${pod.network === 'host' ? 'host' : 'none'}${dnsFlags} ${PAUSE_IMAGE}`]
+  const idFlags = id ? [...(id.hostname ? [` --hostname ${quote(id.hostname)}`] : []), ...(id.domainname ? [` --domainname ${quote(id.domainname)}`] : []), ...id.extraHosts.map((h) => ` --add-host ${quote(h)}`)].join('') : ''
+  const lines = [`docker run -d --name ${pauseName(pod)} --network ${pod.network === 'host' ? 'host' : 'none'}${idFlags}${dnsFlags} ${PAUSE_IMAGE}`]
   for (const c of spec.containers) {
     const cmd = [...(c.command ?? []), ...(c.args ?? [])].map(quote).join(' ')
     lines.push(`docker run -d --name ${containerName(pod, c.name)} --network container:${pauseName(pod)} --restart ${RESTART[spec.restartPolicy]} ${c.image}${cmd ? ` ${cmd}` : ''}`)
@@ -71,16 +74,19 @@ async function createOwned(docker: Dockerode, node: string, pod: PodRecord, opts
  * Docker writes its /etc/resolv.conf from `dns` (the cluster DNS) even with --network none, and the
  * app containers that join its network share that file.
  */
-export async function startPause(docker: Dockerode, node: string, pod: PodRecord, dns?: PodDns): Promise<{id: string; pid: number}> {
+export async function startPause(docker: Dockerode, node: string, pod: PodRecord, dns?: PodDns, id?: PodIdentity): Promise<{id: string; pid: number}> {
   await ensureImage(docker, node, PAUSE_IMAGE, 'IfNotPresent')
+  if (id) dns = id.dns
   const c = await createOwned(docker, node, pod, {
     name: pauseName(pod),
     Image: PAUSE_IMAGE,
-    ...(pod.network === 'host' ? {} : {Hostname: pod.name}),
+    ...(pod.network === 'host' ? {} : {Hostname: id?.hostname ?? pod.name}),
+    ...(id?.domainname ? {Domainname: id.domainname} : {}),
     Labels: labelsFor(pod, 'POD'),
     HostConfig: {
       NetworkMode: pod.network === 'host' ? 'host' : 'none',
       ...(dns && pod.network === 'pod' ? {Dns: dns.servers, DnsSearch: dns.search, DnsOptions: dns.options} : {}),
+      ...(id?.extraHosts.length ? {ExtraHosts: id.extraHosts} : {}),
     },
   })
   await c.start()

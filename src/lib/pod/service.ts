@@ -11,6 +11,7 @@ import {containerName, hostVethName} from './plan.js'
 import {takenHostPorts} from '../hostport/plan.js'
 import {step} from '../host/plan.js'
 import {podDns} from '../dns/resolv.js'
+import {podIdentity} from './identity.js'
 import {inspectPod, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
 
@@ -177,7 +178,7 @@ export async function restartSandboxes(ctx: Ctx, node: NodeRecord): Promise<PodR
       if (!(await rt.sandboxGone(p))) continue
       ctx.progress(`node ${node.name}: pod ${p.namespace}/${p.name} lost its containers: starting it again on ${p.ip ?? 'the host network'}`)
       await rt.removePod(p)
-      out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace))})
+      out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace), podIdentity(p, cluster))})
     }
     return out
   })
@@ -225,7 +226,7 @@ async function startSandboxes(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods
     const out: PodRecord[] = []
     for (const p of pods) {
       try {
-        out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace))})
+        out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace), podIdentity(p, cluster))})
       } catch (error) {
         await rt.removePod(p).catch(() => {})
         if (out.length) (error as {started?: PodRecord[]}).started = out

@@ -1,8 +1,11 @@
 import {z} from 'zod'
 import {InputError} from '../errors.js'
+import {fieldPath} from '../manifest/fields.js'
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const portName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 /** Docker's reference grammar: [domain[:port]/]path[:tag][@digest], path components lower-case. */
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
@@ -39,6 +42,17 @@ export const PodSpecSchema = z.object({
   nodeName: z.string().optional(),
   hostNetwork: z.boolean().default(false),
   terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+  hostname: z.string().max(63).regex(dns1123, 'must be a DNS-1123 label').optional(),
+  subdomain: z.string().max(63).regex(dns1123, 'must be a DNS-1123 label').optional(),
+  hostAliases: z.array(z.object({ip: z.string().regex(IPV4, 'must be an IPv4 address'), hostnames: z.array(z.string().max(253).regex(HOSTNAME, 'must be a DNS name')).min(1)})).optional(),
+  dnsPolicy: z.enum(['ClusterFirst', 'Default', 'None'], 'must be ClusterFirst, Default or None (mk8s has no ClusterFirstWithHostNet)').optional(),
+  dnsConfig: z
+    .object({
+      nameservers: z.array(z.string().regex(IPV4, 'must be an IPv4 address')).max(3, 'at most 3 nameservers').optional(),
+      searches: z.array(z.string().max(253).regex(HOSTNAME, 'must be a DNS name')).max(32, 'at most 32 search domains').optional(),
+      options: z.array(z.object({name: z.string().regex(/^[a-z0-9_-]+$/, 'is not a resolver option name'), value: z.string().regex(/^[A-Za-z0-9._-]*$/, 'is not a resolver option value').optional()})).optional(),
+    })
+    .optional(),
 })
 
 export type PodSpec = z.infer<typeof PodSpecSchema>
@@ -47,8 +61,7 @@ export type Container = z.infer<typeof ContainerSchema>
 /** zod's first issue as "spec.containers[0].image: is not an image reference". */
 export function zodMessage(error: z.ZodError, root: string): string {
   const i = error.issues[0]
-  const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`), root)
-  return `${path}: ${i.message}`
+  return `${fieldPath(i.path as Array<string | number>, root) || '(root)'}: ${i.message}`
 }
 
 /** Validate a v1 PodSpec: the schema, unique container names, and no port used twice in the pod. */
@@ -56,6 +69,10 @@ export function parsePodSpec(raw: unknown, where: string): PodSpec {
   const r = PodSpecSchema.safeParse(raw)
   if (!r.success) throw new InputError(`invalid pod spec in ${where}: ${zodMessage(r.error, 'spec')}`)
   const spec = r.data
+  if (spec.dnsPolicy === 'None' && !spec.dnsConfig?.nameservers?.length) throw new InputError(`${where}: dnsPolicy None needs spec.dnsConfig.nameservers`, 'give at least one nameserver, or use dnsPolicy ClusterFirst')
+  if (spec.hostNetwork && (spec.hostname || spec.subdomain || spec.dnsConfig || (spec.dnsPolicy && spec.dnsPolicy !== 'ClusterFirst'))) {
+    throw new InputError(`${where}: a hostNetwork pod has the node's hostname and resolv.conf`, 'remove hostname, subdomain, dnsPolicy and dnsConfig, or hostNetwork')
+  }
   const names = new Set<string>()
   const ports = new Map<string, string>()
   for (const c of spec.containers) {

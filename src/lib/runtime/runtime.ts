@@ -1,5 +1,6 @@
 import {hostOf} from '../cluster/hosts.js'
 import type {PodDns} from '../dns/resolv.js'
+import type {PodIdentity} from '../pod/identity.js'
 import {pauseName} from '../pod/plan.js'
 import {describeCreate} from '../pod/runtime.js'
 import {quote} from '../host/quote.js'
@@ -15,7 +16,7 @@ export interface StartedContainer {
 /** What the pod service asks of a node's container runtime. */
 export interface NodeRuntime {
   /** The pod's pause container made and started (no network: mk8s wires it); its id. */
-  startPause(pod: PodRecord, dns?: PodDns): Promise<string>
+  startPause(pod: PodRecord, dns?: PodDns, id?: PodIdentity): Promise<string>
   /** The app containers, made in the pause container's network and started. */
   startApps(pod: PodRecord, spec: PodSpec, pauseId: string): Promise<StartedContainer[]>
   /** Every container of the pod, found by its labels (apps first, pause last). */
@@ -35,7 +36,7 @@ export const dockerRuntime: Runtime = {
     const [{withDocker}, rt] = await Promise.all([import('./docker.js'), import('../pod/runtime.js')])
     return withDocker(hostOf(node), (docker) =>
       fn({
-        startPause: async (pod, dns) => (await rt.startPause(docker, node.name, pod, dns)).id,
+        startPause: async (pod, dns, id) => (await rt.startPause(docker, node.name, pod, dns, id)).id,
         startApps: (pod, spec, pauseId) => rt.startContainers(docker, node.name, pod, spec, pauseId),
         removePod: async (pod) => {
           await rt.removePodContainers(docker, pod)
@@ -60,8 +61,8 @@ export function printingRuntime(sink: (node: NodeRecord, lines: string[]) => voi
       return fn({
         // reads change nothing: they go to the real runtime when there is one
         sandboxGone: (pod) => (reads ? reads.on(node, (rt) => rt.sandboxGone(pod)) : Promise.resolve(false)),
-        async startPause(pod, dns) {
-          sink(node, describe(pod, pod.spec as PodSpec, dns).slice(0, 1))
+        async startPause(pod, dns, id) {
+          sink(node, describe(pod, pod.spec as PodSpec, dns, id).slice(0, 1))
           return pauseName(pod)
         },
         async startApps(pod, spec) {

@@ -10,7 +10,8 @@ export async function applySecret(ctx: Ctx, input: SecretInput, o: {program?: bo
   const key = objKey(input.namespace, input.name)
   const res = await ctx.store.update((s) => {
     const old = s.secrets[key]
-    const rec: SecretRecord = {...input, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()}
+    // in the schema's key order, as the record reads back from the state file: re-applying the same Secret is "unchanged"
+    const rec: SecretRecord = {namespace: input.namespace, name: input.name, uid: old?.uid ?? randomUUID(), type: input.type, labels: input.labels, data: input.data, createdAt: old?.createdAt ?? new Date().toISOString()}
     s.secrets[key] = rec
     return {created: !old, changed: JSON.stringify(old) !== JSON.stringify(rec)}
   })

@@ -156,6 +156,27 @@ export const SecretSchema = z.object({
   createdAt: z.string(),
 })
 
+/** A v1 Namespace that was applied; its labels hold kubernetes.io/metadata.name, as Kubernetes sets it. */
+export const NamespaceSchema = z.object({
+  name: z.string(),
+  labels: Labels.default({}),
+  uid: z.string(),
+  createdAt: z.string(),
+})
+
+/** A networking.k8s.io/v1 IngressClass (cluster-scoped). */
+export const IngressClassSchema = z.object({
+  name: z.string(),
+  uid: z.string(),
+  /** spec.controller: mk8s serves classes of mk8s.io/ingress-nginx (and k8s.io/ingress-nginx) */
+  controller: z.string(),
+  /** the ingressclass.kubernetes.io/is-default-class annotation is "true" */
+  isDefault: z.boolean().default(false),
+  labels: Labels.default({}),
+  annotations: Labels.default({}),
+  createdAt: z.string(),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -171,6 +192,10 @@ export const StateSchema = z.object({
   proxy: z.record(z.string(), ProxyProgramSchema).default({}),
   ingresses: z.record(z.string(), IngressSchema).default({}),
   secrets: z.record(z.string(), SecretSchema).default({}),
+  /** applied Namespaces, by name; objects may also be in a namespace that was never applied */
+  namespaces: z.record(z.string(), NamespaceSchema).default({}),
+  /** IngressClasses, by name */
+  ingressClasses: z.record(z.string(), IngressClassSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -185,6 +210,8 @@ export type ServicePort = z.infer<typeof ServicePortSchema>
 export type ProxyProgram = z.infer<typeof ProxyProgramSchema>
 export type IngressRecord = z.infer<typeof IngressSchema>
 export type SecretRecord = z.infer<typeof SecretSchema>
+export type NamespaceRecord = z.infer<typeof NamespaceSchema>
+export type IngressClassRecord = z.infer<typeof IngressClassSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 

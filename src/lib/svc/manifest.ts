@@ -3,7 +3,7 @@ import {InputError} from '../errors.js'
 import type {ServicePort, ServiceRecord} from '../state/schema.js'
 import {isIPv4} from '../util/cidr.js'
 import {validateName} from '../util/names.js'
-import {validateLabels} from '../pod/spec.js'
+import {validateLabels, zodMessage} from '../pod/spec.js'
 
 const Labels = z.record(z.string(), z.string())
 
@@ -59,8 +59,7 @@ export function validatePorts(ports: ServicePort[], type: ServiceRecord['type'],
 export function parseV1Service(obj: unknown, defaultNamespace: string): ServiceInput {
   const r = V1ServiceSchema.safeParse(obj)
   if (!r.success) {
-    const i = r.error.issues[0]
-    throw new InputError(`invalid Service: ${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new InputError(`invalid Service: ${zodMessage(r.error, '')}`)
   }
   const {metadata: m, spec} = r.data
   const namespace = m.namespace ?? defaultNamespace

@@ -157,8 +157,8 @@ export async function deleteServices(ctx: Ctx, keys: Array<{namespace: string; n
   return {services, sync: o.program === false ? [] : await program(ctx)}
 }
 
-export async function deleteService(ctx: Ctx, namespace: string, name: string): Promise<{service: ServiceRecord; sync: NodeReport[]}> {
-  const {services, sync} = await deleteServices(ctx, [{namespace, name}])
+export async function deleteService(ctx: Ctx, namespace: string, name: string, o: ChangeOptions = {}): Promise<{service: ServiceRecord; sync: NodeReport[]}> {
+  const {services, sync} = await deleteServices(ctx, [{namespace, name}], o)
   return {service: services[0], sync}
 }
 

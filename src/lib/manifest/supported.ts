@@ -1,0 +1,237 @@
+/**
+ * What mk8s does with each field of each kind it applies (see fields.ts). A field the parsers act
+ * on is `ok`; one kubectl writes in `kubectl get -o yaml` output is read-only or taken at its
+ * default; everything else a Kubernetes object may hold is refused with the reason. docs/manifests.md
+ * is these trees, and a unit test keeps the two, and the parsers' zod schemas, in step.
+ */
+import {defaults, list, map, obj, ok, readOnly, refuse, rule, type Field} from './fields.js'
+
+const noPlacement = 'mk8s places pods itself, spreading them over the ready nodes'
+const noProbes = 'mk8s runs no probes: a pod is an endpoint while its containers run'
+
+/** metadata of a namespaced object, with what the API server writes accepted and not kept. */
+export const metadataFields = (extra: Record<string, Field> = {}): Field =>
+  obj({
+    name: ok('DNS-1123 name'),
+    namespace: ok('defaults to -n'),
+    labels: map('label keys and values, validated as Kubernetes does'),
+    annotations: map('free-form notes, as in Kubernetes (kubectl.kubernetes.io/last-applied-configuration included)'),
+    uid: readOnly,
+    resourceVersion: readOnly,
+    generation: readOnly,
+    creationTimestamp: readOnly,
+    managedFields: readOnly,
+    selfLink: readOnly,
+    deletionTimestamp: readOnly,
+    deletionGracePeriodSeconds: readOnly,
+    generateName: refuse('mk8s does not make up names', 'give metadata.name'),
+    ownerReferences: refuse('mk8s keeps no owner graph: the Deployment that makes pods owns them', 'apply the owner (the Deployment) instead of its pods'),
+    finalizers: refuse('mk8s has no controllers that would remove finalizers', 'remove them'),
+    ...extra,
+  })
+
+const top = (fields: Record<string, Field>, meta = metadataFields()): Field =>
+  obj({apiVersion: ok(), kind: ok(), metadata: meta, ...fields, status: readOnly})
+
+const containerFields = obj({
+  name: ok('DNS-1123 label, unique in the pod'),
+  image: ok('an image reference'),
+  command: ok('the entrypoint'),
+  args: ok(),
+  workingDir: ok(),
+  ports: list(
+    obj({
+      containerPort: ok('documents the port; named ports are what a Service targetPort may name'),
+      protocol: ok('TCP or UDP'),
+      name: ok('IANA service name, for a Service targetPort'),
+      hostPort: ok('DNAT from the node, as the portmap plugin does'),
+      hostIP: refuse('mk8s binds a hostPort on every address of the node', 'remove hostIP'),
+    }),
+  ),
+  env: list(
+    obj({
+      name: ok(),
+      value: ok('a literal value'),
+      valueFrom: refuse('mk8s sets only literal values: no ConfigMap, Secret, field or resource references', 'give value: instead'),
+    }),
+  ),
+  envFrom: refuse('mk8s sets only literal variables', 'list them under env with value:'),
+  resources: obj({
+    limits: obj({cpu: ok('Docker --cpus'), memory: ok('Docker --memory')}),
+    requests: refuse('mk8s does not schedule by requests and sets no cgroup shares from them', 'remove requests (limits are applied)'),
+    claims: refuse('mk8s has no dynamic resource allocation'),
+  }),
+  imagePullPolicy: ok('Always, IfNotPresent or Never'),
+  terminationMessagePath: defaults(['/dev/termination-log'], 'what kubectl writes; mk8s keeps no termination message'),
+  terminationMessagePolicy: defaults(['File'], 'what kubectl writes; mk8s keeps no termination message'),
+  readinessProbe: refuse(noProbes, 'remove it, or apply with --validate=warn'),
+  livenessProbe: refuse('mk8s runs no probes; restartPolicy restarts a container that exits', 'remove it, or apply with --validate=warn'),
+  startupProbe: refuse(noProbes, 'remove it, or apply with --validate=warn'),
+  lifecycle: refuse('mk8s runs no postStart or preStop hooks'),
+  volumeMounts: refuse('mk8s pods have no volumes'),
+  volumeDevices: refuse('mk8s pods have no volumes'),
+  securityContext: refuse('mk8s runs containers with Docker\'s defaults', 'remove it'),
+  stdin: refuse('mk8s containers run detached', 'use mk8s pod exec -it'),
+  stdinOnce: refuse('mk8s containers run detached', 'use mk8s pod exec -it'),
+  tty: refuse('mk8s containers run detached', 'use mk8s pod exec -it'),
+  resizePolicy: refuse('mk8s does not resize containers in place'),
+  restartPolicy: refuse('mk8s has no sidecar containers', 'use spec.restartPolicy for the pod'),
+})
+
+export const podSpecFields: Field = obj({
+  containers: list(containerFields),
+  restartPolicy: ok('Always, OnFailure or Never (Docker restart policies)'),
+  nodeName: ok('pins the pod to that node'),
+  hostNetwork: ok('the node\'s own network namespace'),
+  terminationGracePeriodSeconds: defaults([30], 'what kubectl writes; mk8s removes a pod\'s containers at once'),
+  dnsPolicy: ok('ClusterFirst (the cluster DNS, the search path, ndots:5), Default (the node\'s resolv.conf) or None (dnsConfig alone)'),
+  dnsConfig: obj({nameservers: ok('up to 3, after the policy\'s'), searches: ok('appended to the search path'), options: list(obj({name: ok(), value: ok()}))}),
+  hostname: ok('the pod\'s hostname (default: the pod\'s name); /etc/hosts names the pod\'s address with it, as kubelet writes it'),
+  subdomain: ok('the domain SUBDOMAIN.NAMESPACE.svc.CLUSTER-DOMAIN: hostname -f and /etc/hosts give the full name'),
+  hostAliases: list(obj({ip: ok('IPv4'), hostnames: ok()})),
+  schedulerName: defaults(['default-scheduler'], noPlacement),
+  securityContext: defaults([{}], 'mk8s runs pods with Docker\'s defaults'),
+  initContainers: refuse('mk8s runs no init containers', 'run the step in the main container\'s command'),
+  ephemeralContainers: refuse('mk8s has no ephemeral containers', 'use mk8s pod exec'),
+  volumes: refuse('mk8s pods have no volumes'),
+  setHostnameAsFQDN: refuse('mk8s names the pod\'s UTS namespace after the pod'),
+  hostPID: refuse('mk8s pods have their own PID namespace'),
+  hostIPC: refuse('mk8s pods have their own IPC namespace'),
+  hostUsers: refuse('mk8s pods use Docker\'s user namespace setting'),
+  shareProcessNamespace: refuse('mk8s pods do not share a PID namespace'),
+  serviceAccountName: refuse('mk8s has no API server and mounts no service account token'),
+  serviceAccount: refuse('mk8s has no API server and mounts no service account token'),
+  automountServiceAccountToken: refuse('mk8s has no API server and mounts no service account token'),
+  enableServiceLinks: defaults([false], 'mk8s does not inject the legacy *_SERVICE_HOST variables; use the cluster DNS names'),
+  nodeSelector: refuse(noPlacement, 'use spec.nodeName to pin a node'),
+  affinity: refuse(noPlacement, 'use spec.nodeName to pin a node'),
+  tolerations: refuse('mk8s nodes have no taints'),
+  topologySpreadConstraints: refuse(noPlacement),
+  priority: defaults([0], 'mk8s has no priorities'),
+  priorityClassName: refuse('mk8s has no priorities'),
+  preemptionPolicy: refuse('mk8s has no priorities'),
+  activeDeadlineSeconds: refuse('mk8s does not stop pods after a deadline'),
+  readinessGates: refuse(noProbes),
+  runtimeClassName: refuse('mk8s runs every container with Docker\'s default runtime'),
+  overhead: refuse('mk8s does not account pod overhead'),
+  os: refuse('mk8s runs Linux pods only', 'remove it'),
+  imagePullSecrets: refuse('mk8s pulls no images from registries that need credentials'),
+  resourceClaims: refuse('mk8s has no dynamic resource allocation'),
+  schedulingGates: refuse(noPlacement),
+})
+
+export const podFields = top({spec: podSpecFields})
+
+const templateMeta = obj({
+  labels: map('the pods\' labels; must include every selector label'),
+  annotations: map('free-form notes'),
+  creationTimestamp: readOnly,
+  name: refuse('the Deployment names its pods', 'remove it'),
+  namespace: refuse('the pods are made in the Deployment\'s namespace', 'remove it'),
+})
+
+export const deploymentFields = top({
+  spec: obj({
+    replicas: ok('pods kept, spread over the nodes'),
+    selector: obj({matchLabels: ok(), matchExpressions: refuse('mk8s selects by matchLabels only', 'use matchLabels')}),
+    template: obj({metadata: templateMeta, spec: podSpecFields}),
+    strategy: defaults([{type: 'RollingUpdate', rollingUpdate: {maxSurge: '25%', maxUnavailable: '25%'}}, {rollingUpdate: {maxSurge: '25%', maxUnavailable: '25%'}, type: 'RollingUpdate'}], 'what kubectl writes; mk8s replaces the pods of an older template all at once'),
+    revisionHistoryLimit: defaults([10], 'what kubectl writes; mk8s keeps no ReplicaSets'),
+    progressDeadlineSeconds: defaults([600], 'what kubectl writes; mk8s reports no rollout progress'),
+    minReadySeconds: defaults([0], noProbes),
+    paused: refuse('mk8s does not pause rollouts'),
+  }),
+})
+
+const servicePort = obj({
+  name: ok('needed when there are several ports'),
+  protocol: ok('TCP or UDP'),
+  port: ok(),
+  targetPort: ok('a number or a container port name'),
+  nodePort: ok('NodePort and LoadBalancer; allocated from 30000-32767 when unset'),
+  appProtocol: refuse('mk8s keeps no application protocol'),
+})
+
+/** clusterIPs, as kubectl writes it: the one clusterIP. */
+const clusterIPs = rule('accepted when it is [spec.clusterIP], as kubectl writes it (one IPv4 family)', (v, parent) => {
+  const ip = parent.clusterIP
+  if (Array.isArray(v) && v.length === 1 && (ip === undefined || v[0] === ip)) return undefined
+  return {why: 'mk8s gives a service one IPv4 ClusterIP', fix: 'remove clusterIPs, or make it [spec.clusterIP]'}
+})
+
+export const serviceFields = top({
+  spec: obj({
+    type: ok('ClusterIP, NodePort or LoadBalancer'),
+    selector: map('pods with these labels are the endpoints'),
+    ports: list(servicePort),
+    clusterIP: ok('an address in the service CIDR, "None" (headless) or unset'),
+    clusterIPs,
+    ipFamilies: defaults([['IPv4']], 'mk8s services are IPv4'),
+    ipFamilyPolicy: defaults(['SingleStack'], 'mk8s services are IPv4'),
+    internalTrafficPolicy: defaults(['Cluster'], 'mk8s sends in-cluster traffic to every endpoint'),
+    sessionAffinity: ok('None or ClientIP (10800 s, as kube-proxy)'),
+    sessionAffinityConfig: refuse('mk8s keeps ClientIP affinity for kube-proxy\'s 10800 s', 'remove it'),
+    externalTrafficPolicy: ok('Cluster or Local (NodePort and LoadBalancer)'),
+    loadBalancerIP: ok('an address of the pool (LoadBalancer)'),
+    allocateLoadBalancerNodePorts: defaults([true], 'mk8s gives every LoadBalancer port a nodePort'),
+    externalIPs: refuse('mk8s programs no rules for external IPs'),
+    loadBalancerSourceRanges: refuse('mk8s filters no LoadBalancer sources'),
+    loadBalancerClass: refuse('mk8s announces every LoadBalancer itself'),
+    healthCheckNodePort: refuse('mk8s serves no health check port'),
+    publishNotReadyAddresses: refuse('mk8s publishes the running pods'),
+    externalName: refuse('mk8s has no ExternalName services'),
+    trafficDistribution: refuse('mk8s sends traffic to every endpoint'),
+  }),
+})
+
+export const secretFields = top({
+  type: ok('Opaque or kubernetes.io/tls'),
+  data: map('base64 values'),
+  stringData: map('plain values, stored base64'),
+  immutable: refuse('mk8s secrets can always be changed'),
+})
+
+const ingressBackend = obj({
+  service: obj({name: ok('a Service of the namespace'), port: obj({number: ok(), name: ok('a port name of the Service')})}),
+  resource: refuse('mk8s routes to Services only'),
+})
+
+const ingressClassName = ok('served when the class is mk8s\'s (an IngressClass of controller mk8s.io/ingress-nginx, or the names mk8s and nginx), or unset while no other class is the default; otherwise kept and reported, not served')
+
+export const ingressFields = top({
+  spec: obj({
+    ingressClassName,
+    defaultBackend: ingressBackend,
+    tls: list(obj({hosts: ok(), secretName: ok('a kubernetes.io/tls Secret of the namespace')})),
+    rules: list(
+      obj({
+        host: ok('a DNS name, or *.name'),
+        http: obj({paths: list(obj({path: ok(), pathType: ok('Prefix, Exact or ImplementationSpecific (as Prefix)'), backend: ingressBackend}))}),
+      }),
+    ),
+  }),
+})
+
+export const namespaceFields = top(
+  {spec: obj({finalizers: defaults([['kubernetes']], 'what Kubernetes writes')})},
+  metadataFields({namespace: refuse('a Namespace is not in a namespace', 'remove metadata.namespace')}),
+)
+
+export const ingressClassFields = top(
+  {spec: obj({controller: ok('mk8s.io/ingress-nginx (or k8s.io/ingress-nginx) is mk8s\'s; another controller\'s classes are not served'), parameters: refuse('mk8s\'s nginx takes no class parameters')})},
+  metadataFields({
+    namespace: refuse('an IngressClass is not in a namespace', 'remove metadata.namespace'),
+    annotations: map('ingressclass.kubernetes.io/is-default-class: "true" makes it the class of Ingresses without one'),
+  }),
+)
+
+/** Each kind's tree, by kind. */
+export const kindFields: Record<string, Field> = {
+  Pod: podFields,
+  Deployment: deploymentFields,
+  Service: serviceFields,
+  Secret: secretFields,
+  Ingress: ingressFields,
+  Namespace: namespaceFields,
+  IngressClass: ingressClassFields,
+}
