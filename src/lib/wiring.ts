@@ -15,6 +15,8 @@ import {dnsOnJoin, dnsOnLeave, dnsOnObjectsChanged} from './dns/service.js'
 import {ingressKind} from './ingress/kinds.js'
 import {ingressOnJoin, ingressOnLeave, ingressOnObjectsChanged} from './ingress/service.js'
 import {secretKind} from './secret/kinds.js'
+import {networkPolicyKind} from './netpol/kinds.js'
+import {netpolOnJoin, netpolOnLeave, netpolOnObjectsChanged} from './netpol/service.js'
 
 nodeHooks.leave.push(netnsForgetNode)
 // pods go before the node's namespaces and devices
@@ -38,3 +40,8 @@ nodeHooks.leave.push(ingressOnLeave, dnsOnLeave)
 nodeHooks.objectsChanged.push(dnsOnObjectsChanged, ingressOnObjectsChanged)
 manifestKinds.set('Ingress', ingressKind)
 manifestKinds.set('Secret', secretKind)
+// NetworkPolicy: the inet mk8s-netpol table on every node, following pods, namespaces and policies
+nodeHooks.join.push(netpolOnJoin)
+nodeHooks.leave.push(netpolOnLeave)
+nodeHooks.objectsChanged.push(netpolOnObjectsChanged)
+manifestKinds.set('NetworkPolicy', networkPolicyKind)

@@ -148,6 +148,18 @@ export const SecretSchema = z.object({
   createdAt: z.string(),
 })
 
+/** A networking.k8s.io/v1 NetworkPolicy. The spec is kept as validated by the netpol area. */
+export const NetworkPolicySchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  labels: Labels.default({}),
+  annotations: Labels.default({}),
+  /** v1 NetworkPolicySpec as applied */
+  spec: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -163,6 +175,8 @@ export const StateSchema = z.object({
   proxy: z.record(z.string(), ProxyProgramSchema).default({}),
   ingresses: z.record(z.string(), IngressSchema).default({}),
   secrets: z.record(z.string(), SecretSchema).default({}),
+  /** keys are "namespace/name" */
+  networkPolicies: z.record(z.string(), NetworkPolicySchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -177,6 +191,7 @@ export type ServicePort = z.infer<typeof ServicePortSchema>
 export type ProxyProgram = z.infer<typeof ProxyProgramSchema>
 export type IngressRecord = z.infer<typeof IngressSchema>
 export type SecretRecord = z.infer<typeof SecretSchema>
+export type NetworkPolicyRecord = z.infer<typeof NetworkPolicySchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 

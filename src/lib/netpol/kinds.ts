@@ -1,0 +1,27 @@
+import type {KindHandler} from '../manifest/kinds.js'
+import {validateLabels} from '../pod/spec.js'
+import {validateName} from '../util/names.js'
+import {deletePolicy, putPolicies, type NetpolInput} from './service.js'
+import {checkDocument, parseNetpolSpec} from './spec.js'
+
+type Meta = {name: string; labels?: Record<string, string>; annotations?: Record<string, unknown>}
+
+export const networkPolicyKind: KindHandler = {
+  apiVersions: ['networking.k8s.io/v1'],
+  parse(doc, namespace, where) {
+    checkDocument(doc, where)
+    const m = (doc.metadata ?? {}) as Meta
+    validateName('networkpolicy', m.name, 253)
+    const annotations = Object.fromEntries(Object.entries(m.annotations ?? {}).map(([k, v]) => [k, String(v)]))
+    const input: NetpolInput = {namespace, name: m.name, labels: validateLabels(m.labels ?? {}, where), annotations, spec: parseNetpolSpec(doc.spec, where)}
+    return {kind: 'NetworkPolicy', namespace, name: m.name, value: input}
+  },
+  async apply(ctx, p) {
+    const [r] = await putPolicies(ctx, [p.value as NetpolInput])
+    return `networkpolicy.networking.k8s.io/${p.name} ${r.action}`
+  },
+  async delete(ctx, namespace, name) {
+    await deletePolicy(ctx, namespace, name)
+    return `networkpolicy.networking.k8s.io "${name}" deleted`
+  },
+}
