@@ -4,7 +4,7 @@
  * here (uids, times, pod addresses, the node a pod was put on, ClusterIPs and pool addresses, which
  * the new cluster allocates itself). Pods made by a Deployment come with their Deployment.
  */
-import type {DeploymentRecord, PodRecord, ServiceRecord, State} from '../state/schema.js'
+import type {DeploymentRecord, NetworkPolicyRecord, PodRecord, ServiceRecord, State} from '../state/schema.js'
 
 export interface Manifest {
   apiVersion: string
@@ -63,11 +63,18 @@ export const podManifest = (p: PodRecord): Manifest => ({
   spec: portableSpec(p.spec),
 })
 
+export const networkPolicyManifest = (p: NetworkPolicyRecord): Manifest => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: metadata(p),
+  spec: p.spec,
+})
+
 const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
 
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (those a
- * cluster does not have already), then Services, Deployments and Pods not owned by a Deployment.
+ * cluster does not have already), then Services, Deployments, Pods not owned by a Deployment, and NetworkPolicies.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
   const pick = <T extends {namespace: string; name: string}>(xs: Record<string, T>) =>
@@ -77,11 +84,13 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   const services = pick(state.services)
   const deployments = pick(state.deployments)
   const pods = pick(state.pods).filter((p) => !p.owner)
-  const namespaces = [...new Set([...services, ...deployments, ...pods].map((o) => o.namespace))].filter((n) => !BUILT_IN.has(n)).sort()
+  const netpols = pick(state.networkPolicies)
+  const namespaces = [...new Set([...services, ...deployments, ...pods, ...netpols].map((o) => o.namespace))].filter((n) => !BUILT_IN.has(n)).sort()
   return [
     ...namespaces.map((name): Manifest => ({apiVersion: 'v1', kind: 'Namespace', metadata: {name}})),
     ...services.map(serviceManifest),
     ...deployments.map(deploymentManifest),
     ...pods.map(podManifest),
+    ...netpols.map(networkPolicyManifest),
   ]
 }
