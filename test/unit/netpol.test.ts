@@ -1,4 +1,7 @@
+import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
+import {netpolSelectorChecks, netpolTableChecks} from '../../src/lib/doctor/checks/netpol.js'
+import {netpolDrift, parseNetpolTable} from '../../src/lib/netpol/observe.js'
 import {explain, resolveEnd} from '../../src/lib/netpol/explain.js'
 import {netpolFullScript, netpolNodeModel, netpolNodePlan, policyId} from '../../src/lib/netpol/plan.js'
 import {matches} from '../../src/lib/netpol/select.js'
@@ -138,7 +141,7 @@ delete set inet mk8s-netpol ${E}-pods
     ])
     expect(text.split('\n').length).toBe(1004)
     expect(text).not.toContain('chain')
-  })
+  }, 30_000)
 
   it('nothing to do when no policy exists before or after; the whole table on a join', () => {
     const none = npFixture({})
@@ -175,5 +178,33 @@ describe('netpol explain', () => {
   it('refuses what is no pod of the state, exit 2', () => {
     expect(() => end('pod/z/a')).toThrow('pod "a" not found in namespace z')
     expect(() => end('svc/web')).toThrow('cannot explain')
+  })
+})
+
+describe('doctor: NetworkPolicy findings', () => {
+  const s = npFixture({'x/allow-a': ALLOW_A, 'x/egress-deny': EGRESS_DENY})
+  // what real nft 1.0.6 lists after loading node1's full script (netpolFullScript above)
+  const listed = readFileSync(new URL('./fixtures/node1-netpol.json', import.meta.url), 'utf8')
+  const extras = (netpol: string) => new Map([['node1', {backends: {legacy: 0, nft: 0}, netns: [], conntrack: [], netpol}]])
+  const run = (state: typeof s, netpol: string) => netpolTableChecks({state, facts: new Map(), docker: new Map(), extras: extras(netpol)})
+
+  it('finds no drift when the table is what the state wants', () => {
+    expect(netpolDrift(netpolNodeModel(s, s.nodes.node1), parseNetpolTable(listed)!)).toEqual([])
+    expect(run(s, listed)).toEqual([])
+  })
+  it('names a pod the state put in a selector but the node lacks, and a missing table; the fix is the full table', () => {
+    const after = structuredClone(s)
+    after.pods['x/c'] = npod('x', 'c', 'node2', '10.244.1.7', {pod: 'b'})
+    const [f] = run(after, listed)
+    expect(f).toMatchObject({id: 'netpol-table-drift', node: 'node1', evidence: `1 difference(s) from the state: set ${A}-in0 lacks 10.244.1.7`, safe: true})
+    expect(f.plan![0].stdin).toBe(netpolFullScript(netpolNodeModel(after, after.nodes.node1)))
+    expect(run(s, '')[0]).toMatchObject({id: 'netpol-table-missing', severity: 'error'})
+  })
+  it('a policy or a peer that selects nothing', () => {
+    const t = npFixture({'x/typo': {podSelector: {matchLabels: {pod: 'aa'}}, ingress: [{from: [{namespaceSelector: {matchLabels: {team: 'none'}}}]}]}})
+    expect(netpolSelectorChecks({state: t, facts: new Map(), docker: new Map(), extras: new Map()}).map((f) => `${f.id} ${f.object}: ${f.evidence}`)).toEqual([
+      'netpol-selects-nothing networkpolicy/x/typo: spec.podSelector selects no pod of namespace x: the policy isolates nothing',
+      'netpol-peer-selects-nothing networkpolicy/x/typo: spec.ingress[0].from[0] selects no pod: it allows nothing',
+    ])
   })
 })

@@ -49,10 +49,9 @@ const BASE_CHAINS: Array<[string, string, string[]]> = [
 const proto = (p: PolicyPort) => p.protocol.toLowerCase()
 
 /** The rules of one direction of one policy: every peer x every port, each ending in accept. */
-function ruleLines(state: State, pol: Policy, id: string, dir: 'ingress' | 'egress', rules: Rule[], local: PodRecord[], model: NodeModel): string[] {
+function ruleLines(state: State, pol: Policy, id: string, dir: 'ingress' | 'egress', rules: Rule[], all: PodRecord[], mine: PodRecord[], model: NodeModel): string[] {
   const target = dir === 'ingress' ? 'ip daddr' : 'ip saddr'
   const peerAddr = dir === 'ingress' ? 'ip saddr' : 'ip daddr'
-  const all = policyPods(state)
   const lines: string[] = []
   rules.forEach((rule, r) => {
     const tag = `${id}-${dir === 'ingress' ? 'in' : 'eg'}${r}`
@@ -77,7 +76,7 @@ function ruleLines(state: State, pol: Policy, id: string, dir: 'ingress' | 'egre
           // a named port means the destination pod's own container port: the selected pods for
           // ingress, every pod for egress (the peer condition narrows it)
           const set = `${tag}-p${j}`
-          const owners = dir === 'ingress' ? local.filter((pod) => selectedBy(state, pol).includes(pod)) : all
+          const owners = dir === 'ingress' ? mine : all
           const els = owners.flatMap((pod) => {
             const n = namedPort(pod, p.port as string, p.protocol)
             return n === undefined ? [] : [`${pod.ip} . ${n}`]
@@ -94,20 +93,21 @@ function ruleLines(state: State, pol: Policy, id: string, dir: 'ingress' | 'egre
 /** The table a node should have, from the state. */
 export function netpolNodeModel(state: State, node: NodeRecord): NodeModel {
   const model: NodeModel = {sets: new Map(), counters: new Set(), chains: new Map()}
-  const local = policyPods(state).filter((p) => p.node === node.name)
+  const all = policyPods(state)
+  const local = all.filter((p) => p.node === node.name)
   const isolated = {ingress: new Set<string>(), egress: new Set<string>()}
   const dispatch = {ingress: [] as string[], egress: [] as string[]}
   const drops = {ingress: [] as string[], egress: [] as string[]}
   for (const pol of policies(state)) {
     const id = policyId(pol.namespace, pol.name)
-    const mine = selectedBy(state, pol).filter((p) => p.node === node.name)
+    const mine = selectedBy(state, pol, local)
     model.sets.set(`${id}-pods`, {type: 'ipv4_addr', elements: new Set(mine.map((p) => p.ip!))})
     for (const dir of ['ingress', 'egress'] as const) {
       if (!pol.types.includes(dir === 'ingress' ? 'Ingress' : 'Egress')) continue
       for (const p of mine) isolated[dir].add(p.ip!)
       const chain = `${id}-${dir}`
       const counter = dropCounter(pol.namespace, pol.name, dir)
-      model.chains.set(chain, ruleLines(state, pol, id, dir, pol[dir], local, model))
+      model.chains.set(chain, ruleLines(state, pol, id, dir, pol[dir], all, mine, model))
       model.counters.add(counter)
       dispatch[dir].push(`jump ${chain}`)
       drops[dir].push(`${dir === 'ingress' ? 'ip daddr' : 'ip saddr'} @${id}-pods counter name "${counter}" drop`)

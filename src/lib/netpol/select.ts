@@ -51,7 +51,7 @@ export function policies(state: State): Policy[] {
 }
 
 /** The pods a policy applies to (its podSelector, in its own namespace). */
-export const selectedBy = (state: State, p: Policy): PodRecord[] => policyPods(state).filter((pod) => pod.namespace === p.namespace && matches(p.podSelector, pod.labels))
+export const selectedBy = (state: State, p: Policy, pods: PodRecord[] = policyPods(state)): PodRecord[] => pods.filter((pod) => pod.namespace === p.namespace && matches(p.podSelector, pod.labels))
 
 /** Does a peer of a policy in namespace `ns` name this pod? (ipBlock peers name addresses, see inBlock.) */
 export function peerSelectsPod(state: State, ns: string, peer: Peer, pod: PodRecord): boolean {
