@@ -86,26 +86,31 @@ add counter inet mk8s-netpol ${E}-egress-drops
 add chain inet mk8s-netpol ${A}-ingress
 add chain inet mk8s-netpol ${E}-egress
 add chain inet mk8s-netpol egress
+add chain inet mk8s-netpol egress-drops
 add chain inet mk8s-netpol ingress
+add chain inet mk8s-netpol ingress-drops
 add rule inet mk8s-netpol ${A}-ingress ip daddr @${A}-pods ip saddr @${A}-in0 meta l4proto tcp ip daddr . th dport @${A}-in0-p0 accept comment "x/allow-a ingress[0]"
 add rule inet mk8s-netpol ${A}-ingress ip daddr @${A}-pods ip saddr @${A}-in0 meta l4proto udp th dport 80-90 accept comment "x/allow-a ingress[0]"
 add rule inet mk8s-netpol ${A}-ingress ip daddr @${A}-pods ip saddr 192.168.56.0/24 ip saddr != { 192.168.56.12/32 } meta l4proto tcp ip daddr . th dport @${A}-in0-p0 accept comment "x/allow-a ingress[0]"
 add rule inet mk8s-netpol ${A}-ingress ip daddr @${A}-pods ip saddr 192.168.56.0/24 ip saddr != { 192.168.56.12/32 } meta l4proto udp th dport 80-90 accept comment "x/allow-a ingress[0]"
 add rule inet mk8s-netpol egress jump ${E}-egress
-add rule inet mk8s-netpol egress ip saddr @${E}-pods counter name "${E}-egress-drops" drop
+add rule inet mk8s-netpol egress-drops ip saddr @${E}-pods counter name "${E}-egress-drops" drop
 add rule inet mk8s-netpol ingress jump ${A}-ingress
-add rule inet mk8s-netpol ingress ip daddr @${A}-pods counter name "${A}-ingress-drops" drop
+add rule inet mk8s-netpol ingress-drops ip daddr @${A}-pods counter name "${A}-ingress-drops" drop
 add chain inet mk8s-netpol egress-forward { type filter hook forward priority 0; policy accept; }
 add rule inet mk8s-netpol egress-forward ct state established,related accept
 add rule inet mk8s-netpol egress-forward ip saddr . ip daddr @self accept
 add rule inet mk8s-netpol egress-forward ip saddr @egress-isolated jump egress
+add rule inet mk8s-netpol egress-forward ip saddr @egress-isolated jump egress-drops
 add chain inet mk8s-netpol ingress-forward { type filter hook forward priority 10; policy accept; }
 add rule inet mk8s-netpol ingress-forward ct state established,related accept
 add rule inet mk8s-netpol ingress-forward ip saddr . ip daddr @self accept
 add rule inet mk8s-netpol ingress-forward ip daddr @ingress-isolated jump ingress
+add rule inet mk8s-netpol ingress-forward ip daddr @ingress-isolated jump ingress-drops
 add chain inet mk8s-netpol egress-input { type filter hook input priority 0; policy accept; }
 add rule inet mk8s-netpol egress-input ct state established,related accept
 add rule inet mk8s-netpol egress-input ip saddr @egress-isolated jump egress
+add rule inet mk8s-netpol egress-input ip saddr @egress-isolated jump egress-drops
 `)
   })
 
@@ -118,6 +123,7 @@ add rule inet mk8s-netpol egress-input ip saddr @egress-isolated jump egress
     expect(plan[0].stdin).toBe(`delete element inet mk8s-netpol egress-isolated { 10.244.0.2 }
 delete element inet mk8s-netpol ${A}-in0 { 10.244.1.2 }
 flush chain inet mk8s-netpol egress
+flush chain inet mk8s-netpol egress-drops
 flush chain inet mk8s-netpol ${E}-egress
 delete chain inet mk8s-netpol ${E}-egress
 delete counter inet mk8s-netpol ${E}-egress-drops
@@ -142,6 +148,19 @@ delete set inet mk8s-netpol ${E}-pods
     expect(text.split('\n').length).toBe(1004)
     expect(text).not.toContain('chain')
   }, 30_000)
+
+  it('a new policy: its set, counter and chain, and one rule appended to each dispatch chain (x/b was already in self: egress-deny isolates it)', () => {
+    const after = npFixture({'x/allow-a': ALLOW_A, 'x/egress-deny': EGRESS_DENY, 'x/deny-b': {podSelector: {matchLabels: {pod: 'b'}}}})
+    const D = policyId('x', 'deny-b')
+    expect(netpolNodePlan(s, after, s.nodes.node2)[0].stdin).toBe(`add set inet mk8s-netpol ${D}-pods { type ipv4_addr; }
+add counter inet mk8s-netpol ${D}-ingress-drops
+add chain inet mk8s-netpol ${D}-ingress
+add element inet mk8s-netpol ingress-isolated { 10.244.1.2 }
+add element inet mk8s-netpol ${D}-pods { 10.244.1.2 }
+add rule inet mk8s-netpol ingress jump ${D}-ingress
+add rule inet mk8s-netpol ingress-drops ip daddr @${D}-pods counter name "${D}-ingress-drops" drop
+`)
+  })
 
   it('nothing to do when no policy exists before or after; the whole table on a join', () => {
     const none = npFixture({})

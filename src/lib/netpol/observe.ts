@@ -37,7 +37,7 @@ export function parseNetpolTable(text: string): Observed | undefined {
   return o
 }
 
-const BASE = new Map([['egress-forward', 3], ['ingress-forward', 3], ['egress-input', 2]])
+const BASE = new Map([['egress-forward', 4], ['ingress-forward', 4], ['egress-input', 3]])
 
 /** How the table on a node differs from the one the state wants, in words (empty: the same). */
 export function netpolDrift(want: NodeModel, have: Observed): string[] {

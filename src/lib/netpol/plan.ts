@@ -12,6 +12,8 @@ import type {Peer, Policy, PolicyPort, Rule} from './spec.js'
  * kube-proxy-style DNAT (nat prerouting, -100), so policy sees pod addresses behind a ClusterIP or
  * NodePort in either proxy mode, and br_netfilter hands bridged cni0 traffic to them as well.
  * An `accept` ends only its own base chain, so an egress allow still meets the ingress judgement.
+ * The dispatch chains `ingress` and `egress` jump to each policy's chain; what none allows falls
+ * to `ingress-drops` / `egress-drops`, one rule per policy with its named drop counter.
  * `egress-input` judges a pod's connections to its own node. The output hook is not hooked:
  * traffic from the node itself (kubelet-style probes) is never judged.
  *
@@ -41,9 +43,9 @@ export interface NodeModel {
 }
 
 const BASE_CHAINS: Array<[string, string, string[]]> = [
-  ['egress-forward', 'type filter hook forward priority 0; policy accept;', ['ct state established,related accept', 'ip saddr . ip daddr @self accept', 'ip saddr @egress-isolated jump egress']],
-  ['ingress-forward', 'type filter hook forward priority 10; policy accept;', ['ct state established,related accept', 'ip saddr . ip daddr @self accept', 'ip daddr @ingress-isolated jump ingress']],
-  ['egress-input', 'type filter hook input priority 0; policy accept;', ['ct state established,related accept', 'ip saddr @egress-isolated jump egress']],
+  ['egress-forward', 'type filter hook forward priority 0; policy accept;', ['ct state established,related accept', 'ip saddr . ip daddr @self accept', 'ip saddr @egress-isolated jump egress', 'ip saddr @egress-isolated jump egress-drops']],
+  ['ingress-forward', 'type filter hook forward priority 10; policy accept;', ['ct state established,related accept', 'ip saddr . ip daddr @self accept', 'ip daddr @ingress-isolated jump ingress', 'ip daddr @ingress-isolated jump ingress-drops']],
+  ['egress-input', 'type filter hook input priority 0; policy accept;', ['ct state established,related accept', 'ip saddr @egress-isolated jump egress', 'ip saddr @egress-isolated jump egress-drops']],
 ]
 
 const proto = (p: PolicyPort) => p.protocol.toLowerCase()
@@ -117,12 +119,14 @@ export function netpolNodeModel(state: State, node: NodeRecord): NodeModel {
   model.sets.set('self', {type: 'ipv4_addr . ipv4_addr', elements: new Set(self)})
   model.sets.set('ingress-isolated', {type: 'ipv4_addr', elements: isolated.ingress})
   model.sets.set('egress-isolated', {type: 'ipv4_addr', elements: isolated.egress})
-  model.chains.set('ingress', [...dispatch.ingress, ...drops.ingress])
-  model.chains.set('egress', [...dispatch.egress, ...drops.egress])
+  model.chains.set('ingress', dispatch.ingress)
+  model.chains.set('egress', dispatch.egress)
+  model.chains.set('ingress-drops', drops.ingress)
+  model.chains.set('egress-drops', drops.egress)
   return model
 }
 
-const DISPATCH = new Set(['ingress', 'egress'])
+const DISPATCH = new Set(['ingress', 'egress', 'ingress-drops', 'egress-drops'])
 /** Policy chains before the dispatch chains that jump to them. */
 const chainOrder = (names: Iterable<string>) => [...names].sort((a, b) => Number(DISPATCH.has(a)) - Number(DISPATCH.has(b)) || (a < b ? -1 : a > b ? 1 : 0))
 const sorted = (xs: Iterable<string>) => [...xs].sort()
@@ -173,8 +177,15 @@ export function netpolIncrementalScript(before: NodeModel, after: NodeModel): st
   }
   for (const c of chainOrder(after.chains.keys())) {
     const lines = after.chains.get(c)!
-    if (!before.chains.has(c)) out.push(...rules(c, lines))
-    else if (!same(before.chains.get(c), lines)) out.push(`flush chain ${T} ${c}`, ...rules(c, lines))
+    const was = before.chains.get(c)
+    if (!was) out.push(...rules(c, lines))
+    else if (same(was, lines)) continue
+    else if (DISPATCH.has(c) && was.every((l) => lines.includes(l))) {
+      // a dispatch chain only gains policies: append them (their order decides nothing, any allow
+      // accepts; the first isolating policy counts a drop), instead of rewriting a rule per policy
+      const had = new Set(was)
+      out.push(...rules(c, lines.filter((l) => !had.has(l))))
+    } else out.push(`flush chain ${T} ${c}`, ...rules(c, lines))
   }
   const goneChains = chainOrder([...before.chains.keys()].filter((c) => !after.chains.has(c))).reverse()
   for (const c of goneChains) out.push(`flush chain ${T} ${c}`)
