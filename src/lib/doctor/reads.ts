@@ -22,6 +22,7 @@ export function doctorReads(opts: {conntrack: boolean}): Array<[string, readonly
     ['backends', ['sh', '-c', BACKENDS]],
     ['ethtool', ['sh', '-c', ETHTOOL, 'sh', 'flannel.1']],
     ['netns', ['ip', '-j', 'netns', 'list']],
+    ['netpol', ['nft', '-j', 'list', 'table', 'inet', 'mk8s-netpol']],
     ...(opts.conntrack ? [['conntrack', ['conntrack', '-L', '-p', 'udp']] as [string, string[]]] : []),
   ]
 }
@@ -51,6 +52,8 @@ export interface NodeExtras {
   ethtool?: Record<string, string>
   netns: string[]
   conntrack: string[]
+  /** `nft -j list table inet mk8s-netpol` (not JSON when the table is not there) */
+  netpol?: string
 }
 
 function json<T>(text: string, fallback: T): T {
@@ -107,6 +110,7 @@ export function parseExtras(r: ReadonlyMap<string, Captured>): NodeExtras {
   const netns = json<J[]>(r.get('netns')?.output ?? '[]', []).map((n) => String(n.name))
   const ct = r.get('conntrack')
   const conntrack = ct && ct.code === 0 ? ct.output.split('\n').filter((l) => l.startsWith('udp')) : []
-  return {backends, ethtool, netns, conntrack}
+  const np = r.get('netpol')
+  return {backends, ethtool, netns, conntrack, ...(np ? {netpol: np.code === 0 ? np.output : ''} : {})}
 }
 

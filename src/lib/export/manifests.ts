@@ -5,7 +5,7 @@
  * the new cluster allocates itself). Pods made by a Deployment come with their Deployment.
  */
 import {BUILT_IN_NAMESPACES, NAME_LABEL} from '../namespace/model.js'
-import type {DeploymentRecord, IngressRecord, PodRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
+import type {DeploymentRecord, IngressRecord, NetworkPolicyRecord, PodRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
 
 export interface Manifest {
   apiVersion: string
@@ -82,12 +82,19 @@ const namespaceManifest = (state: State, name: string): Manifest => {
   return {apiVersion: 'v1', kind: 'Namespace', metadata: {name, ...(Object.keys(labels).length ? {labels} : {})}}
 }
 
+export const networkPolicyManifest = (p: NetworkPolicyRecord): Manifest => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: metadata(p),
+  spec: p.spec,
+})
+
 const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)
 
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
  * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, Services,
- * Deployments, Pods not owned by a Deployment, and Ingresses.
+ * Deployments, Pods not owned by a Deployment, Ingresses and NetworkPolicies.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
   const pick = <T extends {namespace: string; name: string}>(xs: Record<string, T>) =>
@@ -99,8 +106,9 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   const pods = pick(state.pods).filter((p) => !p.owner)
   const secrets = pick(state.secrets)
   const ingresses = pick(state.ingresses)
+  const netpols = pick(state.networkPolicies)
   const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
-  const used = [...services, ...deployments, ...pods, ...secrets, ...ingresses].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
+  const used = [...services, ...deployments, ...pods, ...secrets, ...ingresses, ...netpols].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
   const namespaces = [...new Set([...applied, ...used])].sort()
   const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
@@ -116,5 +124,6 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
     ...deployments.map(deploymentManifest),
     ...pods.map(podManifest),
     ...ingresses.map(ingressManifest),
+    ...netpols.map(networkPolicyManifest),
   ]
 }

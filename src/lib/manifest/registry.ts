@@ -4,6 +4,7 @@ import {secretKind} from '../secret/kinds.js'
 import {serviceKind} from '../svc/kinds.js'
 import {namespaceKind} from '../namespace/kinds.js'
 import {ingressClassKind} from '../ingress/class-kind.js'
+import {networkPolicyKind} from '../netpol/kinds.js'
 import type {KindHandler} from './kinds.js'
 
 /** The kinds `apply -f` and `delete -f` know. */
@@ -15,4 +16,5 @@ export const manifestKinds: ReadonlyMap<string, KindHandler> = new Map([
   ['Secret', secretKind],
   ['Namespace', namespaceKind],
   ['IngressClass', ingressClassKind],
+  ['NetworkPolicy', networkPolicyKind],
 ])

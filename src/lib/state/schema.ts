@@ -177,6 +177,18 @@ export const IngressClassSchema = z.object({
   createdAt: z.string(),
 })
 
+/** A networking.k8s.io/v1 NetworkPolicy. The spec is kept as validated by the netpol area. */
+export const NetworkPolicySchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  labels: Labels.default({}),
+  annotations: Labels.default({}),
+  /** v1 NetworkPolicySpec as applied */
+  spec: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -196,6 +208,8 @@ export const StateSchema = z.object({
   namespaces: z.record(z.string(), NamespaceSchema).default({}),
   /** IngressClasses, by name */
   ingressClasses: z.record(z.string(), IngressClassSchema).default({}),
+  /** keys are "namespace/name" */
+  networkPolicies: z.record(z.string(), NetworkPolicySchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -212,6 +226,7 @@ export type IngressRecord = z.infer<typeof IngressSchema>
 export type SecretRecord = z.infer<typeof SecretSchema>
 export type NamespaceRecord = z.infer<typeof NamespaceSchema>
 export type IngressClassRecord = z.infer<typeof IngressClassSchema>
+export type NetworkPolicyRecord = z.infer<typeof NetworkPolicySchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 

@@ -3,7 +3,7 @@ import {objKey, type State} from '../state/schema.js'
 import {isIPv4} from '../util/cidr.js'
 import type {Endpoint} from './model.js'
 
-const USAGE = 'use pod/NAME[:PORT], node/NAME[:PORT], svc/NAME[:PORT] or IP[:PORT]'
+const USAGE = 'use pod/NAME[:PORT], pod/NAMESPACE/NAME[:PORT], node/NAME[:PORT], svc/NAME[:PORT] or IP[:PORT]'
 
 function splitPort(text: string, rest: string): [string, number | undefined] {
   const m = /^(.*?)(?::(\d{1,5}))?$/.exec(rest)!
@@ -18,8 +18,10 @@ export function resolveEndpoint(state: State, namespace: string, text: string): 
   const kind = slash > 0 ? text.slice(0, slash) : ''
   const [name, port] = splitPort(text, slash > 0 ? text.slice(slash + 1) : text)
   if (kind === 'pod' || kind === 'po') {
-    const pod = state.pods[objKey(namespace, name)]
-    if (!pod) throw new InputError(`pod "${name}" not found in namespace ${namespace}`, "see 'mk8s pod list'")
+    // pod/NAMESPACE/NAME: a pod of another namespace than -n
+    const [ns, podName] = name.includes('/') ? [name.slice(0, name.indexOf('/')), name.slice(name.indexOf('/') + 1)] : [namespace, name]
+    const pod = state.pods[objKey(ns, podName)]
+    if (!pod) throw new InputError(`pod "${podName}" not found in namespace ${ns}`, "see 'mk8s pod list -A'; a pod of another namespace is pod/NAMESPACE/NAME")
     if (!pod.ip) throw new InputError(`pod "${name}" has no address yet (phase ${pod.phase})`)
     return {kind: 'pod', text, pod, ip: pod.ip, port}
   }

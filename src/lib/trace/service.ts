@@ -6,6 +6,7 @@ import {byName, factReads, parseFacts, readPlan, type HostFacts} from './facts.j
 import type {TraceResult} from './model.js'
 import {annotate, chosenEndpoint, describeCounter, probeStep} from './probe.js'
 import {walk} from './walk.js'
+import {NETPOL_READ, parseNetpolCounters, policyHop, probePolicyHop, withPolicyHop} from './hop-policy.js'
 
 /** Facts of every node, one read round trip per node, all nodes at once. Unreadable nodes are left out. */
 export async function readAllFacts(ctx: Ctx, state: State, extra: Array<[string, readonly string[]]> = []): Promise<{facts: Map<string, HostFacts>; raw: Map<string, Map<string, {output: string; code: number}>>; errors: Map<string, string>}> {
@@ -38,17 +39,27 @@ export async function trace(ctx: Ctx, fromText: string, toText: string, opts: {p
   requireCluster(state)
   const from = requireSource(resolveEndpoint(state, ctx.namespace, fromText))
   const to = resolveEndpoint(state, ctx.namespace, toText)
-  const before = await readAllFacts(ctx, state)
-  const first = walk({state, facts: before.facts, from, to})
-  if (!opts.probe) return first
+  const extra = Object.keys(state.networkPolicies).length ? [NETPOL_READ] : []
+  const before = await readAllFacts(ctx, state, extra)
   const proto = to.kind === 'svc' ? to.protocol : to.port === undefined ? 'icmp' : 'tcp'
+  const walked = walk({state, facts: before.facts, from, to})
+  const firstHop = policyHop(state, from, to, proto, walked.candidates?.[0]?.endpoint)
+  const first = firstHop && walked.ok ? withPolicyHop(walked, probePolicyHop(firstHop, new Map(), new Map())) : walked
+  if (!opts.probe) return first
   const srcNode = from.kind === 'pod' ? from.pod.node : from.node.name
   const s = probeStep(from, to.ip, proto, to.port)
   const out = (await ctx.exec.read(hostOf(state.nodes[srcNode]), [s])).get(0) ?? {output: '', code: -1}
-  const after = await readAllFacts(ctx, state)
+  const after = await readAllFacts(ctx, state, extra)
   const endpoint = chosenEndpoint(before.facts.get(srcNode), after.facts.get(srcNode), (first.candidates ?? []).map((c) => c.endpoint))
-  const res = walk({state, facts: after.facts, from, to, endpoint})
+  let res = walk({state, facts: after.facts, from, to, endpoint})
   res.hops = annotate(res.hops, before.facts, after.facts)
+  const hop = policyHop(state, from, to, proto, endpoint ?? res.candidates?.[0]?.endpoint)
+  if (hop && res.ok) {
+    const counters = (m: typeof before) => parseNetpolCounters(m.raw.get(hop.host)?.get('netpol')?.output)
+    res = withPolicyHop(res, probePolicyHop(hop, counters(before), counters(after)))
+    if (!res.ok) res.probe = {command: s.argv.join(' '), exitCode: out.code, output: out.output.trim().split('\n').slice(-3).join('\n')}
+    if (!res.ok) return res
+  }
   res.probe = {command: s.argv.join(' '), exitCode: out.code, output: out.output.trim().split('\n').slice(-3).join('\n')}
   const silent = res.hops.find((h) => h.probe && !h.probe.seen)
   // a probe that could not run or send fails whatever its protocol; UDP has no answer to wait for,

@@ -4,6 +4,7 @@ import {backendChecks, netfilterChecks, offloadChecks, sysctlChecks} from './ker
 import {overlayChecks} from './overlay.js'
 import {containerChecks, portChecks, strayVethChecks, wiringChecks} from './pods.js'
 import {conntrackChecks, serviceChainChecks} from './services.js'
+import {netpolSelectorChecks, netpolTableChecks} from './netpol.js'
 
 /** Every check family, in the order the report lists them. */
 export const CHECKS: Check[] = [
@@ -20,4 +21,6 @@ export const CHECKS: Check[] = [
   netnsChecks,
   serviceChainChecks,
   conntrackChecks,
+  netpolTableChecks,
+  netpolSelectorChecks,
 ]
