@@ -15,6 +15,7 @@ import {dnsOnJoin, dnsOnLeave, dnsOnObjectsChanged} from './dns/service.js'
 import {ingressKind} from './ingress/kinds.js'
 import {ingressOnJoin, ingressOnLeave, ingressOnObjectsChanged} from './ingress/service.js'
 import {secretKind} from './secret/kinds.js'
+import {firewallOnJoin, firewallOnLeave} from './firewall/service.js'
 
 nodeHooks.leave.push(netnsForgetNode)
 // pods go before the node's namespaces and devices
@@ -27,6 +28,9 @@ nodeHooks.leave.push(hostPortsForgetNode)
 // the pod network first: a joining node's peers are wired before services are programmed on it
 nodeHooks.beforeJoin.push(overlayCheckJoin)
 nodeHooks.join.push(overlayJoin)
+// mk8s's INPUT chain (VXLAN from the peers, pods to their node) ahead of a host firewall's own
+nodeHooks.join.push(firewallOnJoin)
+nodeHooks.leave.push(firewallOnLeave)
 nodeHooks.leave.push(overlayLeave)
 nodeHooks.join.push(servicesOnJoin, hostPortsOnJoin)
 nodeHooks.leave.push(servicesOnLeave)

@@ -11,6 +11,9 @@ import {nodeBasePlan, nodeLeavePlan} from './plan.js'
 import {checkPreflight, detectUnderlay, overlappingNetworks, parsePreflight, preflightPlan} from './preflight.js'
 import {nodeHooks} from './hooks.js'
 import {resolveTarget, type TargetOptions} from './target.js'
+import {assessFirewalls, firewallCaptures, firewallReadPlan, iptablesFlavour, parseFirewalls} from '../firewall/detect.js'
+import {checkFirewalls} from '../firewall/service.js'
+import {TABLE as NFT_TABLE} from '../svc/nft.plan.js'
 
 export interface JoinOptions extends TargetOptions {
   iface?: string
@@ -48,8 +51,12 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
   checkTaken(before, name, target)
   const host = new Host(name, target)
   ctx.progress(`node ${name}: preflight on ${describeTarget(target)}`)
-  const facts = parsePreflight(await ctx.exec.read(host, preflightPlan()))
+  const pre = await ctx.exec.read(host, [...preflightPlan(), ...firewallReadPlan()])
+  const facts = parsePreflight(pre)
   checkPreflight(name, facts, cluster.backend)
+  const firewalls = assessFirewalls(parseFirewalls(firewallCaptures(pre, preflightPlan().length), {ownTables: [NFT_TABLE], podCIDR: cluster.podCIDR}), {iptables: iptablesFlavour(facts.iptablesBackend), podCIDR: cluster.podCIDR})
+  checkFirewalls(name, firewalls)
+  for (const v of firewalls) ctx.progress(`node ${name}: ${v.what}: ${v.effect}; ${v.fix}`)
   const underlay = detectUnderlay(name, facts, target.kind === 'ssh' ? target.host : undefined, opts)
   const clash = overlappingNetworks(facts, [
     {what: 'pod CIDR', cidr: parseCidr(cluster.podCIDR)},
