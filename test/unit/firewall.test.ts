@@ -29,9 +29,9 @@ describe('reading other firewalls', () => {
     expect(parseFirewalld('absent')).toBeUndefined()
   })
 
-  it('a dockerd writes iptables rules unless it was told --iptables=false', () => {
-    expect(parseDockerIptables('dockerd -H fd:// --containerd=/run/containerd/containerd.sock \n')).toBe(true)
-    expect(parseDockerIptables('dockerd --host unix:///run/docker.sock --bridge=none --iptables=false --ip-masq=false \n')).toBe(false)
+  it("a dockerd that writes iptables rules is seen by its chains in the host's filter table", () => {
+    expect(parseDockerIptables('@@backend nft\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:DOCKER - [0:0]\n:DOCKER-USER - [0:0]\n-A FORWARD -j DOCKER-USER\n')).toBe(true)
+    expect(parseDockerIptables('@@backend nft\n*filter\n:INPUT ACCEPT [0:0]\n:MK8S-FORWARD - [0:0]\n-A MK8S-FORWARD -m comment --comment "not a :DOCKER chain" -j ACCEPT\n')).toBe(false)
     expect(parseDockerIptables('')).toBe(false)
   })
 

@@ -13,7 +13,6 @@ s=$(firewall-cmd --state 2>&1); echo "state $s"
 echo "trusted $(firewall-cmd --zone=trusted --list-interfaces 2>/dev/null)"
 echo "ports $(firewall-cmd --list-ports 2>/dev/null)"`
 const UFW = 'command -v ufw >/dev/null 2>&1 || { echo absent; exit 0; }; ufw status verbose 2>&1; true'
-const DOCKERD = 'for p in $(pgrep -x dockerd); do tr "\\0" " " </proc/$p/cmdline; echo; done; true'
 const BACKENDS = `for b in legacy nft; do command -v iptables-$b-save >/dev/null 2>&1 || continue; echo "@@backend $b"; iptables-$b-save -t filter 2>/dev/null; done; true`
 const NFT = 'command -v nft >/dev/null 2>&1 || { echo "{}"; exit 0; }; nft -j list ruleset 2>/dev/null || echo "{}"'
 
@@ -21,7 +20,6 @@ const NFT = 'command -v nft >/dev/null 2>&1 || { echo "{}"; exit 0; }; nft -j li
 export const FIREWALL_READS: Array<[string, readonly string[]]> = [
   ['firewalld', ['sh', '-c', FIREWALLD]],
   ['ufw', ['sh', '-c', UFW]],
-  ['dockerd', ['sh', '-c', DOCKERD]],
   ['iptables-backends', ['sh', '-c', BACKENDS]],
   ['nft', ['sh', '-c', NFT]],
 ]
@@ -47,7 +45,7 @@ export interface NftDrop {
 export interface FirewallFacts {
   firewalld?: {running: boolean; trusted: string[]; ports: string[]}
   ufw?: {active: boolean; incoming?: string; routed?: string}
-  /** a dockerd that manages iptables (no --iptables=false) */
+  /** a dockerd that manages iptables (its chains are in the filter table) */
   dockerIptables: boolean
   backends: Partial<Record<'legacy' | 'nft', BackendRules>>
   nftDrops: NftDrop[]
@@ -120,16 +118,19 @@ export function parseFirewalld(text: string): FirewallFacts['firewalld'] {
   return {running: state === 'running', trusted: words('trusted'), ports: words('ports')}
 }
 
-/** dockerd command lines (one a line): one that does not say --iptables=false writes its own rules. */
-export const parseDockerIptables = (text: string): boolean =>
-  text.split('\n').some((l) => /\bdockerd\b/.test(l) && !/--iptables[= ]false\b/.test(l))
+/**
+ * A dockerd that manages iptables (the default, --iptables=true) leaves its chains in the filter
+ * table of the host's network namespace: that, not its command line, is what pod traffic meets
+ * (and a process list can show daemons of other network namespaces).
+ */
+export const parseDockerIptables = (backendsText: string): boolean => /^:DOCKER(-USER|-FORWARD|-ISOLATION-STAGE-1)? /m.test(backendsText)
 
 export function parseFirewalls(c: ReadonlyMap<string, Captured>, opts: {ownTables?: readonly string[]; podCIDR?: string} = {}): FirewallFacts {
   const out = (k: string) => c.get(k)?.output ?? ''
   return {
     firewalld: parseFirewalld(out('firewalld')),
     ufw: parseUfw(out('ufw')),
-    dockerIptables: parseDockerIptables(out('dockerd')),
+    dockerIptables: parseDockerIptables(out('iptables-backends')),
     backends: parseBackends(out('iptables-backends')),
     nftDrops: parseNftDrops(out('nft') || '{}', opts.ownTables ?? [], opts.podCIDR),
   }
