@@ -174,6 +174,11 @@ export function labNodeDownPlan(p: LabPaths, n: LabNode): Plan {
   ]
 }
 
+/** What a reboot does to a lab host before it starts again: its processes and namespaces end; containers stop but stay, its folder stays. */
+export function labNodeRebootPlan(p: LabPaths, n: LabNode): Plan {
+  return labNodeDownPlan(p, n).filter((s) => !(s.argv.join(' ').includes('docker -H unix:///run/docker.sock rm -f') || (s.argv[0] === 'rm' && s.argv[1] === '-rf')))
+}
+
 /** What lab up made on the machine itself, removed after the hosts. */
 export function labRootDownPlan(p: LabPaths): Plan {
   return [

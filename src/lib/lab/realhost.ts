@@ -69,9 +69,11 @@ export function labUserFilesPlan(p: LabPaths, n: LabNode, opts: LabOptions): Pla
 
 /**
  * Mounts inside a lab host (its HOST_SETUP runs this): the per-host files when they are there,
- * and its own /var/lib/cni (host-local's leases) so that leases never leak between lab hosts.
+ * its own /var/lib/cni (host-local's leases) so that leases never leak between lab hosts, and its
+ * own /var/lib/mk8s (the boot script), which survive a lab reboot as a disk does.
  */
 export const HOST_BINDS = `mkdir -p "$2/cni" /var/lib/cni && mount --bind "$2/cni" /var/lib/cni
+mkdir -p "$2/mk8s" /var/lib/mk8s && mount --bind "$2/mk8s" /var/lib/mk8s
 for f in passwd group shadow; do [ -e "$2/$f" ] && mount --bind "$2/$f" "/etc/$f"; done
 [ -d "$2/sudoers.d" ] && mount --bind "$2/sudoers.d" /etc/sudoers.d
 [ -d "$2/home" ] && mount --bind "$2/home" /home
@@ -87,3 +89,11 @@ ufw default deny routed >/dev/null
 ufw allow 22/tcp >/dev/null
 ufw --force enable >/dev/null
 ufw status | grep -q '^Status: active'`
+
+/** What a reboot ends: every process of the host (containers stop, as at power-off), its namespaces. Its folder (its disk) stays. */
+export const REBOOT_NOTE = 'every process ended, network namespace made anew, sshd and dockerd started again, then /var/lib/mk8s/boot.sh run as systemd would'
+
+/** Run the boot script inside the host as systemd's unit would: no environment but PATH, from /, its output kept. */
+export const RUN_BOOT_SCRIPT = `[ -e /var/lib/mk8s/boot.sh ] || { echo "no boot script"; exit 0; }
+cd / && env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash /var/lib/mk8s/boot.sh >"$1/boot.log" 2>&1
+rc=$?; echo "boot script exited $rc"; exit $rc`

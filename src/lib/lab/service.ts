@@ -5,9 +5,9 @@ import {InputError} from '../errors.js'
 import {Host} from '../host/host.js'
 import {step} from '../host/plan.js'
 import {labNode, labPaths, LAB, type LabNode} from './config.js'
-import {labNodeDownPlan, labNodePlan, labRootDownPlan, labRootPlan} from './plan.js'
+import {inLabHost, labNodeDownPlan, labNodePlan, labNodeRebootPlan, labRootDownPlan, labRootPlan} from './plan.js'
 import {installLabSshOptions} from './ssh.js'
-import {labUserFilesPlan, parseLabOptions, type LabOptions} from './realhost.js'
+import {labUserFilesPlan, parseLabOptions, RUN_BOOT_SCRIPT, type LabOptions} from './realhost.js'
 
 const local = (name = 'local'): Host => new Host(name, {kind: 'local'})
 
@@ -101,21 +101,45 @@ export async function labStatus(ctx: Ctx): Promise<LabNodeStatus[]> {
   )
 }
 
+/** Close the shared SSH connections to lab hosts, so that no ssh master outlives (or hangs on) its host. */
+async function closeMasters(nodes: readonly LabNode[]): Promise<void> {
+  await Promise.all(
+    nodes.map((n) => {
+      const [file, ...args] = new Host(n.name, labSshTarget(n)).commandFor('true')
+      const i = args.indexOf('--')
+      return execa(file, [...args.slice(0, i - 1), '-O', 'exit', ...args.slice(i - 1, i)], {reject: false})
+    }),
+  )
+}
+
 export async function labDown(ctx: Ctx): Promise<{removed: string[]}> {
   const p = labPaths()
   const nodes = existingNodes()
-  if (!ctx.dryRun) {
-    // close shared SSH connections to the lab hosts first, so that no ssh master outlives them
-    await Promise.all(
-      nodes.map((n) => {
-        const [file, ...args] = new Host(n.name, labSshTarget(n)).commandFor('true')
-        const i = args.indexOf('--')
-        return execa(file, [...args.slice(0, i - 1), '-O', 'exit', ...args.slice(i - 1, i)], {reject: false})
-      }),
-    )
-  }
+  if (!ctx.dryRun) await closeMasters(nodes)
   ctx.progress(`lab: removing ${nodes.map((n) => n.name).join(', ') || 'nothing'}`)
   await ctx.exec.applyAll(nodes.map((n) => [local(n.name), labNodeDownPlan(p, n)] as const))
   await ctx.exec.apply(local(), labRootDownPlan(p))
   return {removed: nodes.map((n) => n.name)}
+}
+
+/**
+ * `lab reboot NAME`: what a reboot does to a lab host. Every process in it ends (its containers
+ * stop and stay, as on a disk), its network namespace is made anew, sshd and dockerd start
+ * again, then its /var/lib/mk8s/boot.sh runs as its systemd unit would. Nothing of mk8s's
+ * programming survives but what that script brings back.
+ */
+export async function labReboot(ctx: Ctx, name: string): Promise<{name: string; boot: string}> {
+  const n = existingNodes().find((x) => x.name === name)
+  if (!n) throw new InputError(`the lab has no host ${JSON.stringify(name)}`, `its hosts: ${existingNodes().map((x) => x.name).join(', ') || "none (run 'mk8s lab up')"}`)
+  const p = labPaths()
+  const opts = readLabOptions()
+  if (!ctx.dryRun) await closeMasters([n])
+  ctx.progress(`lab: rebooting ${n.name}: every process ended, its network namespace made anew`)
+  await ctx.exec.apply(local(n.name), labNodeRebootPlan(p, n))
+  ctx.progress(`lab: ${n.name} boots: sshd, dockerd, then /var/lib/mk8s/boot.sh`)
+  await ctx.exec.apply(local(n.name), labNodePlan(p, n, opts))
+  const r = await ctx.exec.apply(local(n.name), [step(inLabHost(p, n, ['sh', '-c', RUN_BOOT_SCRIPT, 'sh', p.node(n.name)]), {capture: true})])
+  const boot = r.get(0)
+  if (boot && boot.code !== 0) ctx.progress(`lab: ${n.name}: the boot script failed (exit ${boot.code}); its output is in ${p.node(n.name)}/boot.log`)
+  return {name: n.name, boot: (boot?.output ?? '').trim() || 'not run (dry run)'}
 }
