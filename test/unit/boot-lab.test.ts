@@ -4,6 +4,7 @@ import {renderPlan} from '../../src/lib/host/plan.js'
 import {labNode, labPaths} from '../../src/lib/lab/config.js'
 import {labNodeDownPlan, labNodeRebootPlan, sshdConfig} from '../../src/lib/lab/plan.js'
 import {parseLabOptions} from '../../src/lib/lab/realhost.js'
+import {parseLeases, staleLeaseFindings} from '../../src/lib/pod/leases.js'
 
 describe('the boot script and its unit', () => {
   it('installs the given script and, where the host has systemd, an enabled oneshot unit (golden)', () => {
@@ -55,5 +56,27 @@ describe('lab hosts as real hosts come', () => {
     ])
     expect(down[0]).toContain('docker -H unix:///run/docker.sock rm -f $ids')
     expect(reboot).toContain('ip netns del mk8s-node2'.replace(/^/, '! test -e /run/netns/mk8s-node2 </dev/null >/dev/null 2>&1 || '))
+  })
+})
+
+describe("host-local's stale leases", () => {
+  const A = 'a'.repeat(64)
+  const B = 'b'.repeat(64)
+  const C = 'c'.repeat(64)
+  const raw = new Map([['node2', new Map([['cni-leases', {output: `10.244.1.2 ${A}\n10.244.1.3 ${B}\n10.244.1.4 ${C}\ngarbage\n`, code: 0}]])]])
+  const container = (id: string, running: boolean) => ({id, name: id.slice(0, 4), running, status: running ? 'running' : 'exited', exitCode: 0, pid: running ? 42 : 0, labels: {}})
+
+  it('reads the lease files, and judges only with Docker\'s answer', () => {
+    expect(parseLeases(`10.244.1.2 ${A}\nlock x\n`)).toEqual([{ip: '10.244.1.2', container: A}])
+    expect(staleLeaseFindings(raw, new Map([['node2', {error: 'no socket', containers: [], networks: []}]]))).toEqual([])
+  })
+
+  it('a lease of a container that is gone or stopped is stale; --fix releases that file only while it names that container', () => {
+    const f = staleLeaseFindings(raw, new Map([['node2', {containers: [container(A, true), container(B, false)], networks: []}]]))
+    expect(f.map((x) => [x.id, x.object, x.evidence, x.safe])).toEqual([
+      ['cni-lease-stale', '/var/lib/cni/networks/mk8s/10.244.1.3', `host-local holds 10.244.1.3 for container bbbbbbbbbbbb, which is exited: a new pod given 10.244.1.3 would fail`, true],
+      ['cni-lease-stale', '/var/lib/cni/networks/mk8s/10.244.1.4', `host-local holds 10.244.1.4 for container cccccccccccc, which no longer exists: a new pod given 10.244.1.4 would fail`, true],
+    ])
+    expect(renderPlan(f[1].plan!)).toBe(`! grep -q '^${C}' /var/lib/cni/networks/mk8s/10.244.1.4 </dev/null >/dev/null 2>&1 || rm -f /var/lib/cni/networks/mk8s/10.244.1.4`)
   })
 })
