@@ -5,6 +5,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {httpGet} from '../../src/lib/lab/http.js'
 import {labPaths} from '../../src/lib/lab/config.js'
 import {parseWhoami, whoamiCommand} from '../../src/lib/lab/workloads.js'
+import {BOOT_SCRIPT, bootInstallPlan, bootRemovePlan} from '../../src/lib/boot/plan.js'
+import {Executor} from '../../src/lib/host/executor.js'
+import {Host} from '../../src/lib/host/host.js'
+import {step} from '../../src/lib/host/plan.js'
+import {labNode} from '../../src/lib/lab/config.js'
+import {labSshTarget} from '../../src/lib/lab/service.js'
+import {installLabSshOptions} from '../../src/lib/lab/ssh.js'
 import {CLI, labAddress, TestCluster} from './helpers.js'
 
 /**
@@ -146,6 +153,17 @@ describe('real hosts: a sudo user, an SSH config alias with a jump host, ufw, a 
     expect(sudo?.node).toBe('node1')
   })
 
+  it('each lab host has its own /var/lib/cni; doctor finds a lease whose container is gone and --fix releases it', async () => {
+    const lease = '/var/lib/cni/networks/mk8s/10.244.2.200'
+    await c.ok(['node', 'exec', 'node3', '--', 'sh', '-c', `mkdir -p "\${1%/*}" && printf '%s\\r\\neth0\\r\\n' ${'d'.repeat(64)} >"$1"`, 'sh', lease])
+    expect((await c.run(['node', 'exec', 'node1', '--', 'test', '-e', lease])).code).toBe(1)
+    const found = (await c.json(['doctor'])).findings.filter((f: any) => f.id === 'cni-lease-stale')
+    expect(found.map((f: any) => [f.node, f.object])).toEqual([['node3', lease]])
+    const fixed = JSON.parse((await c.run(['doctor', '--fix', '-o', 'json'])).stdout)
+    expect(fixed.fixed).toContain(`cni-lease-stale node3 ${lease}`)
+    expect((await c.run(['node', 'exec', 'node3', '--', 'test', '-e', lease])).code).toBe(1)
+  })
+
   it("cluster reset removes mk8s's chains and leaves ufw's and Docker's", async () => {
     await c.ok(['cluster', 'reset', '--force'])
     const ssh = (n: string, cmd: string) => execa('ssh', ['-F', cfg, n === 'node2' ? 'lab-node2' : 'lab-node3', '--', 'sudo', '-n', 'sh', '-c', cmd], {reject: false})
@@ -157,5 +175,23 @@ describe('real hosts: a sudo user, an SSH config alias with a jump host, ufw, a 
     expect(n3.stdout).not.toContain('MK8S-')
     expect(n3.stdout).toContain('-A FORWARD -j DOCKER-USER')
     await c.ok(['cluster', 'init']) // for afterAll's reset
+  })
+
+  it('lab reboot ends every process of the host, makes its network anew, starts sshd and dockerd, then runs its boot script', async () => {
+    installLabSshOptions()
+    const host = new Host('node3', labSshTarget(labNode(3), USER))
+    await new Executor().apply(host, bootInstallPlan('ip link add mk8s-bootprobe type bridge\nip link set mk8s-bootprobe up'))
+    const before = await host.run(['stat', '-L', '-c', '%i', '/proc/self/ns/net'])
+    const r = await execa('node', [CLI, 'lab', 'reboot', 'node3', '-o', 'json'], {reject: false})
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({name: 'node3', boot: 'boot script exited 0'})
+    const after = await host.run(['sh', '-c', 'stat -L -c %i /proc/self/ns/net; ip -br link show mk8s-bootprobe; ip link show cni0 2>&1 | head -1; ls /etc/systemd/system/mk8s-boot.service 2>&1'])
+    const [ns, probe, cni0, unit] = after.stdout.trim().split('\n')
+    expect(ns).not.toBe(before.stdout.trim().split('\n')[0])
+    expect(probe).toMatch(/^mk8s-bootprobe\s+UP/)
+    expect(cni0).toContain('does not exist')
+    expect(unit).toContain('No such file') // a lab host has no systemd: the script runs, no unit is written
+    await new Executor().apply(host, [...bootRemovePlan(), step(['ip', 'link', 'del', 'mk8s-bootprobe'])])
+    expect((await host.run(['test', '-e', BOOT_SCRIPT])).code).toBe(1)
   })
 })
