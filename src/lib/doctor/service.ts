@@ -5,6 +5,9 @@ import {renderStep, type Plan} from '../host/plan.js'
 import {readAllFacts} from '../trace/service.js'
 import {CHECKS} from './checks/index.js'
 import type {DoctorReport, Finding, Inputs} from './model.js'
+import {FIREWALL_READS} from '../firewall/detect.js'
+import {firewallFindings} from '../firewall/doctor.js'
+import {LEASE_READ, staleLeaseFindings} from '../pod/leases.js'
 import {doctorReads, parseDocker, parseExtras, type DockerFacts, type NodeExtras} from './reads.js'
 
 /** Run every check over the state and what the nodes hold (one read round trip per node). */
@@ -12,7 +15,7 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
   const state = ctx.store.read()
   requireCluster(state)
   const udp = Object.values(state.services).some((s) => s.ports.some((p) => p.protocol === 'UDP'))
-  const {facts, raw, errors} = await readAllFacts(ctx, state, doctorReads({conntrack: udp}))
+  const {facts, raw, errors} = await readAllFacts(ctx, state, [...doctorReads({conntrack: udp}), ...FIREWALL_READS, ['iptables-version', ['iptables', '-V']], LEASE_READ])
   const docker = new Map<string, DockerFacts>()
   const extras = new Map<string, NodeExtras>()
   for (const [node, r] of raw) {
@@ -20,10 +23,10 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
     extras.set(node, parseExtras(r))
   }
   const inputs: Inputs = {state, facts, docker, extras}
-  const findings = CHECKS.flatMap((c) => c(inputs))
+  const findings = [...CHECKS.flatMap((c) => c(inputs)), ...firewallFindings(state, raw), ...staleLeaseFindings(raw, docker)]
   const notes = [...errors].map(([node, e]) => `${node}: not checked (${e})`)
   for (const f of facts.values()) for (const [what, why] of Object.entries(f.failed)) notes.push(`${f.node}: could not read ${what}: ${why}`)
-  for (const [node, e] of errors) findings.unshift({id: 'node-unreachable', severity: 'error', node, object: `node/${node}`, evidence: e, fix: 'check that the host is up and that ssh to it works', safe: false})
+  for (const [node, e] of errors) findings.unshift({id: / cannot run commands as root without a password|sudo is not installed/.test(e) ? 'sudo-refused' : 'node-unreachable', severity: 'error', node, object: `node/${node}`, evidence: e, fix: 'check that the host is up and that ssh to it works', safe: false})
   return {findings, notes}
 }
 

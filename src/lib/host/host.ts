@@ -3,6 +3,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {HostCommandError, UnreachableError} from '../errors.js'
 import {newMarker, parseCaptures, parseFailure, renderScript, renderStep, type Captured, type Plan} from './plan.js'
+import {hostKeyProblem, sudoRefusal, sudoWrap} from './privilege.js'
 import {shellJoin} from './quote.js'
 
 export interface RunResult {
@@ -11,8 +12,15 @@ export interface RunResult {
   code: number
 }
 
-/** How a host is reached: the machine mk8s runs on, or over SSH. */
-export type Target = {kind: 'local'} | {kind: 'ssh'; user: string; host: string; port: number}
+/**
+ * How a host is reached: the machine mk8s runs on, or over SSH. user, host and port are whom ssh
+ * reaches (with an alias: what `ssh -G` resolved when the node joined). Optional, so that older
+ * states still read: sudo (the user is not root: scripts run under sudo -n), alias (a Host of the
+ * SSH configuration, handed to ssh as it is so that its User, Port, IdentityFile and ProxyJump
+ * apply), sshConfig (ssh -F FILE) and identity (ssh -i FILE).
+ */
+export type SshTarget = {kind: 'ssh'; user: string; host: string; port: number; sudo?: boolean; alias?: string; sshConfig?: string; identity?: string}
+export type Target = {kind: 'local'} | SshTarget
 
 /** Extra SSH options for a target (the lab adds its own key and known_hosts for its addresses). */
 export type SshOptionsHook = (t: {host: string; port: number}) => string[]
@@ -28,7 +36,8 @@ export const setSshOptionsHook = (hook: SshOptionsHook): void => {
 const WRAPPER = 'f=$(mktemp) && cat >"$f" && { bash "$f"; rc=$?; rm -f "$f"; exit $rc; }'
 
 export function describeTarget(t: Target): string {
-  return t.kind === 'local' ? 'local' : `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`
+  if (t.kind === 'local') return 'local'
+  return t.alias ?? `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`
 }
 
 export function parseSshTarget(spec: string): Target | undefined {
@@ -52,8 +61,12 @@ export class Host {
     const t = this.target
     const ctl = join(process.env.MK8S_SSH_DIR ?? join(homedir(), '.mk8s', 'ssh'))
     mkdirSync(ctl, {recursive: true, mode: 0o700})
+    // an alias goes to ssh as it is (its own User and Port apply); the destination is always the
+    // word just before '--' (the Docker forward and lab down rely on it)
+    const dest = t.alias ? [t.alias] : ['-p', String(t.port), `${t.user}@${t.host}`]
     return [
       'ssh',
+      ...(t.sshConfig ? ['-F', t.sshConfig] : []),
       '-o', 'BatchMode=yes',
       '-o', 'ConnectTimeout=5',
       '-o', 'ServerAliveInterval=5',
@@ -62,12 +75,12 @@ export class Host {
       '-o', `ControlPath=${ctl}/%C`,
       '-o', 'ControlPersist=30',
       '-o', 'LogLevel=ERROR',
+      ...(t.identity ? ['-i', t.identity, '-o', 'IdentitiesOnly=yes'] : []),
       ...sshOptionsHook(t),
       ...(opts.tty ? ['-t'] : ['-T']),
-      '-p', String(t.port),
-      `${t.user}@${t.host}`,
+      ...dest,
       '--',
-      remote,
+      t.sudo ? sudoWrap(remote) : remote,
     ]
   }
 
@@ -78,8 +91,13 @@ export class Host {
     const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024})
     const res = {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.exitCode ?? 1}
     if (r.exitCode === undefined && r.failed) throw new UnreachableError(this.name, r.shortMessage ?? String(r.message))
-    if (this.target.kind === 'ssh' && res.code === 255 && !(marker && parseFailure(res.stderr, marker))) {
-      throw new UnreachableError(this.name, res.stderr.trim().split('\n').pop() || 'ssh exited 255')
+    const t = this.target
+    if (t.kind === 'ssh' && res.code === 255 && !(marker && parseFailure(res.stderr, marker))) {
+      throw hostKeyProblem(this.name, t.host, t.port, res.stderr) ?? new UnreachableError(this.name, res.stderr.trim().split('\n').pop() || 'ssh exited 255')
+    }
+    if (t.kind === 'ssh' && t.sudo && res.code !== 0 && !(marker && parseFailure(res.stderr, marker))) {
+      const refused = sudoRefusal(this.name, t.user, t.host, res.stderr, res.code)
+      if (refused) throw refused
     }
     return res
   }

@@ -1,6 +1,7 @@
 import {writeFileStep} from '../host/files.js'
 import {step, type Plan} from '../host/plan.js'
 import {LAB, type LabNode, type LabPaths} from './config.js'
+import {HOST_BINDS, UFW_ENABLE, type LabOptions} from './realhost.js'
 
 /** argv prefix that runs a command inside a lab host's network, mount and UTS namespaces. */
 export const inLabHost = (p: LabPaths, n: LabNode, argv: readonly string[]): string[] => [
@@ -12,13 +13,14 @@ export const inLabHost = (p: LabPaths, n: LabNode, argv: readonly string[]): str
   ...argv,
 ]
 
-export const sshdConfig = (p: LabPaths, n: LabNode): string =>
+export const sshdConfig = (p: LabPaths, n: LabNode, opts: LabOptions = {}): string =>
   [
     `ListenAddress ${n.address}`,
     `HostKey ${p.node(n.name)}/ssh_host_ed25519_key`,
-    `AuthorizedKeysFile ${p.authorizedKeys}`,
+    // root's key is the lab's own file; a lab user (--user) has it in its home, as on a real host
+    opts.user ? 'AuthorizedKeysFile .ssh/authorized_keys' : `AuthorizedKeysFile ${p.authorizedKeys}`,
     'PidFile /run/sshd.pid',
-    'PermitRootLogin prohibit-password',
+    opts.user ? 'PermitRootLogin no' : 'PermitRootLogin prohibit-password',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'UsePAM no',
@@ -48,9 +50,12 @@ mount --bind "$2/docker" /var/lib/docker
 # the host's own resolver is on the underlay (the control machine): nothing a lab host looks up
 # ever leaves this machine
 mount --bind "$2/resolv.conf" /etc/resolv.conf
-mount --bind "$2/hosts" /etc/hosts`
+mount --bind "$2/hosts" /etc/hosts
+${HOST_BINDS}`
 
-const START_DOCKERD = `setsid dockerd --host unix:///run/docker.sock --bridge=none --iptables=false --ip-masq=false \\
+// $3: "docker" for a host whose dockerd manages iptables and its docker0 bridge, as Docker's defaults do
+const START_DOCKERD = `if [ "\${3:-}" = docker ]; then net="--iptables=true"; else net="--bridge=none --iptables=false --ip-masq=false"; fi
+setsid dockerd --host unix:///run/docker.sock $net \\
   --cgroup-parent="/mk8s-$1" --pidfile /run/docker.pid --storage-driver=overlay2 >"$2/dockerd.log" 2>&1 </dev/null &`
 
 const WAIT_DOCKERD = `for i in $(seq 200); do docker -H unix:///run/docker.sock info >/dev/null 2>&1 && exit 0; sleep 0.1; done
@@ -75,7 +80,7 @@ while [ $# -gt 0 ]; do printf '%s %s\\n' "$1" "$(cut -d' ' -f1-2 "$2")" >>"$out.
 mv "$out.tmp" "$out"`
 
 /** What the machine itself gets once: keys, the underlay bridge, the forward accept, the image. */
-export function labRootPlan(p: LabPaths, nodes: readonly LabNode[]): Plan {
+export function labRootPlan(p: LabPaths, nodes: readonly LabNode[], opts: LabOptions = {}): Plan {
   const plan: Plan = [
     step(['mkdir', '-p', p.dir, p.nsDir, p.images]),
     step(['chmod', '700', p.dir]),
@@ -89,7 +94,7 @@ export function labRootPlan(p: LabPaths, nodes: readonly LabNode[]): Plan {
     const key = `${p.node(n.name)}/ssh_host_ed25519_key`
     plan.push(step(['mkdir', '-p', `${p.node(n.name)}/docker`]))
     plan.push(step(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', n.name, '-f', key], {unless: ['test', '-e', key]}))
-    plan.push(writeFileStep(`${p.node(n.name)}/sshd_config`, sshdConfig(p, n)))
+    plan.push(writeFileStep(`${p.node(n.name)}/sshd_config`, sshdConfig(p, n, opts)))
     plan.push(writeFileStep(`${p.node(n.name)}/resolv.conf`, `nameserver ${LAB.gateway}\n`, '644'))
     plan.push(writeFileStep(`${p.node(n.name)}/hosts`, `127.0.0.1 localhost\n${n.address} ${n.name}\n`, '644'))
   }
@@ -114,7 +119,7 @@ export function labRootPlan(p: LabPaths, nodes: readonly LabNode[]): Plan {
 }
 
 /** One lab host: its namespaces, underlay link, sshd, dockerd and images. Idempotent. */
-export function labNodePlan(p: LabPaths, n: LabNode): Plan {
+export function labNodePlan(p: LabPaths, n: LabNode, opts: LabOptions = {}): Plan {
   const dir = p.node(n.name)
   const inHost = (argv: readonly string[]) => inLabHost(p, n, argv)
   const docker = (...args: string[]) => inHost(['docker', '-H', 'unix:///run/docker.sock', ...args])
@@ -133,10 +138,11 @@ export function labNodePlan(p: LabPaths, n: LabNode): Plan {
       {unless: ['mountpoint', '-q', `${p.nsDir}/${n.name}.mnt`]},
     ),
     step(inHost(['/usr/sbin/sshd', '-f', `${dir}/sshd_config`]), {unless: inHost(['sh', '-c', 'kill -0 "$(cat /run/sshd.pid)"'])}),
-    step(inHost(['sh', '-c', START_DOCKERD, 'sh', n.name, dir]), {unless: docker('info')}),
+    step(inHost(['sh', '-c', START_DOCKERD, 'sh', n.name, dir, opts.firewalls?.[n.name] ?? '']), {unless: docker('info')}),
     step(inHost(['sh', '-c', WAIT_DOCKERD, 'sh', `${dir}/dockerd.log`])),
     step(docker('import', '-c', 'CMD ["sh"]', `${p.images}/busybox.tar`, 'mk8s/busybox:latest'), {unless: docker('image', 'inspect', 'mk8s/busybox:latest')}),
     step(docker('import', '-c', `CMD ${PAUSE_CMD}`, `${p.images}/busybox.tar`, 'mk8s/pause:latest'), {unless: docker('image', 'inspect', 'mk8s/pause:latest')}),
+    ...(opts.firewalls?.[n.name] === 'ufw' ? [step(inHost(['sh', '-c', UFW_ENABLE]), {unless: inHost(['sh', '-c', 'ufw status | grep -q "^Status: active"'])})] : []),
   ]
 }
 
@@ -166,6 +172,11 @@ export function labNodeDownPlan(p: LabPaths, n: LabNode): Plan {
     step(['ip', 'link', 'del', n.netns], {tolerate: true}),
     step(['rm', '-rf', p.node(n.name)]),
   ]
+}
+
+/** What a reboot does to a lab host before it starts again: its processes and namespaces end; containers stop but stay, its folder stays. */
+export function labNodeRebootPlan(p: LabPaths, n: LabNode): Plan {
+  return labNodeDownPlan(p, n).filter((s) => !(s.argv.join(' ').includes('docker -H unix:///run/docker.sock rm -f') || (s.argv[0] === 'rm' && s.argv[1] === '-rf')))
 }
 
 /** What lab up made on the machine itself, removed after the hosts. */

@@ -2,7 +2,7 @@ import type {Ctx} from '../context.js'
 import {hostOf, requireCluster, requireNode, sortedNodes} from '../cluster/hosts.js'
 import {DEFAULTS} from '../cluster/defaults.js'
 import {InputError, Mk8sError} from '../errors.js'
-import {Host, parseSshTarget, describeTarget, type Target} from '../host/host.js'
+import {Host, describeTarget, type Target} from '../host/host.js'
 import {step} from '../host/plan.js'
 import type {NodeRecord, State} from '../state/schema.js'
 import {nthSubnet, parseCidr, cidrSize} from '../util/cidr.js'
@@ -13,24 +13,17 @@ import {checkHostGw} from '../overlay/plan.js'
 import {forgetNodeNetns} from '../netns/service.js'
 import {moveAnnouncements} from '../svc/service.js'
 import {finishRestart, podsForgetNode, restartSandboxes} from '../pod/service.js'
+import {resolveTarget, type TargetOptions} from './target.js'
+import {assessFirewalls, firewallCaptures, firewallReadPlan, iptablesFlavour, parseFirewalls} from '../firewall/detect.js'
+import {checkFirewalls} from '../firewall/service.js'
+import {TABLE as NFT_TABLE} from '../svc/nft.plan.js'
 
-export interface JoinOptions {
-  ssh?: string
-  local?: boolean
+export interface JoinOptions extends TargetOptions {
   iface?: string
   address?: string
 }
 
-const sameTarget = (a: Target, b: Target) => describeTarget(a) === describeTarget(b)
-
-function targetFrom(opts: JoinOptions): Target {
-  if (opts.local && opts.ssh) throw new InputError('give either --ssh or --local, not both')
-  if (opts.local) return {kind: 'local'}
-  if (!opts.ssh) throw new InputError('say how to reach the node: --ssh USER@HOST[:PORT] or --local', 'e.g. mk8s node join node1 --ssh root@192.168.56.11')
-  const t = parseSshTarget(opts.ssh)
-  if (!t) throw new InputError(`invalid --ssh ${JSON.stringify(opts.ssh)}: expected USER@HOST[:PORT]`, 'e.g. --ssh root@192.168.56.11 or --ssh admin@node1.example:2222')
-  return t
-}
+const sameTarget = (a: Target, b: Target) => describeTarget(a) === describeTarget(b) || (a.kind === 'ssh' && b.kind === 'ssh' && a.user === b.user && a.host === b.host && a.port === b.port)
 
 function checkTaken(state: State, name: string, target: Target): void {
   const existing = state.nodes[name]
@@ -60,14 +53,18 @@ export function allocateNodeCidr(state: State, podCIDR: string): string {
  */
 export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promise<NodeRecord> {
   validateName('node', name)
-  const target = targetFrom(opts)
+  const target = await resolveTarget(opts)
   const before = ctx.store.read()
   const cluster = requireCluster(before)
   checkTaken(before, name, target)
   const host = new Host(name, target)
   ctx.progress(`node ${name}: preflight on ${describeTarget(target)}`)
-  const facts = parsePreflight(await ctx.exec.read(host, preflightPlan()))
+  const pre = await ctx.exec.read(host, [...preflightPlan(), ...firewallReadPlan()])
+  const facts = parsePreflight(pre)
   checkPreflight(name, facts, cluster.backend)
+  const firewalls = assessFirewalls(parseFirewalls(firewallCaptures(pre, preflightPlan().length), {ownTables: [NFT_TABLE], podCIDR: cluster.podCIDR}), {iptables: iptablesFlavour(facts.iptablesBackend), podCIDR: cluster.podCIDR})
+  checkFirewalls(name, firewalls)
+  for (const v of firewalls) ctx.progress(`node ${name}: ${v.what}: ${v.effect}; ${v.fix}`)
   const underlay = detectUnderlay(name, facts, target.kind === 'ssh' ? target.host : undefined, opts)
   const clash = overlappingNetworks(facts, [
     {what: 'pod CIDR', cidr: parseCidr(cluster.podCIDR)},

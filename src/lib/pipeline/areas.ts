@@ -1,10 +1,11 @@
 /**
  * The areas that program a node, in the written order their steps run (the reverse when a node
- * leaves): the node's own bridge and forwarding first, the by-hand namespaces (which only go with a node), then the pod network to the peers, the pods'
+ * leaves): the node's own bridge and forwarding first, its INPUT chain for the peers (ahead of a host firewall), the by-hand namespaces (which only go with a node), then the pod network to the peers, the pods'
  * namespaces, host ports, the service rules, NetworkPolicy's table, cluster DNS, and the ingress controller last (it
  * needs the rest). Each is a pure function from a node's change to that node's steps.
  */
 import {basePlanner} from '../node/plan.js'
+import {firewallPlanner} from '../firewall/service.js'
 import {netnsPlanner} from '../netns/plan.js'
 import {overlayPlanner} from '../overlay/node.js'
 import {podsPlanner} from '../pod/node.js'
@@ -17,6 +18,7 @@ import type {AreaPlanner} from './types.js'
 
 export const AREAS: readonly AreaPlanner[] = [
   {area: 'base', plan: basePlanner},
+  {area: 'firewall', plan: firewallPlanner},
   {area: 'netns', plan: netnsPlanner},
   {area: 'overlay', plan: overlayPlanner},
   {area: 'pods', plan: podsPlanner},

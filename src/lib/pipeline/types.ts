@@ -16,7 +16,7 @@ export interface NodeChange {
 }
 
 /** The areas, in the order their steps run on a node (and the reverse order when it leaves). */
-export const AREA_ORDER = ['base', 'netns', 'overlay', 'pods', 'hostports', 'services', 'netpol', 'dns', 'ingress'] as const
+export const AREA_ORDER = ['base', 'firewall', 'netns', 'overlay', 'pods', 'hostports', 'services', 'netpol', 'dns', 'ingress'] as const
 export type AreaName = (typeof AREA_ORDER)[number] | 'extra'
 
 /** One area's contribution: a pure function from a node's change to that node's steps. */

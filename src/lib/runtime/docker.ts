@@ -21,6 +21,14 @@ export interface DockerConn {
 export async function dockerFor(host: Host): Promise<DockerConn> {
   const [{default: Docker}, {execa}] = await Promise.all([import('dockerode'), import('execa')])
   if (host.target.kind === 'local') return {docker: new Docker({socketPath: REMOTE_SOCKET}), close: async () => {}}
+  if (host.target.sudo) {
+    // root's socket, reached with the node's sudo: see dial-stdio.ts
+    const probe = await host.run(['test', '-S', REMOTE_SOCKET])
+    if (probe.code !== 0) throw new Mk8sError(`node ${host.name} has no Docker socket at ${REMOTE_SOCKET}`, {hint: `start dockerd on ${host.name}`})
+    const {dialStdioSocket} = await import('./dial-stdio.js')
+    const sock = await dialStdioSocket(host)
+    return {docker: new Docker({socketPath: sock.path}), close: () => sock.close()}
+  }
   // open (or reuse) the master connection
   const probe = await host.run(['test', '-S', REMOTE_SOCKET])
   if (probe.code !== 0) throw new Mk8sError(`node ${host.name} has no Docker socket at ${REMOTE_SOCKET}`, {hint: `start dockerd on ${host.name}`})

@@ -4,7 +4,17 @@ export const STATE_VERSION = 1
 
 export const TargetSchema = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('local')}),
-  z.object({kind: z.literal('ssh'), user: z.string(), host: z.string(), port: z.number().int()}),
+  z.object({
+    kind: z.literal('ssh'),
+    user: z.string(),
+    host: z.string(),
+    port: z.number().int(),
+    // optional: states written before these read as before (root, no alias, the user's defaults)
+    sudo: z.boolean().optional(),
+    alias: z.string().optional(),
+    sshConfig: z.string().optional(),
+    identity: z.string().optional(),
+  }),
 ])
 
 export const ClusterSchema = z.object({

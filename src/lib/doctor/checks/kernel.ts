@@ -1,5 +1,6 @@
 import {step} from '../../host/plan.js'
 import {egressPlan} from '../../overlay/egress.js'
+import {inputPlan} from '../../firewall/input.js'
 import {nthAddress, parseCidr} from '../../util/cidr.js'
 import {localAddrs} from '../../trace/facts.js'
 import {walkChain, type Branch} from '../../trace/netfilter.js'
@@ -56,7 +57,8 @@ export const netfilterChecks: Check = ({state, facts}) => {
     for (const p of peers) {
       const v = decide(walkChain(rs, 'filter', 'INPUT', {src: p.address, dst: node.address, proto: 'udp', dport: 8472, local: localAddrs(f)}))
       if (blocked(v)) {
-        out.push({id: 'vxlan-port-blocked', severity: 'error', node: f.node, object: 'udp/8472', evidence: `VXLAN from ${p.name} (${p.address}) meets ${ruleText(v)}`, fix: v.by ? `delete that rule: iptables -t filter -D ${v.by.chain} ${v.by.num}` : 'accept udp/8472 from the nodes in INPUT', safe: false})
+        // under a DROP policy (ufw's default deny incoming) mk8s's own MK8S-INPUT, first in INPUT, lets VXLAN in; a rule of someone else's is only named
+        out.push({id: 'vxlan-port-blocked', severity: 'error', node: f.node, object: 'udp/8472', evidence: `VXLAN from ${p.name} (${p.address}) meets ${ruleText(v)}`, ...(v.by ? {fix: `delete that rule: iptables -t filter -D ${v.by.chain} ${v.by.num}`, safe: false} : {fix: "restore mk8s's MK8S-INPUT chain (VXLAN from the other nodes, pods to their node) first in INPUT", safe: true, plan: inputPlan(cluster, node, Object.values(state.nodes))})})
       }
     }
   }
