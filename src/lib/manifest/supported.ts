@@ -225,6 +225,26 @@ export const ingressClassFields = top(
   }),
 )
 
+const selectorFields = obj({
+  matchLabels: map('labels the selected objects have'),
+  matchExpressions: list(obj({key: ok(), operator: ok('In, NotIn, Exists or DoesNotExist'), values: ok()})),
+})
+const peerFields = obj({
+  podSelector: selectorFields,
+  namespaceSelector: obj({matchLabels: map('Namespace labels, kubernetes.io/metadata.name included'), matchExpressions: list(obj({key: ok(), operator: ok(), values: ok()}))}),
+  ipBlock: obj({cidr: ok('an IPv4 CIDR'), except: ok('CIDRs inside it')}),
+})
+const policyPorts = list(obj({protocol: ok('TCP, UDP or SCTP'), port: ok('a number, or a named container port resolved per pod'), endPort: ok('the last port of a range')}))
+
+export const networkPolicyFields = top({
+  spec: obj({
+    podSelector: selectorFields,
+    policyTypes: ok('Ingress, Egress; defaulted as Kubernetes does'),
+    ingress: list(obj({from: list(peerFields), ports: policyPorts})),
+    egress: list(obj({to: list(peerFields), ports: policyPorts})),
+  }),
+})
+
 /** Each kind's tree, by kind. */
 export const kindFields: Record<string, Field> = {
   Pod: podFields,
@@ -234,4 +254,5 @@ export const kindFields: Record<string, Field> = {
   Ingress: ingressFields,
   Namespace: namespaceFields,
   IngressClass: ingressClassFields,
+  NetworkPolicy: networkPolicyFields,
 }
