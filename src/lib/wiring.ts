@@ -17,6 +17,7 @@ import {ingressOnJoin, ingressOnLeave, ingressOnObjectsChanged} from './ingress/
 import {secretKind} from './secret/kinds.js'
 import {namespaceKind} from './namespace/kinds.js'
 import {ingressClassKind} from './ingress/class-kind.js'
+import {configMapKind} from './configmap/kinds.js'
 
 nodeHooks.leave.push(netnsForgetNode)
 // pods go before the node's namespaces and devices
@@ -42,3 +43,4 @@ manifestKinds.set('Ingress', ingressKind)
 manifestKinds.set('Secret', secretKind)
 manifestKinds.set('Namespace', namespaceKind)
 manifestKinds.set('IngressClass', ingressClassKind)
+manifestKinds.set('ConfigMap', configMapKind)

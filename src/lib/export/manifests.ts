@@ -86,7 +86,7 @@ const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.nam
 
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
- * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, Services,
+ * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, ConfigMaps, Services,
  * Deployments, Pods not owned by a Deployment, and Ingresses.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
@@ -98,9 +98,10 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   const deployments = pick(state.deployments)
   const pods = pick(state.pods).filter((p) => !p.owner)
   const secrets = pick(state.secrets)
+  const configMaps = pick(state.configMaps)
   const ingresses = pick(state.ingresses)
   const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
-  const used = [...services, ...deployments, ...pods, ...secrets, ...ingresses].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
+  const used = [...services, ...deployments, ...pods, ...secrets, ...configMaps, ...ingresses].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
   const namespaces = [...new Set([...applied, ...used])].sort()
   const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
@@ -112,6 +113,7 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
       spec: {controller: c.controller},
     })),
     ...secrets.map(secretManifest),
+    ...configMaps.map((m): Manifest => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(m), data: m.data})),
     ...services.map(serviceManifest),
     ...deployments.map(deploymentManifest),
     ...pods.map(podManifest),

@@ -77,6 +77,8 @@ export const PodSchema = z.object({
   hostVeth: z.string().optional(),
   pauseId: z.string().optional(),
   containers: z.array(z.object({name: z.string(), id: z.string().optional(), image: z.string()})).default([]),
+  /** per container: its environment ("NAME=value"), resolved when the pod was made (ConfigMaps, Secrets, fields) */
+  env: z.record(z.string(), z.array(z.string())).optional(),
   createdAt: z.string(),
 })
 
@@ -156,6 +158,16 @@ export const NamespaceSchema = z.object({
   createdAt: z.string(),
 })
 
+/** A v1 ConfigMap. */
+export const ConfigMapSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  labels: Labels.default({}),
+  data: z.record(z.string(), z.string()).default({}),
+  createdAt: z.string(),
+})
+
 /** A networking.k8s.io/v1 IngressClass (cluster-scoped). */
 export const IngressClassSchema = z.object({
   name: z.string(),
@@ -188,6 +200,8 @@ export const StateSchema = z.object({
   namespaces: z.record(z.string(), NamespaceSchema).default({}),
   /** IngressClasses, by name */
   ingressClasses: z.record(z.string(), IngressClassSchema).default({}),
+  /** keys are "namespace/name" */
+  configMaps: z.record(z.string(), ConfigMapSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -204,6 +218,7 @@ export type IngressRecord = z.infer<typeof IngressSchema>
 export type SecretRecord = z.infer<typeof SecretSchema>
 export type NamespaceRecord = z.infer<typeof NamespaceSchema>
 export type IngressClassRecord = z.infer<typeof IngressClassSchema>
+export type ConfigMapRecord = z.infer<typeof ConfigMapSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 
