@@ -5,7 +5,7 @@ import {applyAll, parseManifests} from '../lib/manifest/parse.js'
 import {VALIDATE_MODES} from '../lib/manifest/fields.js'
 
 export default class Apply extends BaseCommand<typeof Apply> {
-  static override summary = 'Create or update objects from Kubernetes YAML: v1 Pod/Service/Secret, apps/v1 Deployment, networking.k8s.io/v1 Ingress'
+  static override summary = 'Create or update objects from Kubernetes YAML: v1 Namespace/Pod/Service/Secret/ConfigMap, apps/v1 Deployment, networking.k8s.io/v1 Ingress/IngressClass'
   static override description =
     'Every document is validated before anything is applied. A field mk8s would not act on (unknown, misspelt, or a ' +
     'Kubernetes feature mk8s does not have, such as readinessProbe) is exit 2 naming its path, as kubectl --validate=strict ' +
