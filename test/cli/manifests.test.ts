@@ -38,7 +38,7 @@ describe('apply -f: manifests mean what they say', () => {
     const list = JSON.parse(mk8s('ns', 'list', '-o', 'json').stdout) as {items: Array<{metadata: {name: string; labels: Record<string, string>}}>}
     expect(list.items.map((n) => n.metadata.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system', 'shop'])
     expect(list.items[4].metadata.labels).toEqual({team: 'a', 'kubernetes.io/metadata.name': 'shop'})
-    expect(mk8s('ns', 'get', 'shop').stdout).toMatch(/^Name: +shop\nLabels: +team=a,kubernetes.io\/metadata.name=shop\nStatus: +Active\nObjects: +0 pods, 0 deployments, 0 services, 0 ingresses, 1 secrets\n$/)
+    expect(mk8s('ns', 'get', 'shop').stdout).toMatch(/^Name: +shop\nLabels: +team=a,kubernetes.io\/metadata.name=shop\nStatus: +Active\nObjects: +0 pods, 0 deployments, 0 services, 0 ingresses, 1 secrets, 0 configMaps\n$/)
     const exported = mk8s('export', '-A').stdout
     expect(exported).toBe('---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: a\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: token\n  namespace: shop\ntype: Opaque\ndata:\n  a: Yg==\n')
     // the same objects again from the export: unchanged

@@ -22,9 +22,24 @@ const db = {
     subdomain: 'dbs',
     hostAliases: [{ip: '192.168.56.1', hostnames: ['control', 'control.lab']}],
     nodeName: 'node2',
-    containers: [{name: 'web', image: 'mk8s/busybox', command: whoamiCommand(80), ports: [{containerPort: 80, name: 'http'}]}],
+    containers: [
+      {
+        name: 'web',
+        image: 'mk8s/busybox',
+        command: whoamiCommand(80),
+        ports: [{containerPort: 80, name: 'http'}],
+        envFrom: [{configMapRef: {name: 'settings'}, prefix: 'CFG_'}],
+        env: [
+          {name: 'MODE', valueFrom: {configMapKeyRef: {name: 'settings', key: 'mode'}}},
+          {name: 'POD_IP', valueFrom: {fieldRef: {fieldPath: 'status.podIP'}}},
+          {name: 'HOST_IP', valueFrom: {fieldRef: {fieldPath: 'status.hostIP'}}},
+          {name: 'WHERE', value: '$(POD_IP) on $(NODE)'},
+        ],
+      },
+    ],
   },
 }
+const settings = {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings', namespace: 'shop'}, data: {mode: 'fast'}}
 const dbs = {apiVersion: 'v1', kind: 'Service', metadata: {name: 'dbs', namespace: 'shop'}, spec: {selector: {app: 'db'}, ports: [{name: 'http', port: 80, targetPort: 'http'}]}}
 const resolver = {
   apiVersion: 'v1',
@@ -65,8 +80,8 @@ describe('manifests in the lab', () => {
   })
 
   it("a pod's hostname, subdomain and hostAliases: hostname prints it, /etc/hosts names its own address, as kubelet writes it", async () => {
-    const out = await c.ok(['apply', '-f', '-'], {input: docs(shop, db, dbs, resolver)})
-    expect(out).toBe('namespace/shop created\npod/db created\nservice/dbs created\npod/resolver created')
+    const out = await c.ok(['apply', '-f', '-'], {input: docs(shop, settings, db, dbs, resolver)})
+    expect(out).toBe('namespace/shop created\nconfigmap/settings created\npod/db created\nservice/dbs created\npod/resolver created')
     const ip = (await c.json(['pod', 'get', 'db', '-n', 'shop'])).status.podIP as string
     expect((await inPod('db', ['hostname'])).stdout.trim()).toBe('db-0')
     const hosts = (await inPod('db', ['cat', '/etc/hosts'])).stdout
@@ -77,6 +92,9 @@ describe('manifests in the lab', () => {
     // the app container shares the pause container's files: its HTTP answer names the hostname
     const wget = await inPod('resolver', ['timeout', '10', 'wget', '-qO-', `http://${ip}/cgi-bin/whoami`])
     expect(wget.stdout).toMatch(/^host=db-0 /)
+    // the environment from the ConfigMap and the pod's fields, as the container's process sees it
+    const env = (await inPod('db', ['env'])).stdout.split('\n')
+    expect(env).toEqual(expect.arrayContaining(['CFG_mode=fast', 'MODE=fast', `POD_IP=${ip}`, `HOST_IP=${labAddress('node2')}`, `WHERE=${ip} on $(NODE)`]))
   })
 
   it('dnsPolicy None with dnsConfig is the whole resolv.conf, and its resolver answers for the cluster', async () => {

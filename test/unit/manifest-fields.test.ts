@@ -131,10 +131,10 @@ describe('manifests: nothing silently dropped', () => {
   })
 
   it('lists every such field of a document at once', () => {
-    const r = run(deployment('        env:\n        - name: A\n          valueFrom: {configMapKeyRef: {name: c, key: a}}\n        ports: [{containerPort: 80, hostPort: 8080, hostIP: 127.0.0.1}]\n'))
+    const r = run(deployment('        env:\n        - name: A\n          valueFrom: {resourceFieldRef: {resource: limits.cpu}}\n        ports: [{containerPort: 80, hostPort: 8080, hostIP: 127.0.0.1}]\n'))
     expect(r.error).toBe(
       'Deployment default/web (f.yaml document 1): 2 fields mk8s would not act on:\n' +
-        '  spec.template.spec.containers[0].env[0].valueFrom: mk8s sets only literal values: no ConfigMap, Secret, field or resource references (give value: instead)\n' +
+        '  spec.template.spec.containers[0].env[0].valueFrom.resourceFieldRef: mk8s exposes no resource fields (give the value literally)\n' +
         '  spec.template.spec.containers[0].ports[0].hostIP: mk8s binds a hostPort on every address of the node (remove hostIP)',
     )
     expect(r.hint).toBe('fix these fields, or apply with --validate=warn to apply the rest without them; nothing was applied')
@@ -185,7 +185,7 @@ describe('manifests: nothing silently dropped', () => {
   })
 
   it('every kind apply knows has a tree, and the tree walks a whole document', () => {
-    expect(Object.keys(kindFields).sort()).toEqual(['Deployment', 'Ingress', 'IngressClass', 'Namespace', 'NetworkPolicy', 'Pod', 'Secret', 'Service'])
+    expect(Object.keys(kindFields).sort()).toEqual(['ConfigMap', 'Deployment', 'Ingress', 'IngressClass', 'Namespace', 'NetworkPolicy', 'Pod', 'Secret', 'Service'])
     expect(walk(kindFields.Pod, {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a', finalizers: ['x']}, spec: {containers: [{name: 'c', image: 'i', tty: true}], initContainers: []}}).map((i) => fieldPath(i.path))).toEqual([
       'metadata.finalizers',
       'spec.containers[0].tty',

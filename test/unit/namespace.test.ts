@@ -88,7 +88,7 @@ describe('namespaces', () => {
       s.secrets['shop/a'] = {namespace: 'shop', name: 'a', uid: 'u', type: 'Opaque', labels: {}, data: {}, createdAt: T}
       s.secrets['default/a'] = {namespace: 'default', name: 'a', uid: 'u', type: 'Opaque', labels: {}, data: {}, createdAt: T}
     })
-    expect(await deleteNamespace(ctx, 'shop')).toEqual({name: 'shop', deleted: {pods: 0, deployments: 0, services: 0, ingresses: 0, secrets: 1}})
+    expect(await deleteNamespace(ctx, 'shop')).toEqual({name: 'shop', deleted: {pods: 0, deployments: 0, services: 0, ingresses: 0, secrets: 1, configMaps: 0}})
     expect(Object.keys(store.read().secrets)).toEqual(['default/a'])
     expect(store.read().namespaces).toEqual({})
     await expect(deleteNamespace(ctx, 'shop')).rejects.toThrow('namespace "shop" not found')

@@ -93,7 +93,7 @@ const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.nam
 
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
- * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, Services,
+ * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, ConfigMaps, Services,
  * Deployments, Pods not owned by a Deployment, Ingresses and NetworkPolicies.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
@@ -105,10 +105,11 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   const deployments = pick(state.deployments)
   const pods = pick(state.pods).filter((p) => !p.owner)
   const secrets = pick(state.secrets)
+  const configMaps = pick(state.configMaps)
   const ingresses = pick(state.ingresses)
   const netpols = pick(state.networkPolicies)
   const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
-  const used = [...services, ...deployments, ...pods, ...secrets, ...ingresses, ...netpols].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
+  const used = [...services, ...deployments, ...pods, ...secrets, ...configMaps, ...ingresses, ...netpols].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
   const namespaces = [...new Set([...applied, ...used])].sort()
   const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
@@ -120,6 +121,7 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
       spec: {controller: c.controller},
     })),
     ...secrets.map(secretManifest),
+    ...configMaps.map((m): Manifest => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(m), data: m.data})),
     ...services.map(serviceManifest),
     ...deployments.map(deploymentManifest),
     ...pods.map(podManifest),

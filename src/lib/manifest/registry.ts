@@ -5,6 +5,7 @@ import {serviceKind} from '../svc/kinds.js'
 import {namespaceKind} from '../namespace/kinds.js'
 import {ingressClassKind} from '../ingress/class-kind.js'
 import {networkPolicyKind} from '../netpol/kinds.js'
+import {configMapKind} from '../configmap/kinds.js'
 import type {KindHandler} from './kinds.js'
 
 /** The kinds `apply -f` and `delete -f` know. */
@@ -17,4 +18,5 @@ export const manifestKinds: ReadonlyMap<string, KindHandler> = new Map([
   ['Namespace', namespaceKind],
   ['IngressClass', ingressClassKind],
   ['NetworkPolicy', networkPolicyKind],
+  ['ConfigMap', configMapKind],
 ])

@@ -51,11 +51,16 @@ const containerFields = obj({
   env: list(
     obj({
       name: ok(),
-      value: ok('a literal value'),
-      valueFrom: refuse('mk8s sets only literal values: no ConfigMap, Secret, field or resource references', 'give value: instead'),
+      value: ok('a literal value; $(VAR) names an earlier variable, $$ is one $'),
+      valueFrom: obj({
+        configMapKeyRef: obj({name: ok(), key: ok(), optional: ok()}),
+        secretKeyRef: obj({name: ok(), key: ok(), optional: ok()}),
+        fieldRef: obj({fieldPath: ok('metadata.name, metadata.namespace, metadata.uid, spec.nodeName, status.podIP or status.hostIP'), apiVersion: ok()}),
+        resourceFieldRef: refuse('mk8s exposes no resource fields', 'give the value literally'),
+      }, 'read when the pod starts, as kubelet does: a later change of the ConfigMap or Secret does not reach a running pod'),
     }),
   ),
-  envFrom: refuse('mk8s sets only literal variables', 'list them under env with value:'),
+  envFrom: list(obj({prefix: ok(), configMapRef: obj({name: ok(), optional: ok()}), secretRef: obj({name: ok(), optional: ok()})})),
   resources: obj({
     limits: obj({cpu: ok('Docker --cpus'), memory: ok('Docker --memory')}),
     requests: refuse('mk8s does not schedule by requests and sets no cgroup shares from them', 'remove requests (limits are applied)'),
@@ -217,6 +222,12 @@ export const namespaceFields = top(
   metadataFields({namespace: refuse('a Namespace is not in a namespace', 'remove metadata.namespace')}),
 )
 
+export const configMapFields = top({
+  data: map('string values; pods read them when they start'),
+  binaryData: refuse('mk8s keeps text data only', 'put the value under data'),
+  immutable: refuse('mk8s ConfigMaps can always be changed'),
+})
+
 export const ingressClassFields = top(
   {spec: obj({controller: ok('mk8s.io/ingress-nginx (or k8s.io/ingress-nginx) is mk8s\'s; another controller\'s classes are not served'), parameters: refuse('mk8s\'s nginx takes no class parameters')})},
   metadataFields({
@@ -255,4 +266,5 @@ export const kindFields: Record<string, Field> = {
   Namespace: namespaceFields,
   IngressClass: ingressClassFields,
   NetworkPolicy: networkPolicyFields,
+  ConfigMap: configMapFields,
 }

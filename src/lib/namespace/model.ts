@@ -24,13 +24,13 @@ export interface NamespaceView {
 }
 
 /** Every namespace an object of the state is in, with how many objects of each kind. */
-export function namespaceContents(state: State, ns: string): {pods: number; deployments: number; services: number; ingresses: number; secrets: number} {
+export function namespaceContents(state: State, ns: string): {pods: number; deployments: number; services: number; ingresses: number; secrets: number; configMaps: number} {
   const n = (xs: Record<string, {namespace: string}>) => Object.values(xs).filter((x) => x.namespace === ns).length
-  return {pods: n(state.pods), deployments: n(state.deployments), services: n(state.services), ingresses: n(state.ingresses), secrets: n(state.secrets)}
+  return {pods: n(state.pods), deployments: n(state.deployments), services: n(state.services), ingresses: n(state.ingresses), secrets: n(state.secrets), configMaps: n(state.configMaps)}
 }
 
 const usedNamespaces = (state: State): string[] =>
-  [...new Set([state.pods, state.deployments, state.services, state.ingresses, state.secrets].flatMap((xs) => Object.values(xs).map((x) => x.namespace)))]
+  [...new Set([state.pods, state.deployments, state.services, state.ingresses, state.secrets, state.configMaps].flatMap((xs) => Object.values(xs).map((x) => x.namespace)))]
 
 /** All namespaces, sorted by name. */
 export function listNamespaces(state: State): NamespaceView[] {

@@ -6,6 +6,7 @@ import {deleteIngress} from '../ingress/service.js'
 import {deletePods} from '../pod/service.js'
 import {deleteSecret} from '../secret/service.js'
 import {deleteService} from '../svc/service.js'
+import {deleteConfigMap} from '../configmap/kinds.js'
 import type {NamespaceRecord} from '../state/schema.js'
 import {program} from '../pipeline/index.js'
 import {NAME_LABEL, namespaceContents, namespaceExists, UNDELETABLE_NAMESPACES} from './model.js'
@@ -27,7 +28,7 @@ export async function applyNamespace(ctx: Ctx, input: NamespaceInput): Promise<{
 
 /**
  * Delete a namespace and everything in it, as Kubernetes does: its ingresses, services,
- * deployments (with their pods), the other pods and its secrets, each through its own area so
+ * deployments (with their pods), the other pods, its secrets and ConfigMaps, each through its own area so
  * that the hosts follow; then the Namespace itself.
  */
 export async function deleteNamespace(ctx: Ctx, name: string, o: {program?: boolean} = {}): Promise<{name: string; deleted: ReturnType<typeof namespaceContents>}> {
@@ -43,6 +44,7 @@ export async function deleteNamespace(ctx: Ctx, name: string, o: {program?: bool
   const lone = inNs(ctx.store.read().pods)
   if (lone.length) await deletePods(ctx, lone, later)
   for (const s of inNs(state.secrets)) await deleteSecret(ctx, name, s.name, later)
+  for (const m of inNs(state.configMaps)) await deleteConfigMap(ctx, name, m.name)
   await ctx.store.update((s) => {
     delete s.namespaces[name]
   })

@@ -35,7 +35,7 @@ export function containerConfig(pod: PodRecord, spec: PodSpec, c: Container, pau
     ...(c.command ? {Entrypoint: c.command} : {}),
     ...(c.args ? {Cmd: c.args} : {}),
     ...(c.workingDir ? {WorkingDir: c.workingDir} : {}),
-    Env: c.env.map((e) => `${e.name}=${e.value}`),
+    Env: pod.env?.[c.name] ?? c.env.map((e) => `${e.name}=${e.value}`),
     Labels: labelsFor(pod, c.name),
     HostConfig: {
       NetworkMode: `container:${pauseId}`,

@@ -12,6 +12,7 @@ import {takenHostPorts} from '../hostport/plan.js'
 import {step} from '../host/plan.js'
 import {podDns} from '../dns/resolv.js'
 import {podIdentity} from './identity.js'
+import {podEnv} from './env.js'
 import {inspectPod, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
 
@@ -98,6 +99,7 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
         createdAt: new Date().toISOString(),
       }
       rec.hostVeth = network === 'pod' ? hostVethName(rec) : undefined
+      if (p.parsed.containers.some((c) => c.env.some((e) => e.valueFrom || e.value.includes('$')) || c.envFrom?.length)) rec.env = podEnv(s, rec, p.parsed.containers)
       checkHostPorts(s, rec, made)
       s.pods[key] = rec
       made.push(rec)

@@ -3,6 +3,7 @@ import {InputError} from '../errors.js'
 import {fieldPath} from '../manifest/fields.js'
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const dns1123sub = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const portName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -19,6 +20,11 @@ export const ContainerPortSchema = z.object({
   hostPort: z.number().int().min(1).max(65535).optional(),
 })
 
+/** The pod fields an env var may take (valueFrom.fieldRef.fieldPath), as Kubernetes offers them. */
+export const FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'status.podIP', 'status.hostIP'] as const
+const KeyRef = z.object({name: z.string().regex(dns1123sub, 'must be a DNS-1123 subdomain'), key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'is not a key'), optional: z.boolean().optional()})
+const SourceRef = z.object({name: z.string().regex(dns1123sub, 'must be a DNS-1123 subdomain'), optional: z.boolean().optional()})
+
 export const ContainerSchema = z.object({
   name: z.string().max(63).regex(dns1123, 'must be a DNS-1123 label'),
   image: z.string().min(1).max(255).regex(IMAGE_REF, 'is not an image reference (e.g. mk8s/busybox, registry:5000/team/app:1.2)'),
@@ -26,7 +32,29 @@ export const ContainerSchema = z.object({
   args: z.array(z.string()).optional(),
   workingDir: z.string().optional(),
   ports: z.array(ContainerPortSchema).default([]),
-  env: z.array(z.object({name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'is not an environment variable name'), value: z.string().default('')})).default([]),
+  env: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'is not an environment variable name'),
+        value: z.string().default(''),
+        valueFrom: z
+          .object({
+            configMapKeyRef: KeyRef.optional(),
+            secretKeyRef: KeyRef.optional(),
+            fieldRef: z.object({fieldPath: z.enum(FIELD_PATHS, `must be one of ${FIELD_PATHS.join(', ')}`), apiVersion: z.literal('v1').optional()}).optional(),
+          })
+          .refine((v) => [v.configMapKeyRef, v.secretKeyRef, v.fieldRef].filter(Boolean).length === 1, 'give exactly one of configMapKeyRef, secretKeyRef and fieldRef')
+          .optional(),
+      }),
+    )
+    .default([]),
+  envFrom: z
+    .array(
+      z
+        .object({prefix: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'is not an environment variable prefix').optional(), configMapRef: SourceRef.optional(), secretRef: SourceRef.optional()})
+        .refine((v) => Boolean(v.configMapRef) !== Boolean(v.secretRef), 'give exactly one of configMapRef and secretRef'),
+    )
+    .optional(),
   resources: z
     .object({
       limits: z.object({cpu: z.union([z.string(), z.number()]).optional(), memory: z.union([z.string(), z.number()]).optional()}).optional(),

@@ -89,6 +89,8 @@ export const PodSchema = z.object({
   hostVeth: z.string().optional(),
   pauseId: z.string().optional(),
   containers: z.array(z.object({name: z.string(), id: z.string().optional(), image: z.string()})).default([]),
+  /** per container: its environment ("NAME=value"), resolved when the pod was made (ConfigMaps, Secrets, fields) */
+  env: z.record(z.string(), z.array(z.string())).optional(),
   createdAt: z.string(),
 })
 
@@ -174,6 +176,16 @@ export const NamespaceSchema = z.object({
   createdAt: z.string(),
 })
 
+/** A v1 ConfigMap. */
+export const ConfigMapSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  labels: Labels.default({}),
+  data: z.record(z.string(), z.string()).default({}),
+  createdAt: z.string(),
+})
+
 /** A networking.k8s.io/v1 IngressClass (cluster-scoped). */
 export const IngressClassSchema = z.object({
   name: z.string(),
@@ -220,6 +232,7 @@ export const StateSchema = z.object({
   ingressClasses: z.record(z.string(), IngressClassSchema).default({}),
   /** keys are "namespace/name" */
   networkPolicies: z.record(z.string(), NetworkPolicySchema).default({}),
+  configMaps: z.record(z.string(), ConfigMapSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -237,6 +250,7 @@ export type SecretRecord = z.infer<typeof SecretSchema>
 export type NamespaceRecord = z.infer<typeof NamespaceSchema>
 export type IngressClassRecord = z.infer<typeof IngressClassSchema>
 export type NetworkPolicyRecord = z.infer<typeof NetworkPolicySchema>
+export type ConfigMapRecord = z.infer<typeof ConfigMapSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 
