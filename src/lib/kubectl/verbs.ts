@@ -132,7 +132,8 @@ export async function relabel(ctx: Ctx, targets: Target[], change: LabelChange, 
       return `${refName(t)} ${JSON.stringify(cur) === was ? `not ${verb}` : verb}`
     })
   const lines = await ctx.store.update(apply)
-  await objectsChanged(ctx, before, (s) => void apply(s))
+  // a pod's labels decide which services select it: those re-select their endpoints on the nodes
+  if (o.field === 'labels' && targets.some((t) => t.kind.kind === 'Pod')) await objectsChanged(ctx, before, (s) => void apply(s))
   return lines
 }
 
