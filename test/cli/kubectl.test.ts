@@ -177,3 +177,23 @@ describe('kubectl verbs on the state', () => {
     expect(JSON.parse(mk8s('get', 'secrets', '-o', 'json').stdout).items.map((i: {metadata: {name: string}}) => i.metadata.name)).toEqual(['tls'])
   })
 })
+
+describe('contexts', () => {
+  beforeEach(writeState)
+
+  it('switches state file and namespace as kubeconfig contexts do; MK8S_STATE and -n still win', () => {
+    const cfg = join(dir, 'config')
+    const other = join(dir, 'other.json')
+    const run = (e: Record<string, string>, ...args: string[]) => runPiped(['node', BIN, ...args], {env: {NO_COLOR: '1', MK8S_CONFIG: cfg, ...e}, unset: 'MK8S_STATE' in e ? [] : ['MK8S_STATE']})
+    expect(run({}, 'config', 'set-context', 'lab', '--state-file', state).stdout).toBe('Context "lab" created.\n')
+    expect(run({}, 'config', 'set-context', 'other', '--state-file', other, '-n', 'shop').stdout).toBe('Context "other" created.\n')
+    expect(run({}, 'config', 'use-context', 'lab').stdout).toBe('Switched to context "lab".\n')
+    expect(run({}, 'get', 'svc', '-o', 'name')).toEqual({code: 0, stdout: 'service/web\nservice/web-np\n', stderr: ''})
+    expect(run({}, 'config', 'use-context', 'other').stdout).toBe('Switched to context "other".\n')
+    expect(run({}, 'get', 'pods')).toEqual({code: 0, stdout: '', stderr: 'No resources found in shop namespace.\n'})
+    expect(run({MK8S_STATE: state}, 'get', 'svc', '-n', 'default', '-o', 'name').stdout).toBe('service/web\nservice/web-np\n')
+    expect(run({}, 'config', 'set-context', '--current', '--namespace', 'default').stdout).toBe('Context "other" modified.\n')
+    expect(run({}, 'config', 'get-contexts').stdout).toBe(`CURRENT   NAME    STATE${' '.repeat(other.length - 2)}NAMESPACE\n          lab     ${state}\n*         other   ${other}   default\n`)
+    expect(run({}, 'config', 'use-context', 'nope')).toMatchObject({code: 2, stderr: 'error: no context exists with the name: "nope"\nhint: see \'mk8s config get-contexts\'\n'})
+  })
+})
