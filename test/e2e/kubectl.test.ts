@@ -89,7 +89,6 @@ describe('a kubectl script, unchanged, against mk8s', () => {
       'started web-pod',
       'started web-pod',
       'pod/client',
-      '',
     ])
   })
 })

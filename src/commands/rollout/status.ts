@@ -14,6 +14,12 @@ export default class RolloutStatus extends BaseCommand<typeof RolloutStatus> {
     watch: Flags.boolean({char: 'w', description: 'wait until it is rolled out (--watch=false: say how it is now)', default: true, allowNo: true}),
   }
 
+  public override async init(): Promise<void> {
+    // kubectl's --watch=false / --watch=true
+    this.argv = this.argv.map((a) => (a === '--watch=false' ? '--no-watch' : a === '--watch=true' ? '--watch' : a))
+    await super.init()
+  }
+
   async run(): Promise<unknown> {
     const argv = [this.args.target, ...(this.args.name ? [this.args.name] : [])]
     const targets = resolveTargets(this.ctx.store.read(), argv, {namespace: this.flags.namespace, verb: 'rollout status'})

@@ -9,6 +9,7 @@ import {installLabSshOptions} from '../lab/ssh.js'
 import {dockerRuntime, printingRuntime} from '../runtime/runtime.js'
 import {hostOf} from '../cluster/hosts.js'
 import {OUTPUT_HELP, parseOutput, printData} from '../kubectl/printers.js'
+import {currentContext} from '../kubectl/contexts.js'
 
 // NO_COLOR (https://no-color.org): chalk 5 follows terminals and FORCE_COLOR, not this variable.
 if (process.env.NO_COLOR) chalk.level = chalkStderr.level = 0
@@ -23,8 +24,9 @@ const baseFlags = {
     helpGroup: 'GLOBAL',
     parse: async (v) => (parseOutput(v), v),
   }),
-  state: Flags.string({description: 'state file [default: ~/.mk8s/state.json]', env: 'MK8S_STATE', helpGroup: 'GLOBAL'}),
-  namespace: Flags.string({char: 'n', description: 'Kubernetes namespace of the objects', default: 'default', helpGroup: 'GLOBAL'}),
+  // the current context (mk8s config use-context) gives the state file and namespace that --state, MK8S_STATE and -n do not
+  state: Flags.string({description: "state file [default: the current context's, else ~/.mk8s/state.json]", env: 'MK8S_STATE', helpGroup: 'GLOBAL', default: async () => currentContext()?.state}),
+  namespace: Flags.string({char: 'n', description: "Kubernetes namespace of the objects [default: the current context's, else default]", default: async () => currentContext()?.namespace ?? 'default', helpGroup: 'GLOBAL'}),
 }
 
 /** For commands that change hosts. */

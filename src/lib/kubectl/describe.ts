@@ -18,9 +18,9 @@ import {deploymentReady} from './wait.js'
 import {endpointsText, namespacesOf, toV1Endpoints} from './v1.js'
 import type {Target} from './verbs.js'
 
-/** Rows of `Key:  value`, the values aligned as kubectl aligns them. */
+/** Rows of `Key:  value`, the values aligned two spaces past the longest key. */
 export function keyValues(rows: Array<[string, string]>): string {
-  const w = Math.max(...rows.map(([k]) => k.length)) + 2
+  const w = Math.max(...rows.map(([k]) => k.length)) + 3
   return rows.map(([k, v]) => (v.includes('\n') ? `${k}:\n${v}` : `${`${k}:`.padEnd(w)}${v}`)).join('\n')
 }
 

@@ -8,6 +8,7 @@ import {applyDeployment, requireDeployment, scaleDeployment, type DeploymentInpu
 import {InputError} from '../errors.js'
 import {manifestKinds} from '../manifest/registry.js'
 import {program} from '../pipeline/index.js'
+import {parseLabels} from '../pod/spec.js'
 import {objKey, type State} from '../state/schema.js'
 import {parseKindArgs, qualified, type KindInfo} from './kinds.js'
 import {matchesSelector, parseSelector} from './selector.js'
@@ -100,7 +101,7 @@ export function splitChanges(args: readonly string[], what: 'label' | 'annotatio
   if (!Object.keys(change.set).length && !change.remove.length) throw new InputError(`at least one ${what} update is required`, what === 'label' ? "e.g. 'mk8s label pod web tier=front' or 'mk8s label pod web tier-'" : "e.g. 'mk8s annotate pod web note=x'")
   if (what === 'label') {
     // label values are checked as Kubernetes checks them; annotation values are free text
-    parseSelector(Object.entries(change.set).map(([k, v]) => `${k}=${v}`).join(','))
+    parseLabels(Object.entries(change.set).map(([k, v]) => `${k}=${v}`))
   }
   return {objects, change}
 }
@@ -132,6 +133,7 @@ export async function relabel(ctx: Ctx, targets: Target[], change: LabelChange, 
       return `${refName(t)} ${JSON.stringify(cur) === was ? `not ${verb}` : verb}`
     })
   const lines = await ctx.store.update(apply)
+  // labels decide which services select a pod, and policies select on pods and namespaces: one turn re-programs what follows
   await program(ctx)
   return lines
 }
