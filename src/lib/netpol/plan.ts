@@ -26,7 +26,13 @@ export const NETPOL_TABLE = 'mk8s-netpol'
 const T = `inet ${NETPOL_TABLE}`
 
 /** A policy's name part on the hosts: ns/name hashed (names may be 253 characters). */
-export const policyId = (namespace: string, name: string): string => `np-${createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, 10)}`
+const ids = new Map<string, string>()
+export function policyId(namespace: string, name: string): string {
+  const key = `${namespace}/${name}`
+  let id = ids.get(key)
+  if (!id) ids.set(key, (id = `np-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`))
+  return id
+}
 export const dropCounter = (namespace: string, name: string, dir: 'ingress' | 'egress'): string => `${policyId(namespace, name)}-${dir}-drops`
 
 interface SetDef {
@@ -178,9 +184,10 @@ export function netpolIncrementalScript(before: NodeModel, after: NodeModel): st
   for (const c of chainOrder(after.chains.keys())) {
     const lines = after.chains.get(c)!
     const was = before.chains.get(c)
+    const want = new Set(lines)
     if (!was) out.push(...rules(c, lines))
     else if (same(was, lines)) continue
-    else if (DISPATCH.has(c) && was.every((l) => lines.includes(l))) {
+    else if (DISPATCH.has(c) && was.every((l) => want.has(l))) {
       // a dispatch chain only gains policies: append them (their order decides nothing, any allow
       // accepts; the first isolating policy counts a drop), instead of rewriting a rule per policy
       const had = new Set(was)
