@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {netpolSelectorChecks, netpolTableChecks} from '../../src/lib/doctor/checks/netpol.js'
 import {netpolDrift, parseNetpolTable} from '../../src/lib/netpol/observe.js'
+import {parseNetpolCounters, policyHop, probePolicyHop, withPolicyHop} from '../../src/lib/trace/hop-policy.js'
 import {explain, resolveEnd} from '../../src/lib/netpol/explain.js'
 import {netpolFullScript, netpolNodeModel, netpolNodePlan, policyId} from '../../src/lib/netpol/plan.js'
 import {matches} from '../../src/lib/netpol/select.js'
@@ -225,5 +226,36 @@ describe('doctor: NetworkPolicy findings', () => {
       'netpol-selects-nothing networkpolicy/x/typo: spec.podSelector selects no pod of namespace x: the policy isolates nothing',
       'netpol-peer-selects-nothing networkpolicy/x/typo: spec.ingress[0].from[0] selects no pod: it allows nothing',
     ])
+  })
+})
+
+describe('trace: the policy hop', () => {
+  const s = npFixture({'x/allow-a': ALLOW_A})
+  const pod = (k: string) => ({kind: 'pod' as const, text: `pod/${k}`, pod: s.pods[k], ip: s.pods[k].ip!, port: 80})
+  const hops = [
+    {host: 'node2', kind: 'pod', what: 'b', detail: '', ok: true},
+    {host: 'node2', kind: 'bridge', what: 'cni0', detail: '', ok: true},
+    {host: 'node1', kind: 'veth', what: 'veth1', detail: '', ok: true, counters: [{kind: 'link' as const, host: 'node1', ifname: 'veth1', dir: 'tx' as const}]},
+    {host: 'node1', kind: 'pod', what: 'a', detail: '', ok: true},
+  ]
+  const base = {from: 'pod/x/b', to: 'pod/x/a:80', protocol: 'tcp/80', hops, ok: true}
+  it('an allowed packet: the hop names the rule, before the destination veth', () => {
+    const h = policyHop(s, pod('x/b'), pod('x/a'), 'tcp')!
+    const r = withPolicyHop(base, probePolicyHop(h, new Map(), new Map()))
+    expect(r.hops.map((x) => x.kind)).toEqual(['pod', 'bridge', 'policy', 'veth', 'pod'])
+    expect(r.hops[2]).toMatchObject({host: 'node1', ok: true, detail: 'egress x/b: no policy selects x/b for Egress: not isolated; ingress x/a: isolated by x/allow-a; allowed by x/allow-a ingress[0]'})
+  })
+  it('a dropped packet breaks the path there; --probe reads the drop counter of the isolating policy', () => {
+    const h = policyHop(s, pod('y/a'), {...pod('x/a'), port: 8080}, 'tcp')!
+    const c = `${A}-ingress-drops`
+    const r = withPolicyHop(base, probePolicyHop(h, new Map([[c, 3]]), new Map([[c, 5]])))
+    expect(r.ok).toBe(false)
+    expect(r.broken).toEqual({host: 'node1', hop: 'policy', cause: 'NetworkPolicy drops it: no rule of x/allow-a allows it: dropped (ingress of x/a)'})
+    expect(r.hops.at(-1)!.probe).toEqual({seen: true, evidence: `${c} +2`})
+    expect(r.hops.map((x) => x.kind)).toEqual(['pod', 'bridge', 'policy'])
+  })
+  it('reads the counters nft lists, and none when the table is not there', () => {
+    expect([...parseNetpolCounters(readFileSync(new URL('./fixtures/node1-netpol.json', import.meta.url), 'utf8'))]).toEqual([[`${A}-ingress-drops`, 0], [`${E}-egress-drops`, 0]])
+    expect(parseNetpolCounters('Error: No such file or directory').size).toBe(0)
   })
 })
