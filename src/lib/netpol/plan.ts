@@ -18,15 +18,33 @@ import type {Peer, Policy, PolicyPort, Rule} from './spec.js'
  * traffic from the node itself (kubelet-style probes) is never judged.
  *
  * Only pods of this node are judged here (sets `ingress-isolated`, `egress-isolated`, and each
- * policy's `<id>-pods`); peers are sets of pod addresses of the whole cluster, one per rule, so a
- * pod joining a selector is one set element. Replies pass (ct state established,related), and a
+ * policy's `<id>-pods`); peers are sets of pod addresses of the whole cluster (`peers-<hash>`,
+ * shared by the rules of a namespace that name the same peers), so a pod joining a selector is
+ * one set element. Replies pass (ct state established,related), and a
  * pod reaching itself (through its own service) is not judged (set `self`).
  */
 export const NETPOL_TABLE = 'mk8s-netpol'
 const T = `inet ${NETPOL_TABLE}`
 
 /** A policy's name part on the hosts: ns/name hashed (names may be 253 characters). */
-export const policyId = (namespace: string, name: string): string => `np-${createHash('sha256').update(`${namespace}/${name}`).digest('hex').slice(0, 10)}`
+const ids = new Map<string, string>()
+export function policyId(namespace: string, name: string): string {
+  const key = `${namespace}/${name}`
+  let id = ids.get(key)
+  if (!id) ids.set(key, (id = `np-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`))
+  return id
+}
+/**
+ * The set of pod addresses that some pod peers of a rule name. Rules of one namespace naming the
+ * same peers share it, so that a pod joining a selector many policies use is still one element.
+ */
+export function peerSetName(namespace: string, peers: readonly Peer[]): string {
+  const key = JSON.stringify([namespace, peers])
+  let id = ids.get(key)
+  if (!id) ids.set(key, (id = `peers-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`))
+  return id
+}
+
 export const dropCounter = (namespace: string, name: string, dir: 'ingress' | 'egress'): string => `${policyId(namespace, name)}-${dir}-drops`
 
 interface SetDef {
@@ -62,9 +80,12 @@ function ruleLines(state: State, pol: Policy, id: string, dir: 'ingress' | 'egre
     else {
       const podPeers = rule.peers.filter((p): p is Extract<Peer, {kind: 'pods'}> => p.kind === 'pods')
       if (podPeers.length) {
-        const ips = all.filter((pod) => podPeers.some((p) => peerSelectsPod(state, pol.namespace, p, pod))).map((p) => p.ip!)
-        model.sets.set(tag, {type: 'ipv4_addr', elements: new Set(ips)})
-        peerConds.push(`${peerAddr} @${tag}`)
+        const set = peerSetName(pol.namespace, podPeers)
+        if (!model.sets.has(set)) {
+          const ips = all.filter((pod) => podPeers.some((p) => peerSelectsPod(state, pol.namespace, p, pod))).map((p) => p.ip!)
+          model.sets.set(set, {type: 'ipv4_addr', elements: new Set(ips)})
+        }
+        peerConds.push(`${peerAddr} @${set}`)
       }
       for (const b of rule.peers) if (b.kind === 'ipBlock') peerConds.push(`${peerAddr} ${b.cidr}${b.except.length ? ` ${peerAddr} != { ${b.except.join(', ')} }` : ''}`)
     }
@@ -178,9 +199,10 @@ export function netpolIncrementalScript(before: NodeModel, after: NodeModel): st
   for (const c of chainOrder(after.chains.keys())) {
     const lines = after.chains.get(c)!
     const was = before.chains.get(c)
+    const want = new Set(lines)
     if (!was) out.push(...rules(c, lines))
     else if (same(was, lines)) continue
-    else if (DISPATCH.has(c) && was.every((l) => lines.includes(l))) {
+    else if (DISPATCH.has(c) && was.every((l) => want.has(l))) {
       // a dispatch chain only gains policies: append them (their order decides nothing, any allow
       // accepts; the first isolating policy counts a drop), instead of rewriting a rule per policy
       const had = new Set(was)
