@@ -84,6 +84,14 @@ describe('the user\'s SSH configuration', () => {
     await expect(resolveTarget({local: true, sudo: true})).rejects.toMatchObject({exitCode: 2})
   })
 
+  it('an alias, a config file or a key gets an SSH master of its own (%C alone would share a direct one and skip ProxyJump)', () => {
+    const direct = new Host('n', {kind: 'ssh', user: 'admin', host: '10.1.2.3', port: 22}).commandFor('true')
+    const alias = new Host('n', {kind: 'ssh', user: 'admin', host: '10.1.2.3', port: 22, alias: 'web2'}).commandFor('true')
+    const cp = (argv: string[]) => argv.find((a) => a.startsWith('ControlPath='))!
+    expect(cp(direct)).toBe(`ControlPath=${join(tmp, 'ssh')}/%C`)
+    expect(cp(alias)).toMatch(new RegExp(`^ControlPath=${join(tmp, 'ssh')}/%C-[0-9a-f]{8}$`))
+  })
+
   it('an identity file is the only key offered', () => {
     const argv = new Host('n', {kind: 'ssh', user: 'root', host: 'h', port: 22, identity: '/k/id'}).commandFor('true')
     const i = argv.indexOf('-i')

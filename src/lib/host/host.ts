@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {mkdirSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -34,6 +35,16 @@ export const setSshOptionsHook = (hook: SshOptionsHook): void => {
  * read the script as their input.
  */
 const WRAPPER = 'f=$(mktemp) && cat >"$f" && { bash "$f"; rc=$?; rm -f "$f"; exit $rc; }'
+
+/**
+ * OpenSSH's %C hashes the local host, remote host, port and user only: an alias reached through a
+ * ProxyJump, another config file or key would share a master made by a direct connection to the
+ * same user@host, and silently skip its jump host. Such targets get a master of their own.
+ */
+export function connectionSuffix(t: SshTarget): string {
+  if (!t.alias && !t.sshConfig && !t.identity) return ''
+  return `-${createHash('sha256').update(JSON.stringify([t.alias ?? '', t.sshConfig ?? '', t.identity ?? ''])).digest('hex').slice(0, 8)}`
+}
 
 export function describeTarget(t: Target): string {
   if (t.kind === 'local') return 'local'
@@ -72,7 +83,7 @@ export class Host {
       '-o', 'ServerAliveInterval=5',
       '-o', 'ServerAliveCountMax=2',
       '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${ctl}/%C`,
+      '-o', `ControlPath=${ctl}/%C${connectionSuffix(t)}`,
       '-o', 'ControlPersist=30',
       '-o', 'LogLevel=ERROR',
       ...(t.identity ? ['-i', t.identity, '-o', 'IdentitiesOnly=yes'] : []),
