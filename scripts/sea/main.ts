@@ -7,6 +7,7 @@
 import {Config, Plugin, flush, handle, run, type Command, type Interfaces} from '@oclif/core'
 import {dirname} from 'node:path'
 import {plugins, type EmbeddedPlugin} from 'mk8s:embedded'
+import commandNotFound from '../../src/hooks/command-not-found.js'
 
 async function load(e: EmbeddedPlugin, root: string, isRoot: boolean): Promise<Plugin> {
   const pjson = {...e.pjson, oclif: {...e.pjson.oclif, hooks: {}, commands: {strategy: 'explicit', target: 'embedded', identifier: 'COMMANDS'}}}
@@ -28,7 +29,14 @@ async function main(): Promise<void> {
   const root = (globalThis as {mk8sRoot?: string}).mk8sRoot ?? dirname(process.execPath)
   const loaded = await Promise.all(plugins.map((p, i) => load(p, root, i === 0)))
   const config = await Config.load({root, pjson: loaded[0].pjson, plugins: new Map(loaded.map((p) => [p.name, p]))})
-  await run(process.argv.slice(2), config)
+  try {
+    await run(process.argv.slice(2), config)
+  } catch (error) {
+    // the embedded plugins carry no hooks: an unknown command gets the same answer as from the package's hook
+    const m = /^command (\S+) not found/.exec((error as Error).message ?? '')
+    if (!m) throw error
+    await commandNotFound.call({config} as never, {id: m[1], argv: [], config, context: {} as never} as never)
+  }
   await flush()
 }
 

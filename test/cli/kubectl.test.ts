@@ -22,6 +22,8 @@ function writeState(): void {
   s.secrets['default/tls'] = {namespace: 'default', name: 'tls', uid: 'u-tls', type: 'kubernetes.io/tls', labels: {app: 'web'}, data: {'tls.crt': 'YWJj', 'tls.key': 'ZGVm'}, createdAt: AGO}
   s.secrets['shop/token'] = {namespace: 'shop', name: 'token', uid: 'u-tok', type: 'Opaque', labels: {}, data: {}, createdAt: AGO}
   writeFileSync(state, JSON.stringify(s))
+  // the hosts hold what the state says (as after the commands that made it): changes program only what they change
+  writeFileSync(`${state}.programmed`, JSON.stringify({state: s, stale: []}))
 }
 
 describe('mk8s get', () => {
