@@ -5,7 +5,7 @@
  * first run, where dist/ is writable); otherwise, or with MK8S_UNBUNDLED=1, oclif loads the
  * commands from dist/commands as usual.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -29,7 +29,10 @@ function runBundle() {
     // after the command ran, so that the functions it compiled are in the cache too
     process.once('exit', () => {
       try {
-        writeFileSync(cacheFile, script.createCachedData())
+        // whole or not at all: another mk8s may be reading it (a torn cache would only be rejected, and made again)
+        const tmp = `${cacheFile}.${process.pid}`
+        writeFileSync(tmp, script.createCachedData())
+        renameSync(tmp, cacheFile)
       } catch {
         // a read-only install: no cache, just a slower start
       }
