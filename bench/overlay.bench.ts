@@ -225,19 +225,19 @@ async function vxlan(seconds: number, runs: number, study: boolean) {
     let studyError: string | undefined
     if (study) {
       try {
-      // what can only be set when the device is made (UDP checksums), or what flannel's users meet (tx checksum off), by hand
-      for (const change of [{}, {udpcsum: true}, {vtepTxCsum: false}] as Partial<HandSettings>[]) {
-        await handPath({...FLANNEL, ...change}, under)
-        variants.push({path: 'by hand', settings: change, ...(await handIperf(5, 3))})
-      }
-      await handPath(FLANNEL, under)
-      // what can be switched on mk8s's own devices as they run: GRO on the pod veths, the VTEP, the underlay
-      const pods = {node1: a.enter, node2: c.enter}
-      for (const change of [{}, {vethGro: true}, {vtepGro: false}, {underlayGro: true}, {vethGro: true, underlayGro: true}] as Partial<HandSettings>[]) {
-        await Promise.all(NODES.map((n) => setMk8sDevices(n, pods[n], under[n].iface, {...FLANNEL, ...change})))
-        variants.push({path: 'mk8s', settings: change, ...(await iperf('node1', a.enter, 'node2', c.enter, c.ip, 5, 3))})
-      }
-      await Promise.all(NODES.map((n) => setMk8sDevices(n, pods[n], under[n].iface, FLANNEL)))
+        // what can only be set when the device is made (UDP checksums), or what flannel's users meet (tx checksum off), by hand
+        for (const change of [{}, {udpcsum: true}, {vtepTxCsum: false}] as Partial<HandSettings>[]) {
+          await handPath({...FLANNEL, ...change}, under)
+          variants.push({path: 'by hand', settings: change, ...(await handIperf(5, 3))})
+        }
+        await handPath(FLANNEL, under)
+        // what can be switched on mk8s's own devices as they run: GRO on the pod veths, the VTEP, the underlay
+        const pods = {node1: a.enter, node2: c.enter}
+        for (const change of [{}, {vethGro: true}, {vtepGro: false}, {underlayGro: true}, {vethGro: true, underlayGro: true}] as Partial<HandSettings>[]) {
+          await Promise.all(NODES.map((n) => setMk8sDevices(n, pods[n], under[n].iface, {...FLANNEL, ...change})))
+          variants.push({path: 'mk8s', settings: change, ...(await iperf('node1', a.enter, 'node2', c.enter, c.ip, 5, 3))})
+        }
+        await Promise.all(NODES.map((n) => setMk8sDevices(n, pods[n], under[n].iface, FLANNEL)))
       } catch (error) {
         // the main figures stand without the study
         studyError = (error as Error).message
