@@ -294,6 +294,22 @@ async function hostGw(seconds: number, runs: number) {
 const describe = (s: Partial<HandSettings>) =>
   Object.keys(s).length === 0 ? 'as made' : Object.entries(s).map(([k, v]) => `${k} ${v ? 'on' : 'off'}`).join(', ')
 
+/** For RESULTS.md: the goal (mk8s's flannel.1 at least 0.95 of the hand-made flannel path), and what the study found. */
+function notesOf(vx: Awaited<ReturnType<typeof vxlan>>): string[] {
+  const notes = [
+    `mk8s's flannel.1 pod to pod: ${vx.toHandMadeRatio} of the same path by hand with flannel's settings (goal 0.95: ${vx.toHandMadeRatio >= 0.95 ? 'met' : 'missed'}), ${vx.toUnderlayRatio} of host to host over the underlay (runs interleaved, Gbit/s: mk8s ${vx.runs.mk8s.join(', ')}; by hand ${vx.runs.handMade.join(', ')}; underlay ${vx.runs.hostToHost.join(', ')}).`,
+    `mk8s's devices as measured: ${Object.entries(vx.mk8sSettings).map(([d, v]) => `${d}: ${v}`).join('; ')}; the underlay ${vx.underlay.iface}, MTU ${vx.underlay.mtu}.`,
+  ]
+  for (const path of ['by hand', 'mk8s'] as const) {
+    const vs = vx.study.filter((v) => v.path === path)
+    const base = vs.find((v) => Object.keys(v.settings).length === 0)
+    if (!base) continue
+    notes.push(`Study, ${path} (3 x 5 s each, against ${base.gbps} Gbit/s as made): ${vs.filter((v) => v !== base).map((v) => `${describe(v.settings)} ${v.gbps} (${round(v.gbps / base.gbps, 2)}x)`).join('; ')}.`)
+  }
+  if (vx.studyError) notes.push(`The study stopped: ${vx.studyError}`)
+  return notes
+}
+
 export async function run(): Promise<BenchResult> {
   const seconds = Number(process.env.MK8S_BENCH_SECONDS ?? 10)
   const runs = Number(process.env.MK8S_BENCH_RUNS ?? 5)
@@ -311,7 +327,7 @@ export async function run(): Promise<BenchResult> {
         {figure: 'host-gw: iperf3 pod to pod across nodes', mk8s: gw.podToPodAcrossNodesGbps, plain: gw.hostToHostGbps, plainTool: 'host to host over the underlay', unit: 'Gbit/s'},
         {figure: 'host-gw: iperf3 pod to pod on one node', mk8s: gw.podToPodSameNodeGbps, plain: gw.bareVethGbps, plainTool: 'a bare veth pair', unit: 'Gbit/s'},
       ]
-      const result = {bench: 'overlay', tool: 'iperf3', seconds, runs, date: new Date().toISOString(), vxlan: vx, 'host-gw': gw, figures}
+      const result = {bench: 'overlay', tool: 'iperf3', seconds, runs, date: new Date().toISOString(), notes: notesOf(vx), vxlan: vx, 'host-gw': gw, figures}
       mkdirSync('bench/out', {recursive: true})
       writeFileSync('bench/out/overlay.json', JSON.stringify(result, null, 2) + '\n')
       return result
