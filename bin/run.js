@@ -2,10 +2,10 @@
 /**
  * mk8s. When `npm run build` has made dist/mk8s.cjs (the whole CLI in one file, see
  * scripts/bundle.mjs), run that, compiled with V8's code cache kept beside it (written after the
- * first run, where dist/ is writable); otherwise, or with MK8S_UNBUNDLED=1, oclif loads the
- * commands from dist/commands as usual.
+ * first run, where dist/ is writable); otherwise, or with MK8S_UNBUNDLED=1, or when tsc has
+ * rewritten dist/ since the bundle was made, oclif loads the commands from dist/commands as usual.
  */
-import {existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -43,7 +43,16 @@ function runBundle() {
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle))
 }
 
-if (existsSync(bundle) && process.env.MK8S_UNBUNDLED !== '1') {
+/** The bundle, when there is one at least as new as what tsc last wrote (it is made from that). */
+function bundleFresh() {
+  try {
+    return statSync(bundle).mtimeMs >= statSync(join(root, 'dist', 'lib', 'cli', 'base.js')).mtimeMs
+  } catch {
+    return false
+  }
+}
+
+if (process.env.MK8S_UNBUNDLED !== '1' && bundleFresh()) {
   runBundle()
 } else {
   const {execute} = await import('@oclif/core')
