@@ -68,6 +68,9 @@ export async function run(): Promise<BenchResult> {
         figures,
         seconds: {apply1000: apply1000.seconds, apply4000: apply4000.seconds, exposeAt5000: expose.seconds},
         withinGoal: apply1000.mb < GOAL_MB && expose.mb < GOAL_MB,
+        notes: [
+          `Peak RSS of the mk8s process (GNU time, maximum resident set size of bin/run.js), on lab node1 in iptables mode, every service programmed there for real. Goal: under ${GOAL_MB} MB for apply -f of 1000 services (${apply1000.mb} MB: ${apply1000.mb < GOAL_MB ? 'met' : 'missed'}) and svc expose at 5000 (${expose.mb} MB: ${expose.mb < GOAL_MB ? 'met' : 'missed'}).`,
+        ],
       }
     } finally {
       await execa('node', [CLI, 'cluster', 'reset', '--force'], {env, reject: false})

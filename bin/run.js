@@ -2,10 +2,10 @@
 /**
  * mk8s. When `npm run build` has made dist/mk8s.cjs (the whole CLI in one file, see
  * scripts/bundle.mjs), run that, compiled with V8's code cache kept beside it (written after the
- * first run, where dist/ is writable); otherwise, or with MK8S_UNBUNDLED=1, oclif loads the
- * commands from dist/commands as usual.
+ * first run, where dist/ is writable); otherwise, or with MK8S_UNBUNDLED=1, or when tsc has
+ * rewritten dist/ since the bundle was made, oclif loads the commands from dist/commands as usual.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -29,7 +29,10 @@ function runBundle() {
     // after the command ran, so that the functions it compiled are in the cache too
     process.once('exit', () => {
       try {
-        writeFileSync(cacheFile, script.createCachedData())
+        // whole or not at all: another mk8s may be reading it (a torn cache would only be rejected, and made again)
+        const tmp = `${cacheFile}.${process.pid}`
+        writeFileSync(tmp, script.createCachedData())
+        renameSync(tmp, cacheFile)
       } catch {
         // a read-only install: no cache, just a slower start
       }
@@ -40,7 +43,16 @@ function runBundle() {
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle))
 }
 
-if (existsSync(bundle) && process.env.MK8S_UNBUNDLED !== '1') {
+/** The bundle, when there is one at least as new as what tsc last wrote (it is made from that). */
+function bundleFresh() {
+  try {
+    return statSync(bundle).mtimeMs >= statSync(join(root, 'dist', 'lib', 'cli', 'base.js')).mtimeMs
+  } catch {
+    return false
+  }
+}
+
+if (process.env.MK8S_UNBUNDLED !== '1' && bundleFresh()) {
   runBundle()
 } else {
   const {execute} = await import('@oclif/core')

@@ -17,6 +17,8 @@ export interface Figure {
 
 export interface BenchResult extends Record<string, unknown> {
   figures?: Figure[]
+  /** what the figures mean, what was measured to find out why one misses its goal: lines under the table in RESULTS.md */
+  notes?: string[]
 }
 
 export const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits

@@ -68,7 +68,9 @@ export function renderResults(m: Machine, outcomes: Outcome[]): string {
       }
       out.push('')
     }
-    const {figures: _f, ...rest} = o.result ?? {}
+    const notes = o.result?.notes
+    if (notes?.length) out.push(...notes.map((n) => `- ${n}`), '')
+    const {figures: _f, notes: _n, ...rest} = o.result ?? {}
     if (!figures?.length || Object.keys(rest).some((k) => !['bench', 'runs', 'date'].includes(k))) {
       out.push('<details><summary>all numbers</summary>', '', '```json', JSON.stringify(rest, null, 2), '```', '', '</details>', '')
     }
