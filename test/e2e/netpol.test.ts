@@ -175,7 +175,8 @@ for (const mode of ['iptables', 'nftables'] as const) {
           const t = (await c.onNode(n, ['nft', 'list', 'table', 'inet', 'mk8s-netpol'])).stdout
           expect(t, `${n}: no policy chain left after the last delete`).not.toMatch(/chain np-/)
         }
-      })
+        // 14 cases x 2 ports x 9 execs: about 40 s a case on a loaded 2-core machine
+      }, 1_500_000)
 
       it('netpol explain names the deciding rule for an allowed and a dropped pair; the drop counter of that policy moves', async () => {
         const docs = [np('x', 'allow-b', {podSelector: only({pod: 'a'}), ingress: [{from: [{podSelector: only({pod: 'b'})}]}]})]
