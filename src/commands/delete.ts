@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand, dryRunFlag} from '../lib/cli/base.js'
 import {InputError} from '../lib/errors.js'
 import {allNamespacesFlag, selectorFlag} from '../lib/kubectl/flags.js'
@@ -12,7 +12,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
   static override summary = 'Delete objects, and everything mk8s made for them: by KIND NAME, KIND/NAME, -l SELECTOR, --all, or the objects named in YAML (-f)'
   static override strict = false
   static override usage = ['delete KIND NAME... [flags]', 'delete KIND/NAME... [flags]', 'delete KIND (-l SELECTOR | --all) [flags]', 'delete -f FILE|- [flags]']
-  static override args = {kind: Args.string({description: 'KIND, or KIND/NAME'}), name: Args.string({description: 'names of objects of that kind'})}
+  // no declared args: oclif would read stdin for an argument given as '-' (the stdin of -f -); the usage lines name them
   static override examples = [
     '<%= config.bin %> delete pod web',
     '<%= config.bin %> delete deploy/web svc/web',
@@ -32,7 +32,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
   }
 
   async run(): Promise<unknown> {
-    const {argv} = await this.parse(Delete)
+    const argv = (await this.parse(Delete)).argv as string[]
     if (this.flags.filename?.length) {
       if (argv.length) throw new InputError('give either -f or KIND NAME, not both', "e.g. 'mk8s delete -f web.yaml' or 'mk8s delete pod web'")
       const sources = await collectFiles(this.flags.filename, this.flags.recursive)
