@@ -182,7 +182,8 @@ spec:
   it('--dry-run shows the commands and creates nothing', async () => {
     const r = await c.run(['pod', 'run', 'dry', '--image', 'mk8s/busybox', '--node', 'node1', '--dry-run', '--', 'sleep', '1'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('docker run -d --name k8s_POD_dry_default --network none --dns 10.96.0.10 --dns-search default.svc.cluster.local')
+    // the pause container carries the pod's hostname, its own address in /etc/hosts (as kubelet writes it) and the cluster DNS
+    expect(r.stdout).toMatch(/docker run -d --name k8s_POD_dry_default --network none --hostname dry --add-host dry:10\.244\.0\.\d+ --dns 10\.96\.0\.10 --dns-search default\.svc\.cluster\.local/)
     expect(r.stdout).toMatch(/--dns-option ndots:5 mk8s\/pause:latest\n/)
     expect(r.stdout).toMatch(/bridge link set dev veth[0-9a-f]{8} hairpin on/)
     expect((await c.json(['pod', 'list'])).items.map((p: any) => p.metadata.name)).not.toContain('dry')
