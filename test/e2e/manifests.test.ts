@@ -84,7 +84,8 @@ describe('manifests in the lab', () => {
     expect(out).toBe('namespace/shop created\nconfigmap/settings created\npod/db created\nservice/dbs created\npod/resolver created')
     const ip = (await c.json(['pod', 'get', 'db', '-n', 'shop'])).status.podIP as string
     expect((await inPod('db', ['hostname'])).stdout.trim()).toBe('db-0')
-    const hosts = (await inPod('db', ['cat', '/etc/hosts'])).stdout
+    // execa drops the file's last newline: put it back, so that every line ends in one
+    const hosts = `${(await inPod('db', ['cat', '/etc/hosts'])).stdout}\n`
     expect(hosts).toContain(`${ip}\tdb-0.dbs.shop.svc.cluster.local\n`)
     expect(hosts).toContain(`${ip}\tdb-0\n`)
     expect(hosts).toContain('192.168.56.1\tcontrol\n')
