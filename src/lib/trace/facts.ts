@@ -98,7 +98,8 @@ export function factReads(opts: {nft?: boolean} = {}): Array<[string, readonly s
     ['fdb', ['bridge', '-j', 'fdb', 'show', 'dev', VTEP]],
     ['bridge', ['bridge', '-d', '-j', 'link', 'show']],
     ['sysctl', ['sh', '-c', SYSCTL_SCRIPT, 'sh', ...SYSCTLS]],
-    ['iptables', ['iptables-save', '-c']],
+    // stderr apart: iptables-nft-save warns there when legacy tables exist too, and a capture would mix the warning into a chain's line
+    ['iptables', ['sh', '-c', 'iptables-save -c 2>/dev/null']],
     ['pods', ['sh', '-c', PODS_SCRIPT, 'sh', LABEL_CONTAINER, LABEL_POD, LABEL_UID]],
     ...(opts.nft ? [['nft', ['nft', 'list', 'table', 'ip', 'mk8s']] as [string, string[]]] : []),
   ]
