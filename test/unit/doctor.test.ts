@@ -13,7 +13,10 @@ import {fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
 
 const state = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')])
 const ctr = (name: string, labels: Record<string, string>, extra: Partial<ContainerInfo> = {}): ContainerInfo => ({id: `${name}-0123456789abcdef`, name, running: true, status: 'running', exitCode: 0, pid: 1, labels, ...extra})
-const podCtrs = (p: string, uid = `uid-${p}`) => [ctr(`k8s_POD_${p}_default`, {'io.mk8s.pod': `default/${p}`, 'io.mk8s.uid': uid, 'io.mk8s.container': 'POD'})]
+const podCtrs = (p: string, uid = `uid-${p}`) => [
+  ctr(`k8s_POD_${p}_default`, {'io.mk8s.pod': `default/${p}`, 'io.mk8s.uid': uid, 'io.mk8s.container': 'POD'}, {netns: `net:[40${p.charCodeAt(0)}]`}),
+  ctr(`k8s_main_${p}_default`, {'io.mk8s.pod': `default/${p}`, 'io.mk8s.uid': uid, 'io.mk8s.container': 'main'}, {netns: `net:[40${p.charCodeAt(0)}]`}),
+]
 const healthyDocker = (): Map<string, DockerFacts> => new Map([['node1', {containers: podCtrs('a'), networks: [{name: 'bridge', subnets: ['172.17.0.0/16']}]}], ['node2', {containers: podCtrs('b'), networks: []}]])
 const extras = (): Map<string, NodeExtras> => new Map(['node1', 'node2'].map((n) => [n, {backends: {legacy: 0, nft: 40}, netns: [], conntrack: []}]))
 
@@ -85,9 +88,38 @@ describe('doctor checks', () => {
       i.facts.get('node1')!.links.push({ifindex: 40, ifname: 'veth0badf00d', mtu: 1450, up: true, master: 'cni0', kind: 'veth'})
       i.state.netns['node1/red'] = {node: 'node1', name: 'red', createdAt: 'x'}
     })
-    expect(ids(fs)).toEqual(['node2:pod-containers-gone:pod/b', 'node2:stray-container:container/k8s_POD_old_default', 'node1:stray-veth:veth0badf00d', 'node1:netns-gone:netns/red'])
-    expect(fs.map((f) => f.safe)).toEqual([false, true, true, false])
+    expect(ids(fs)).toEqual(['node2:pod-containers-gone:pod/default/b', 'node2:stray-container:container/k8s_POD_old_default', 'node1:stray-veth:veth0badf00d', 'node1:netns-gone:netns/red'])
+    expect(fs.map((f) => f.safe)).toEqual([true, true, true, false])
+    expect(fs[0].repair).toEqual({kind: 'restart', pod: 'default/b', uid: 'uid-b'})
     expect(cmds(fs[1])).toEqual(['docker rm -f k8s_POD_old_default-0123456789abcdef 2>/dev/null || true'])
+  })
+
+  it('every pod against its node: a start or delete cut short, a sandbox down, a container missing, a split namespace, its address, its lease', () => {
+    const dead = 2 ** 22 + 7 // no such process
+    const fs = run((i) => {
+      for (const [name, node, ip] of [['c', 'node1', '10.244.0.6'], ['d', 'node1', '10.244.0.7'], ['e', 'node2', '10.244.1.6'], ['f', 'node2', '10.244.1.7']] as const) {
+        i.state.pods[`default/${name}`] = pod(name, node, ip)
+        i.docker.get(node)!.containers.push(...podCtrs(name))
+      }
+      i.state.pods['default/c'] = {...i.state.pods['default/c'], phase: 'Pending', pid: dead}
+      i.state.pods['default/d'] = {...i.state.pods['default/d'], phase: 'Terminating', pid: dead}
+      i.state.pods['default/f'] = {...i.state.pods['default/f'], phase: 'Pending', pid: process.pid} // in flight: its own process runs
+      const node2 = i.docker.get('node2')!.containers
+      node2.find((c) => c.name === 'k8s_POD_b_default')!.netns = 'net:[999]' // the pause container restarted into a new namespace
+      node2.find((c) => c.name === 'k8s_POD_e_default')!.running = false
+    })
+    expect(ids(fs)).toEqual(['node1:pod-start-interrupted:pod/default/c', 'node1:pod-delete-interrupted:pod/default/d', 'node2:pod-netns-split:pod/default/b', 'node2:pod-sandbox-down:pod/default/e'])
+    expect(fs.map((f) => f.repair?.kind)).toEqual(['restart', 'finish-delete', 'restart', 'restart'])
+    expect(fs.every((f) => f.safe)).toBe(true)
+    expect(fs[2].evidence).toMatch(/main are in net:\[4098\], but the pause container .* is in net:\[999\]/)
+    const more = run((i) => {
+      i.docker.get('node1')!.containers.splice(1, 1) // pod a's app container
+      i.facts.get('node2')!.pods.find((n) => n.key === 'default/b')!.addrs = []
+      i.state.cluster!.driver = 'cni'
+      i.extras.get('node1')!.leases = [{ip: '10.244.0.5', container: 'k8s_POD_a_default-0123456789abcdef'}]
+      i.extras.get('node2')!.leases = []
+    })
+    expect(ids(more)).toEqual(['node1:pod-container-missing:pod/default/a', 'node2:pod-lease-missing:pod/default/b', 'node2:pod-address-missing:pod/default/b'])
   })
 
   it("Docker's pitfalls: a squatted name (409), a port clash in a pod, a container that died of it, no socket access, an overlapping pool", () => {

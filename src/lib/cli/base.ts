@@ -63,6 +63,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as ArgsOf<T>
     if (this.flags.output === 'yaml') this.yaml = (await import('yaml')).default // only when asked: start-up time
     installLabSshOptions()
+    // commands that change hosts stop at a safe point on Ctrl-C and SIGTERM (exit 130, 143); reads stop at once
+    if (this.ctor.flags && 'dry-run' in this.ctor.flags && !this.dryRun) {
+      const {installSignalHandlers} = await import('../interrupt.js')
+      installSignalHandlers((msg) => {
+        this._progress?.stop()
+        process.stderr.write(`${chalkStderr.yellow('mk8s:')} ${msg}\n`)
+      })
+    }
   }
 
   protected get dryRun(): boolean {

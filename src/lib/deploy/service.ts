@@ -2,7 +2,7 @@ import {createHash, randomBytes, randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {requireCluster} from '../cluster/hosts.js'
 import {InputError, notFound} from '../errors.js'
-import {createPods, deletePods, validatePods} from '../pod/service.js'
+import {abandoned, createPods, deletePods, goneSandboxes, validatePods} from '../pod/service.js'
 import {program} from '../pipeline/index.js'
 import {selects, validateLabels} from '../pod/spec.js'
 import {objKey, type DeploymentRecord, type PodRecord, type State} from '../state/schema.js'
@@ -64,10 +64,23 @@ export async function applyDeployment(ctx: Ctx, d: DeploymentInput): Promise<{de
   return {deployment: record, ...(await reconcile(ctx, record, hash))}
 }
 
+/**
+ * Replicas that will never be Running are replaced, whatever an earlier command left: pods
+ * Pending or Terminating whose mk8s process is gone (killed part way), Failed ones, and Running
+ * ones whose containers are gone from their node. Pods another live process is still making count.
+ */
+async function deadReplicas(ctx: Ctx, pods: readonly PodRecord[]): Promise<Set<string>> {
+  const dead = pods.filter((p) => abandoned(p) || p.phase === 'Failed')
+  return new Set([...dead, ...(await goneSandboxes(ctx, pods))].map((p) => p.uid))
+}
+
 async function reconcile(ctx: Ctx, d: DeploymentRecord, hash: string) {
   const state = ctx.store.read()
-  const pods = ownedPods(state, d).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-  const stale = pods.filter((p) => p.labels['pod-template-hash'] !== hash)
+  const all = ownedPods(state, d).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+  const dead = await deadReplicas(ctx, all)
+  // a pod another live mk8s is deleting is neither a replica nor ours to delete
+  const pods = all.filter((p) => !dead.has(p.uid) && p.phase !== 'Terminating')
+  const stale = [...all.filter((p) => dead.has(p.uid)), ...pods.filter((p) => p.labels['pod-template-hash'] !== hash)]
   const current = pods.filter((p) => p.labels['pod-template-hash'] === hash)
   const extra = current.slice(d.replicas)
   const toDelete = [...stale, ...extra.reverse()]

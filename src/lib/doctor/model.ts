@@ -20,6 +20,19 @@ export interface Finding {
   safe: boolean
   /** the commands --fix runs on `node` (safe findings only) */
   plan?: Plan
+  /** what --fix does to a pod through the pod service instead (safe findings only) */
+  repair?: PodRepair
+}
+
+/**
+ * A pod whose record and containers disagree is resolved as kubelet would: started again from its
+ * spec on its node with its address, or, when a delete was cut short, deleted for good.
+ */
+export interface PodRepair {
+  kind: 'restart' | 'finish-delete'
+  /** namespace/name */
+  pod: string
+  uid: string
 }
 
 /** What every check sees: the state and what each readable node holds. */
@@ -34,7 +47,7 @@ export type Check = (i: Inputs) => Finding[]
 
 export interface DoctorReport {
   ok: boolean
-  findings: Array<Omit<Finding, 'plan'> & {commands?: string[]}>
+  findings: Array<Omit<Finding, 'plan' | 'repair'> & {commands?: string[]; repair?: string}>
   /** --fix: the findings it fixed, and those it left to the user */
   fixed?: string[]
   left?: string[]

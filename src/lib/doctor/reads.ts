@@ -4,12 +4,15 @@
  * failure also tells whether the socket is reachable), how many rules each iptables backend holds,
  * ethtool's offloads on the VTEP, UDP conntrack entries, and the network namespaces.
  */
-import {LABEL_CONTAINER} from '../pod/plan.js'
+import {LABEL_CONTAINER, LABEL_UID} from '../pod/plan.js'
 import type {Captured} from '../host/plan.js'
+import {parseLeases} from '../pod/leases.js'
 
 const CONTAINERS = 'ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
 const NETWORKS = 'ids=$(docker network ls -q) || exit $?; if [ -n "$ids" ]; then docker network inspect $ids; else echo "[]"; fi'
 const LOGS = 'for id in $(docker ps -aq --filter status=exited --filter "label=$1"); do echo "@@logs $id"; docker logs --tail 5 "$id" 2>&1; done; true'
+/** "<container id> net:[inode]" for every running mk8s container: whose network namespace each is in */
+const NETNS_OF = 'ids=$(docker ps -q --filter "label=$1"); [ -n "$ids" ] || exit 0; docker inspect -f "{{.Id}} {{.State.Pid}}" $ids | while read -r id pid; do [ "$pid" -gt 0 ] 2>/dev/null && echo "$id $(readlink /proc/$pid/ns/net)"; done; true'
 const BACKENDS = 'for b in legacy nft; do n=$(iptables-$b-save 2>/dev/null | grep -c "^-A"); echo "$b=${n:-0}"; done'
 const ETHTOOL = 'command -v ethtool >/dev/null || { echo no-ethtool; exit 0; }; ip link show "$1" >/dev/null 2>&1 || exit 0; ethtool -k "$1" | grep -E "^tx-checksum"; true'
 
@@ -19,6 +22,7 @@ export function doctorReads(opts: {conntrack: boolean}): Array<[string, readonly
     ['containers', ['sh', '-c', CONTAINERS]],
     ['networks', ['sh', '-c', NETWORKS]],
     ['logs', ['sh', '-c', LOGS, 'sh', LABEL_CONTAINER]],
+    ['netns-of', ['sh', '-c', NETNS_OF, 'sh', LABEL_UID]],
     ['backends', ['sh', '-c', BACKENDS]],
     ['ethtool', ['sh', '-c', ETHTOOL, 'sh', 'flannel.1']],
     ['netns', ['ip', '-j', 'netns', 'list']],
@@ -35,6 +39,8 @@ export interface ContainerInfo {
   exitCode: number
   pid: number
   labels: Record<string, string>
+  /** a running mk8s container's network namespace ("net:[4026532281]") */
+  netns?: string
   /** the last lines of an exited mk8s container */
   logs?: string
 }
@@ -54,6 +60,8 @@ export interface NodeExtras {
   conntrack: string[]
   /** `nft -j list table inet mk8s-netpol` (not JSON when the table is not there) */
   netpol?: string
+  /** host-local's leases on the node (undefined: not read) */
+  leases?: Array<{ip: string; container: string}>
 }
 
 function json<T>(text: string, fallback: T): T {
@@ -74,9 +82,11 @@ export function parseDocker(r: ReadonlyMap<string, Captured>): DockerFacts {
     const nl = chunk.indexOf('\n')
     logs.set(chunk.slice(0, nl).trim(), chunk.slice(nl + 1).trim())
   }
+  const netns = new Map((r.get('netns-of')?.output ?? '').split('\n').map((l) => l.trim().split(' ')).filter((f) => f.length === 2 && f[1].startsWith('net:')) as Array<[string, string]>)
   const containers = json<J[]>(r.get('containers')?.output ?? '[]', []).map((c): ContainerInfo => {
     const id = String(c.Id)
     const log = logs.get(id) ?? logs.get(id.slice(0, 12))
+    const ns = netns.get(id)
     return {
       id,
       name: String(c.Name ?? '').replace(/^\//, ''),
@@ -85,6 +95,7 @@ export function parseDocker(r: ReadonlyMap<string, Captured>): DockerFacts {
       exitCode: Number(c.State?.ExitCode ?? 0),
       pid: Number(c.State?.Pid ?? 0),
       labels: c.Config?.Labels ?? {},
+      ...(ns ? {netns: ns} : {}),
       ...(log !== undefined ? {logs: log} : {}),
     }
   })
@@ -111,6 +122,7 @@ export function parseExtras(r: ReadonlyMap<string, Captured>): NodeExtras {
   const ct = r.get('conntrack')
   const conntrack = ct && ct.code === 0 ? ct.output.split('\n').filter((l) => l.startsWith('udp')) : []
   const np = r.get('netpol')
-  return {backends, ethtool, netns, conntrack, ...(np ? {netpol: np.code === 0 ? np.output : ''} : {})}
+  const lr = r.get('cni-leases')
+  return {backends, ethtool, netns, conntrack, ...(np ? {netpol: np.code === 0 ? np.output : ''} : {}), ...(lr && lr.code === 0 ? {leases: parseLeases(lr.output)} : {})}
 }
 

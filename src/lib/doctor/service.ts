@@ -1,10 +1,13 @@
 import type {Ctx} from '../context.js'
 import {requireCluster} from '../cluster/hosts.js'
 import {program} from '../pipeline/index.js'
+import {unprogrammed} from '../pipeline/drift.js'
 import {renderStep, type Plan} from '../host/plan.js'
 import {readAllFacts} from '../trace/service.js'
 import {CHECKS} from './checks/index.js'
-import type {DoctorReport, Finding, Inputs} from './model.js'
+import type {DoctorReport, Finding, Inputs, PodRepair} from './model.js'
+import {deletePods, restartPods} from '../pod/service.js'
+import type {PodRecord} from '../state/schema.js'
 import {FIREWALL_READS} from '../firewall/detect.js'
 import {firewallFindings} from '../firewall/doctor.js'
 import {LEASE_READ, staleLeaseFindings} from '../pod/leases.js'
@@ -24,6 +27,10 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
   }
   const inputs: Inputs = {state, facts, docker, extras}
   const findings = [...CHECKS.flatMap((c) => c(inputs)), ...firewallFindings(state, raw), ...staleLeaseFindings(raw, docker)]
+  const behind = ctx.dryRun ? [] : unprogrammed(state, ctx.store.readProgrammed())
+  if (behind.length && !(await ctx.store.programmingNow())) {
+    findings.unshift({id: 'hosts-behind-state', severity: 'error', object: 'state', evidence: `the state holds what the nodes were not programmed with (a command stopped between its state write and its scripts): ${behind.slice(0, 6).join('; ')}${behind.length > 6 ? `; and ${behind.length - 6} more` : ''}`, fix: 'program the nodes from the state: any command that changes hosts does it, as does doctor --fix', safe: true})
+  }
   const notes = [...errors].map(([node, e]) => `${node}: not checked (${e})`)
   for (const f of facts.values()) for (const [what, why] of Object.entries(f.failed)) notes.push(`${f.node}: could not read ${what}: ${why}`)
   for (const [node, e] of errors) findings.unshift({id: / cannot run commands as root without a password|sudo is not installed/.test(e) ? 'sudo-refused' : 'node-unreachable', severity: 'error', node, object: `node/${node}`, evidence: e, fix: 'check that the host is up and that ssh to it works', safe: false})
@@ -33,10 +40,12 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
 const counts = (f: Finding) => f.severity !== 'info'
 const label = (f: Finding) => `${f.id} ${f.node ?? ''} ${f.object}`.replace(/\s+/g, ' ')
 
+const repairText = (r: PodRepair) => (r.kind === 'restart' ? `start pod ${r.pod} again from its spec` : `finish deleting pod ${r.pod}`)
+
 function report(findings: Finding[], notes: string[], extra: Partial<DoctorReport> = {}): DoctorReport {
   return {
     ok: !findings.some(counts),
-    findings: findings.map(({plan, ...f}) => ({...f, ...(plan?.length ? {commands: plan.map(renderStep)} : {})})),
+    findings: findings.map(({plan, repair, ...f}) => ({...f, ...(plan?.length ? {commands: plan.map(renderStep)} : {}), ...(repair ? {repair: repairText(repair)} : {})})),
     notes,
     ...extra,
   }
@@ -62,10 +71,31 @@ export async function doctor(ctx: Ctx, opts: {fix?: boolean} = {}): Promise<Doct
   const back = Object.values(state.nodes).filter((n) => n.reason === 'Unreachable' && !first.findings.some((f) => f.id === 'node-unreachable' && f.node === n.name)).map((n) => n.name)
   if (extra.size) ctx.progress(`fixing ${first.findings.filter((f) => f.safe && f.plan).length} finding(s) on ${[...extra.keys()].join(', ')}`)
   await program(ctx, {extra, whole: back})
+  await repairPods(ctx, first.findings)
   if (ctx.dryRun) return report(first.findings, first.notes)
   const again = await diagnose(ctx)
   const still = new Set(again.findings.map(label))
-  const fixed = first.findings.filter((f) => f.safe && f.plan && !still.has(label(f))).map(label)
+  const fixed = first.findings.filter((f) => f.safe && !still.has(label(f))).map(label)
   const left = again.findings.filter(counts).map(label)
   return report(again.findings, again.notes, {fixed, left})
+}
+
+/**
+ * The pods' repairs, as kubelet would make them: deletes cut short are finished, then pods whose
+ * record and host disagree are started again from their spec (each pod once, however many
+ * findings it had), all nodes at once. Only the very pods found (same uid) are touched.
+ */
+async function repairPods(ctx: Ctx, findings: readonly Finding[]): Promise<void> {
+  const state = ctx.store.read()
+  const pick = (kind: PodRepair['kind']): PodRecord[] => {
+    const keys = new Map(findings.filter((f) => f.safe && f.repair?.kind === kind).map((f) => [f.repair!.pod, f.repair!.uid]))
+    return [...keys].map(([k, uid]) => state.pods[k]).filter((p): p is PodRecord => p !== undefined && keys.get(`${p.namespace}/${p.name}`) === p.uid)
+  }
+  const deletes = pick('finish-delete')
+  const restarts = pick('restart').filter((p) => !deletes.some((d) => d.uid === p.uid))
+  if (deletes.length) {
+    ctx.progress(`finishing the delete of ${deletes.map((p) => `pod ${p.namespace}/${p.name}`).join(', ')}`)
+    await deletePods(ctx, deletes)
+  }
+  if (restarts.length) await restartPods(ctx, restarts)
 }

@@ -1,4 +1,5 @@
 import {Mk8sError, UnreachableError} from '../errors.js'
+import {boundary} from '../interrupt.js'
 import {Host} from './host.js'
 import {renderPlan, type Captured, type Plan} from './plan.js'
 
@@ -37,6 +38,7 @@ export class Executor {
       this.sink(`# ${host.label}\n${renderPlan(plan)}\n`)
       return new Map()
     }
+    boundary(`script ${host.name}`)
     this.count(host)
     return host.apply(plan)
   }

@@ -99,7 +99,8 @@ export class Host {
   private async exec(remote: string, input: string, marker?: string): Promise<RunResult> {
     const [file, ...args] = this.commandFor(remote)
     const {execa} = await import('execa') // imported where used: most commands' first moments start no process
-    const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024})
+    // its own process group: a Ctrl-C at the terminal reaches mk8s, which lets the host finish the script it was given
+    const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024, detached: true})
     const res = {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.exitCode ?? 1}
     if (r.exitCode === undefined && r.failed) throw new UnreachableError(this.name, r.shortMessage ?? String(r.message))
     const t = this.target

@@ -71,17 +71,30 @@ export async function applyAll(ctx: import('../context.js').Ctx, objs: Parsed[])
   const lines: string[] = new Array(objs.length)
   const byKind = new Map<string, number[]>()
   objs.forEach((o, i) => byKind.set(o.kind, [...(byKind.get(o.kind) ?? []), i]))
-  for (const stage of ['config', 'workload'] as const) {
-    for (const [kind, idx] of byKind) {
-      const h = manifestKinds.get(kind)!
-      if (h.stage !== stage) continue
-      if (h.applyMany) {
-        const out = await h.applyMany(ctx, idx.map((i) => objs[i]), {program: false})
-        idx.forEach((i, j) => (lines[i] = out[j]))
-      } else {
-        for (const i of idx) lines[i] = await h.apply(ctx, objs[i], {program: stage === 'workload'})
+  const {InterruptedError, safePoint} = await import('../interrupt.js')
+  try {
+    for (const stage of ['config', 'workload'] as const) {
+      for (const [kind, idx] of byKind) {
+        const h = manifestKinds.get(kind)!
+        if (h.stage !== stage) continue
+        if (h.applyMany) {
+          const out = await h.applyMany(ctx, idx.map((i) => objs[i]), {program: false})
+          idx.forEach((i, j) => (lines[i] = out[j]))
+        } else {
+          for (const i of idx) {
+            lines[i] = await h.apply(ctx, objs[i], {program: stage === 'workload'})
+            safePoint(`applied ${kind} ${objs[i].name}`)
+          }
+        }
       }
     }
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error
+    // stopped between objects: the nodes get what was applied, the rest is not
+    await program(ctx)
+    const name = (o: Parsed) => `${o.kind.toLowerCase()}/${o.name}`
+    const left = objs.filter((_, i) => lines[i] === undefined)
+    throw new InterruptedError(error.signal, `applied ${objs.length - left.length} of ${objs.length} object(s)${left.length ? `; not applied: ${left.map(name).join(', ')}` : ''}${error.message.includes(': ') ? ` (${error.message.slice(error.message.indexOf(': ') + 2)})` : ''}`)
   }
   await program(ctx)
   return lines

@@ -12,7 +12,7 @@ import {program, type NodeReport} from '../pipeline/index.js'
 import {checkHostGw} from '../overlay/plan.js'
 import {forgetNodeNetns} from '../netns/service.js'
 import {moveAnnouncements} from '../svc/service.js'
-import {finishRestart, podsForgetNode, restartSandboxes} from '../pod/service.js'
+import {brokenSandboxes, podsForgetNode, restartPods} from '../pod/service.js'
 import {resolveTarget, type TargetOptions} from './target.js'
 import {assessFirewalls, firewallCaptures, firewallReadPlan, iptablesFlavour, parseFirewalls} from '../firewall/detect.js'
 import {checkFirewalls} from '../firewall/service.js'
@@ -158,9 +158,7 @@ export async function nodeRepair(ctx: Ctx, name: string): Promise<{node: string;
   const state = ctx.store.read()
   requireCluster(state)
   const node = requireNode(state, name)
-  const restarted = await restartSandboxes(ctx, node)
-  const reports = await program(ctx, {whole: [name]})
-  await finishRestart(ctx, node, restarted)
+  const {pods: restarted, reports} = await restartPods(ctx, await brokenSandboxes(ctx, node), {whole: [name]})
   if (!node.ready) {
     await ctx.store.update((s) => {
       const n = s.nodes[name]

@@ -1,6 +1,7 @@
 import {hostOf} from '../cluster/hosts.js'
 import type {Ctx} from '../context.js'
 import {Mk8sError, UnreachableError} from '../errors.js'
+import {safePoint} from '../interrupt.js'
 import type {Plan} from '../host/plan.js'
 import type {State} from '../state/schema.js'
 import {planChange, scriptOf} from './plan.js'
@@ -33,6 +34,13 @@ const same = (a: State, b: State) => JSON.stringify({...a, proxy: undefined}) ==
  * the first unreachable node (exit 3), or the first failure, is raised.
  */
 export async function program(ctx: Ctx, o: ProgramOptions = {}): Promise<NodeReport[]> {
+  // a turn once begun is finished (the hosts then hold what the state says); a signal stops the command after it
+  const reports = await turn(ctx, o)
+  safePoint('programmed')
+  return reports
+}
+
+function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
   return ctx.store.whileProgramming(async () => {
     const saved = ctx.store.read()
     const desired = o.desired ? o.desired(saved) : saved

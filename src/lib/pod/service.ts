@@ -2,7 +2,8 @@ import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {hostOf, requireCluster, requireNode, sortedNodes} from '../cluster/hosts.js'
 import {HostCommandError, InputError, Mk8sError, notFound} from '../errors.js'
-import {program} from '../pipeline/index.js'
+import {program, type NodeReport} from '../pipeline/index.js'
+import {InterruptedError, safePoint} from '../interrupt.js'
 import {withDocker} from '../runtime/docker.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
@@ -106,21 +107,40 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
     }
     return made
   })
+  try {
+    return await startReserved(ctx, cluster, reserved)
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error
+    // stopped at a safe point: what is not Running yet is undone, what is Running stays
+    const now = ctx.store.read()
+    const undone = reserved.filter((r) => now.pods[keyOf(r)]?.uid === r.uid && now.pods[keyOf(r)].phase !== 'Running')
+    if (undone.length) await forget(ctx, undone)
+    const names = (l: PodRecord[]) => l.map((p) => `${p.namespace}/${p.name}`).join(', ')
+    const kept = reserved.filter((r) => !undone.includes(r))
+    throw new InterruptedError(error.signal, [kept.length ? `pod(s) ${names(kept)} created` : '', undone.length ? `pod(s) ${names(undone)} not created (what was made of them was removed)` : ''].filter(Boolean).join('; '))
+  }
+}
+
+/** The reserved (Pending) pods made real: sandboxes, one script per node, app containers, Running. */
+async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]): Promise<PodRecord[]> {
   const state = ctx.store.read()
   const failures: unknown[] = []
   // 1. the sandboxes: a pause container per pod, all nodes at once
   const sandboxes = await Promise.allSettled([...byNode(reserved)].map(([n, list]) => startSandboxes(ctx, cluster, state.nodes[n], list)))
   let ready = sandboxes.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
   for (const r of sandboxes) if (r.status === 'rejected') failures.push(r.reason)
+  const gone = reserved.filter((r) => !ready.some((x) => x.uid === r.uid))
   await ctx.store.update((s) => {
-    for (const r of reserved) if (s.pods[keyOf(r)]?.uid === r.uid) delete s.pods[keyOf(r)]
-    for (const r of ready) s.pods[keyOf(r)] = r
+    for (const r of gone) if (s.pods[keyOf(r)]?.uid === r.uid) delete s.pods[keyOf(r)]
+    for (const r of ready) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = r
   })
+  safePoint('sandboxes started')
   // 2. one script per node: namespaces wired, endpoints, DNS records, host ports
   if (ready.length) {
     try {
       await program(ctx, {desired: (s) => asRunning(s, ready)})
     } catch (error) {
+      if (error instanceof InterruptedError) throw error
       failures.push(cniError(error))
       await forget(ctx, ready)
       ready = []
@@ -165,43 +185,69 @@ function cniError(error: unknown): unknown {
 }
 
 /**
- * `node repair`, first half: pods of the node whose sandbox is gone (a reboot, a wipe) get their
- * containers removed and a new pause container, with the same name and address; the state
- * records the new pause ids. The pipeline then wires them with the rest of the node.
+ * Start pods again from their recorded spec, on their node, with their name and address: what
+ * kubelet does for a sandbox that died (a reboot, a wipe, a pause container restarted into an
+ * empty namespace, a command killed part way). The pods are Pending and this process's while it
+ * happens (a kill leaves them to the next doctor --fix); their containers are removed, a new pause
+ * container starts, one script per node wires it (nodes in `whole` are programmed whole), the
+ * app containers start, and the pods are Running again.
  */
-export async function restartSandboxes(ctx: Ctx, node: NodeRecord): Promise<PodRecord[]> {
+export async function restartPods(ctx: Ctx, pods: readonly PodRecord[], o: {whole?: readonly string[]} = {}): Promise<{pods: PodRecord[]; reports: NodeReport[]}> {
   const state = ctx.store.read()
   const cluster = requireCluster(state)
-  const mine = Object.values(state.pods).filter((p) => p.node === node.name && p.phase === 'Running')
-  if (mine.length === 0) return []
-  const restarted = await ctx.runtime.on(node, async (rt) => {
+  const mine = pods.filter((p) => state.pods[keyOf(p)]?.uid === p.uid && state.nodes[p.node])
+  if (mine.length === 0) return {pods: [], reports: o.whole?.length ? await program(ctx, {whole: o.whole}) : []}
+  await ctx.store.update((s) => {
+    for (const p of mine) if (s.pods[keyOf(p)]?.uid === p.uid) s.pods[keyOf(p)] = {...s.pods[keyOf(p)], phase: 'Pending', pid: process.pid}
+  })
+  const started = await Promise.all([...byNode(mine)].map(([n, list]) => ctx.runtime.on(state.nodes[n], async (rt) => {
     const out: PodRecord[] = []
-    for (const p of mine) {
-      if (!(await rt.sandboxGone(p))) continue
-      ctx.progress(`node ${node.name}: pod ${p.namespace}/${p.name} lost its containers: starting it again on ${p.ip ?? 'the host network'}`)
+    for (const p of list) {
+      ctx.progress(`node ${n}: starting pod ${p.namespace}/${p.name} again from its spec on ${p.ip ?? 'the host network'}`)
       await rt.removePod(p)
       out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace), podIdentity(p, cluster))})
     }
     return out
-  })
+  })))
+  const ready = started.flat()
   await ctx.store.update((s) => {
-    for (const r of restarted) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)].pauseId = r.pauseId
+    for (const r of ready) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)].pauseId = r.pauseId
   })
-  return restarted
+  const reports = await program(ctx, {desired: (s) => asRunning(s, ready), whole: o.whole})
+  const running = (await Promise.all([...byNode(ready)].map(([n, list]) => startApps(ctx, state.nodes[n], list)))).flat()
+  await ctx.store.update((s) => {
+    for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = {...s.pods[keyOf(r)], containers: r.containers, phase: 'Running', pid: undefined}
+  })
+  await program(ctx)
+  return {pods: running, reports}
 }
 
-/** `node repair`, second half: the restarted pods' app containers, once their namespaces are wired. */
-export async function finishRestart(ctx: Ctx, node: NodeRecord, pods: readonly PodRecord[]): Promise<void> {
-  if (pods.length === 0) return
-  const running = await startApps(ctx, node, [...pods])
-  await ctx.store.update((s) => {
-    for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)].containers = r.containers
-  })
+/**
+ * Those of `pods` (Running ones) whose sandbox is gone from their node: the pause container not
+ * running, or an app container missing. A read, one runtime connection per node; a node that
+ * cannot be asked keeps its pods (kubelet's pods are not replaced while their node is away).
+ */
+export async function goneSandboxes(ctx: Ctx, pods: readonly PodRecord[]): Promise<PodRecord[]> {
+  const state = ctx.store.read()
+  const running = pods.filter((p) => p.phase === 'Running' && state.nodes[p.node])
+  const per = await Promise.all([...byNode(running)].map(([n, list]) => ctx.runtime.on(state.nodes[n], async (rt) => {
+    const out: PodRecord[] = []
+    for (const p of list) if (await rt.sandboxGone(p)) out.push(p)
+    return out
+  }).catch(() => [] as PodRecord[])))
+  return per.flat()
 }
 
-/** Is the process that made a Pending pod gone (killed part way)? Without a pid: Pending for longer than a lock's stale time. */
+/** Pods of a node whose sandbox is gone (see goneSandboxes). */
+export const brokenSandboxes = (ctx: Ctx, node: NodeRecord): Promise<PodRecord[]> =>
+  goneSandboxes(ctx, Object.values(ctx.store.read().pods).filter((p) => p.node === node.name))
+
+/**
+ * Is the process that was making (Pending) or deleting (Terminating) a pod gone, killed part way?
+ * Without a pid: in that phase for longer than a lock's stale time.
+ */
 export function abandoned(p: PodRecord, now = Date.now()): boolean {
-  if (p.phase !== 'Pending') return false
+  if (p.phase !== 'Pending' && p.phase !== 'Terminating') return false
   if (p.pid === undefined) return now - Date.parse(p.createdAt) > 15_000
   if (p.pid === process.pid) return false
   try {
@@ -212,7 +258,7 @@ export function abandoned(p: PodRecord, now = Date.now()): boolean {
   }
 }
 
-/** Pods of these names left Pending by a killed mk8s are cleaned away first, so that the name can be used again. */
+/** Pods of these names left Pending or Terminating by a killed mk8s are cleaned away first, so that the name can be used again. */
 async function removeAbandoned(ctx: Ctx, pods: readonly PodInput[]): Promise<void> {
   const state = ctx.store.read()
   const left = pods.map((p) => state.pods[objKey(p.namespace, p.name)]).filter((p): p is PodRecord => p !== undefined && abandoned(p))
@@ -283,8 +329,12 @@ export function requirePod(state: State, namespace: string, name: string): PodRe
  */
 export async function deletePods(ctx: Ctx, pods: readonly PodRecord[], opts: {program?: boolean} = {}): Promise<void> {
   if (pods.length === 0) return
+  requireCluster(ctx.store.read())
+  // the intent first: a kill from here on leaves them Terminating, which doctor --fix finishes
+  await ctx.store.update((s) => {
+    for (const p of pods) if (s.pods[keyOf(p)]?.uid === p.uid) s.pods[keyOf(p)] = {...s.pods[keyOf(p)], phase: 'Terminating', pid: process.pid}
+  })
   const state = ctx.store.read()
-  requireCluster(state)
   const results = await Promise.allSettled(
     [...byNode(pods)].map(async ([n, list]) => {
       const node = state.nodes[n]

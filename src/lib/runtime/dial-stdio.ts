@@ -27,7 +27,7 @@ export async function dialStdioSocket(host: Host): Promise<{path: string; close(
   const sockets = new Set<Socket>()
   const server = createServer((sock) => {
     sockets.add(sock)
-    const child = spawn(file, args, {stdio: ['pipe', 'pipe', 'ignore']})
+    const child = spawn(file, args, {stdio: ['pipe', 'pipe', 'ignore'], detached: true}) // out of the terminal's Ctrl-C, as the scripts are
     children.add(child)
     const done = () => {
       children.delete(child)

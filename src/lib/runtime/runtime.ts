@@ -4,6 +4,7 @@ import type {PodIdentity} from '../pod/identity.js'
 import {pauseName} from '../pod/plan.js'
 import {describeCreate} from '../pod/runtime.js'
 import {quote} from '../host/quote.js'
+import {boundary} from '../interrupt.js'
 import type {PodSpec} from '../pod/spec.js'
 import type {NodeRecord, PodRecord} from '../state/schema.js'
 
@@ -36,9 +37,16 @@ export const dockerRuntime: Runtime = {
     const [{withDocker}, rt] = await Promise.all([import('./docker.js'), import('../pod/runtime.js')])
     return withDocker(hostOf(node), (docker) =>
       fn({
-        startPause: async (pod, dns, id) => (await rt.startPause(docker, node.name, pod, dns, id)).id,
-        startApps: (pod, spec, pauseId) => rt.startContainers(docker, node.name, pod, spec, pauseId),
+        startPause: async (pod, dns, id) => {
+          boundary(`pause ${node.name} ${pod.name}`)
+          return (await rt.startPause(docker, node.name, pod, dns, id)).id
+        },
+        startApps: (pod, spec, pauseId) => {
+          boundary(`apps ${node.name} ${pod.name}`)
+          return rt.startContainers(docker, node.name, pod, spec, pauseId)
+        },
         removePod: async (pod) => {
+          boundary(`remove ${node.name} ${pod.name}`)
           await rt.removePodContainers(docker, pod)
         },
         sandboxGone: async (pod) => {

@@ -2,6 +2,7 @@ import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unl
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {StateError} from '../errors.js'
+import {boundary} from '../interrupt.js'
 import {z} from 'zod'
 import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
 
@@ -85,6 +86,7 @@ export class StateStore {
     try {
       const state = this.read()
       const result = await fn(state)
+      boundary('state write')
       this.write(state)
       return result
     } finally {
@@ -105,6 +107,17 @@ export class StateStore {
       return await fn()
     } finally {
       await release()
+    }
+  }
+
+  /** Is some mk8s process programming hosts from this state right now (holding the hosts lock)? */
+  async programmingNow(): Promise<boolean> {
+    const what = `${this.path}.hosts`
+    try {
+      const {default: lockfile} = await import('proper-lockfile')
+      return await lockfile.check(what, {realpath: false, lockfilePath: `${what}.lock`, stale: 15_000})
+    } catch {
+      return false
     }
   }
 
@@ -131,7 +144,10 @@ export class StateStore {
 
   writeProgrammed(p: Programmed): void {
     if (this.dryRun) this.programmedMemory = structuredClone(p)
-    else this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`)
+    else {
+      boundary('programmed write')
+      this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`)
+    }
   }
 
   /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */

@@ -2,7 +2,7 @@ import type {Check} from '../model.js'
 import {hostChecks, netnsChecks} from './host.js'
 import {backendChecks, netfilterChecks, offloadChecks, sysctlChecks} from './kernel.js'
 import {overlayChecks} from './overlay.js'
-import {containerChecks, portChecks, strayVethChecks, wiringChecks} from './pods.js'
+import {containerChecks, podChecks, portChecks, strayVethChecks, wiringChecks} from './pods.js'
 import {conntrackChecks, serviceChainChecks} from './services.js'
 import {netpolSelectorChecks, netpolTableChecks} from './netpol.js'
 
@@ -14,6 +14,7 @@ export const CHECKS: Check[] = [
   backendChecks,
   offloadChecks,
   overlayChecks,
+  podChecks,
   containerChecks,
   portChecks,
   wiringChecks,

@@ -1,25 +1,78 @@
 import {step} from '../../host/plan.js'
-import {containerName, LABEL_POD, LABEL_UID, pauseName, podMtu} from '../../pod/plan.js'
+import {containerName, LABEL_CONTAINER, LABEL_POD, LABEL_UID, pauseName, podMtu} from '../../pod/plan.js'
+import {abandoned} from '../../pod/service.js'
 import {objKey, type PodRecord} from '../../state/schema.js'
 import {bridgeName, link, podHostVeth, VTEP} from '../../trace/facts.js'
-import type {Check, Finding} from '../model.js'
+import type {Check, Finding, PodRepair} from '../model.js'
 
 const podsOn = (pods: Record<string, PodRecord>, node: string) => Object.values(pods).filter((p) => p.node === node)
 const ownNet = (p: PodRecord) => p.network === 'pod'
 const short = (id: string) => id.slice(0, 12)
 
-/** The state's pods against the node's Docker: containers gone, containers nobody knows, names squatted. */
+const restart = (p: PodRecord): PodRepair => ({kind: 'restart', pod: objKey(p.namespace, p.name), uid: p.uid})
+const again = (p: PodRecord) => `start it again from its spec on ${p.node}${p.ip && p.network === 'pod' ? ` with ${p.ip}` : ''} (what kubelet does; --fix does it)`
+
+/**
+ * Every pod of the state against its node, whatever its phase: a record a killed mk8s left
+ * Pending or Terminating, a sandbox whose pause container is gone or stopped, an app container
+ * missing, an app container in another network namespace than its pause container (a pause
+ * restarted by Docker gets a new, empty one), its address, its lease. Each is resolved by
+ * starting the pod again, or by finishing its delete.
+ */
+export const podChecks: Check = ({state, docker, extras}) => {
+  const out: Finding[] = []
+  const cni = state.cluster?.driver === 'cni'
+  for (const [node, d] of docker) {
+    if (d.error) continue
+    for (const p of podsOn(state.pods, node)) {
+      const object = `pod/${p.namespace}/${p.name}`
+      if (p.phase === 'Pending' || p.phase === 'Terminating') {
+        if (!abandoned(p)) {
+          out.push({id: 'pod-in-progress', severity: 'info', node, object, evidence: `${p.phase} by mk8s process ${p.pid ?? '?'}, which still runs`, fix: 'wait for it', safe: false})
+        } else if (p.phase === 'Pending') {
+          out.push({id: 'pod-start-interrupted', severity: 'error', node, object, evidence: `Pending since ${p.createdAt}: the mk8s that was making it${p.pid ? ` (pid ${p.pid})` : ''} is gone, so its containers and wiring may be half made`, fix: again(p), safe: true, repair: restart(p)})
+        } else {
+          out.push({id: 'pod-delete-interrupted', severity: 'warning', node, object, evidence: `Terminating: the mk8s that was deleting it${p.pid ? ` (pid ${p.pid})` : ''} is gone`, fix: `finish the delete: its containers removed, its wiring undone, its record gone (--fix does it)`, safe: true, repair: {kind: 'finish-delete', pod: objKey(p.namespace, p.name), uid: p.uid}})
+        }
+        continue
+      }
+      if (p.phase !== 'Running') continue
+      const has = d.containers.filter((c) => c.labels[LABEL_UID] === p.uid)
+      const pause = has.find((c) => c.labels[LABEL_CONTAINER] === 'POD')
+      const broken = (id: string, evidence: string, severity: Finding['severity'] = 'error') => out.push({id, severity, node, object, evidence, fix: again(p), safe: true, repair: restart(p)})
+      if (has.length === 0) {
+        broken('pod-containers-gone', `no container labelled ${LABEL_UID}=${p.uid} on ${node}`)
+        continue
+      }
+      if (!pause || !pause.running) {
+        broken('pod-sandbox-down', pause ? `its pause container ${short(pause.id)} is ${pause.status}: the pod's network namespace is gone` : `it has no pause container on ${node}: the pod's network namespace is gone`)
+        continue
+      }
+      const missing = p.containers.filter((c) => !has.some((h) => h.labels[LABEL_CONTAINER] === c.name))
+      if (missing.length) {
+        broken('pod-container-missing', `container(s) ${missing.map((c) => c.name).join(', ')} of the pod are not on ${node}`)
+        continue
+      }
+      const split = has.filter((c) => c !== pause && c.running && c.netns && pause.netns && c.netns !== pause.netns)
+      if (split.length) {
+        broken('pod-netns-split', `container(s) ${split.map((c) => c.labels[LABEL_CONTAINER]).join(', ')} are in ${split[0].netns}, but the pause container (restarted at some point) is in ${pause.netns}: the next restart of an app container joins the new, empty namespace and the pod is cut off`)
+        continue
+      }
+      const leases = extras.get(node)?.leases
+      if (cni && p.network === 'pod' && p.ip && leases && !leases.some((l) => l.ip === p.ip && pause.id.startsWith(l.container.slice(0, 12)))) {
+        broken('pod-lease-missing', `host-local holds no lease of ${p.ip} for its pause container ${short(pause.id)}: the address could be given to another pod`, 'warning')
+      }
+    }
+  }
+  return out
+}
+
+/** Containers of mk8s's labels or name form that no pod of the state owns. */
 export const containerChecks: Check = ({state, docker}) => {
   const out: Finding[] = []
   for (const [node, d] of docker) {
     if (d.error) continue
     const mine = podsOn(state.pods, node)
-    for (const p of mine.filter((x) => x.phase === 'Running')) {
-      const has = d.containers.filter((c) => c.labels[LABEL_UID] === p.uid)
-      if (has.length === 0) {
-        out.push({id: 'pod-containers-gone', severity: 'error', node, object: `pod/${p.name}`, evidence: `no container labelled ${LABEL_UID}=${p.uid} on ${node}`, fix: `mk8s pod delete ${p.name} -n ${p.namespace}, then create it again${p.owner ? ` (deployment ${p.owner} recreates it on apply)` : ''}`, safe: false})
-      }
-    }
     for (const c of d.containers) {
       const key = c.labels[LABEL_POD]
       if (key !== undefined) {
@@ -74,8 +127,13 @@ export const wiringChecks: Check = ({state, facts}) => {
       const net = f.pods.find((n) => n.key === objKey(p.namespace, p.name))
       if (!net) continue
       const veth = podHostVeth(f, objKey(p.namespace, p.name), p.hostVeth)
+      const object = `pod/${p.namespace}/${p.name}`
       if (!veth || veth.master !== bridgeName) {
-        out.push({id: 'pod-veth-missing', severity: 'error', node: f.node, object: `pod/${p.name}`, evidence: veth ? `${veth.ifname} is not a port of ${bridgeName}` : `no host end of the pod's eth0 on ${f.node}`, fix: `recreate the pod: mk8s pod delete ${p.name}, then create it again`, safe: false})
+        out.push({id: 'pod-veth-missing', severity: 'error', node: f.node, object, evidence: veth ? `${veth.ifname} is not a port of ${bridgeName}` : `no host end of the pod's eth0 on ${f.node}`, fix: again(p), safe: true, repair: restart(p)})
+        continue
+      }
+      if (p.ip && !net.addrs.some((a) => a.ifname === 'eth0' && a.ip === p.ip)) {
+        out.push({id: 'pod-address-missing', severity: 'error', node: f.node, object, evidence: `the pod's eth0 does not hold ${p.ip}${net.addrs.filter((a) => a.ifname === 'eth0').length ? ` (it holds ${net.addrs.filter((a) => a.ifname === 'eth0').map((a) => a.ip).join(', ')})` : ''}`, fix: again(p), safe: true, repair: restart(p)})
         continue
       }
       const port = f.bridgePorts.find((b) => b.ifname === veth.ifname)
