@@ -6,7 +6,8 @@
  * anything, so the moments between two changes are all named, and counted:
  *
  * - MK8S_CRASH_AT=N kills this process with SIGKILL at the Nth boundary (what the crash tests
- *   drive, so that every boundary of a command is hit, not only random ones);
+ *   drive, so that every boundary of a command is hit, not only random ones); with
+ *   MK8S_CRASH_SIGNAL=SIGINT or SIGTERM it sends itself that signal there instead, as Ctrl-C would;
  * - MK8S_CRASH_LOG=FILE appends "N label" for every boundary passed (how a test learns them);
  * - after Ctrl-C (SIGINT) or SIGTERM, the next boundary that is a safe point (`safePoint`) throws
  *   InterruptedError: the command undoes or finishes what was in flight on its way out and exits
@@ -41,7 +42,16 @@ export function boundary(label: string): void {
   passed++
   const log = process.env.MK8S_CRASH_LOG
   if (log) appendFileSync(log, `${passed} ${label}\n`)
-  if (crashAt() === passed) process.kill(process.pid, 'SIGKILL')
+  if (crashAt() === passed) {
+    const sig = process.env.MK8S_CRASH_SIGNAL
+    if (sig === 'SIGINT' || sig === 'SIGTERM') {
+      // delivered as a terminal's would be: the handler runs once this step is under way
+      if (!stop) {
+        stop = sig
+        notify(`${sig}: stopping at the next safe point, once the hosts have answered (again to stop at once)`)
+      }
+    } else process.kill(process.pid, 'SIGKILL')
+  }
 }
 
 /**

@@ -55,26 +55,6 @@ async function containersOf(node: string, pod: string, running = false): Promise
   return r.stdout.split('\n').filter(Boolean)
 }
 
-/** Start the CLI and SIGKILL it once MK8S_DEBUG has printed its n-th round trip (or after a fallback delay). */
-async function killPartWay(args: string[], nthRoundTrip = 1, fallbackMs = 800): Promise<{killedAt: string}> {
-  const p = execa('node', [CLI, ...args], {reject: false, env: {MK8S_STATE: c.state, NO_COLOR: '1', MK8S_DEBUG: '1'}})
-  let seen = 0
-  let killedAt = 'fallback'
-  const fallback = setTimeout(() => p.kill('SIGKILL'), 60_000 + fallbackMs)
-  p.stderr!.on('data', (d: Buffer) => {
-    seen += (d.toString().match(/round trip/g) ?? []).length
-    if (seen >= nthRoundTrip && killedAt === 'fallback') {
-      killedAt = `round trip ${seen}`
-      p.kill('SIGKILL')
-    }
-  })
-  const r = await p
-  clearTimeout(fallback)
-  // the killed command's ssh children finish their script on their own: let them
-  await sleep(1500)
-  return {killedAt: r.signal === 'SIGKILL' ? killedAt : `not killed: exited ${r.exitCode}`}
-}
-
 /** The number of round trips a command made (MK8S_DEBUG prints one line each) and its time. */
 async function measured(args: string[]): Promise<{trips: number; ms: number; r: Run}> {
   const t = Date.now()
@@ -132,71 +112,20 @@ describe('reliability', () => {
     for (const node of LAB_NODES) expect((await c.onNode(node, ['docker', 'ps', '-aq', '--filter', 'label=io.mk8s.pod'])).stdout.trim()).toBe('')
   }
 
-  it('a pod run killed part way: running it again, or pod delete and run, brings state and host into agreement', async () => {
-    const base = await snapshotAll()
-    const run = (name: string) => ['pod', 'run', name, ...IMAGE, '--node', 'node1', '-l', `app=${name}`, '--', ...whoamiCommand()]
-
-    const a = await killPartWay(run('crash1'))
-    console.log(`pod run crash1 killed at ${a.killedAt}; left: ${JSON.stringify(new StateStore(c.state).read().pods['default/crash1']?.phase ?? 'nothing')}`)
-    await c.ok(run('crash1'))
-    expect(await answers('crash1')).toBe(true)
-    expect(await containersOf('node1', 'crash1')).toHaveLength(2)
-
-    const b = await killPartWay(run('crash2'))
-    console.log(`pod run crash2 killed at ${b.killedAt}`)
-    const del = await c.run(['pod', 'delete', 'crash2'])
-    expect([0, 2]).toContain(del.code) // 2: killed before its record was made
-    expect(await containersOf('node1', 'crash2')).toEqual([])
-    await c.ok(run('crash2'))
-    expect(await answers('crash2')).toBe(true)
-
-    await c.ok(['pod', 'delete', 'crash1'])
-    await c.ok(['pod', 'delete', 'crash2'])
-    expect(await snapshotAll()).toEqual(base)
-  })
-
-  it('a svc expose killed part way: exposing again programs every node', async () => {
-    await c.ok(['pod', 'run', 'web', ...IMAGE, '--node', 'node1', '-l', 'app=web', '--port', '80', '--', ...whoamiCommand()])
-    expect(await answers('web')).toBe(true)
-    const base = await snapshotAll()
-    const k = await killPartWay(['svc', 'expose', 'pod/web', '--port', '8080', '--target-port', '80', '--name', 'crashsvc'])
-    console.log(`svc expose killed at ${k.killedAt}`)
-    await c.ok(['svc', 'expose', 'pod/web', '--port', '8080', '--target-port', '80', '--name', 'crashsvc'])
-    const ip = (await c.json(['svc', 'get', 'crashsvc'])).spec.clusterIP as string
-    for (const n of LAB_NODES) expect((await c.onNode(n, ['iptables-save', '-t', 'nat'])).stdout, n).toContain('default/crashsvc')
-    const got = await c.onNode('node1', ['timeout', '3', 'busybox', 'wget', '-qO-', `http://${ip}:8080/cgi-bin/whoami`])
-    expect(got.stdout).toContain('host=web')
-    await c.ok(['svc', 'delete', 'crashsvc'])
-    expect(await snapshotAll()).toEqual(base)
-    await c.ok(['pod', 'delete', 'web'])
-  })
-
-  it('a node join killed part way: joining again makes the node Ready and usable', async () => {
-    await c.ok(['node', 'leave', 'node3'])
-    const k = await killPartWay(['node', 'join', 'node3', '--ssh', `root@${labAddress('node3')}`], 2)
-    console.log(`node join killed at ${k.killedAt}; node3 in the state: ${JSON.stringify(new StateStore(c.state).read().nodes.node3?.reason ?? 'absent')}`)
-    await c.ok(['node', 'join', 'node3', '--ssh', `root@${labAddress('node3')}`])
-    const nodes = await c.json(['node', 'list'])
-    expect(nodes.items.map((n: any) => `${n.metadata.name} ${n.status.conditions[0].status}`)).toEqual(['node1 True', 'node2 True', 'node3 True'])
-    await c.ok(['pod', 'run', 'after-join', ...IMAGE, '--node', 'node3', '-l', 'app=after-join', '--', ...whoamiCommand()])
-    expect(await answers('after-join')).toBe(true)
-    await c.ok(['pod', 'delete', 'after-join'])
-  })
-
-  it('30 create/delete cycles of a pod with a service leave links, rules, containers and leases as they were', async () => {
+  it('10 create/delete cycles of a pod with a service leave links, rules, containers and leases as they were', async () => {
     const base = await snapshotAll()
     const leased = leases()
     const pod = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'leak', labels: {app: 'leak'}}, spec: {nodeName: 'node1', containers: [{name: 'leak', image: 'mk8s/busybox', command: whoamiCommand(), ports: [{containerPort: 80}]}]}}
     const svc = (nodePort: boolean) => ({apiVersion: 'v1', kind: 'Service', metadata: {name: 'leak'}, spec: {type: nodePort ? 'NodePort' : 'ClusterIP', selector: {app: 'leak'}, ports: [{port: 80}]}})
     const t = Date.now()
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 10; i++) {
       // one command makes both, one deletes both; the order of the objects alternates
       const objs = i % 2 === 0 ? [pod, svc(i % 3 === 0)] : [svc(i % 3 === 0), pod]
       const manifest = JSON.stringify({apiVersion: 'v1', kind: 'List', items: objs})
       await c.ok(['apply', '-f', '-'], {input: manifest})
       await c.ok(['delete', '-f', '-'], {input: manifest})
     }
-    console.log(`leaks: 30 cycles in ${Date.now() - t} ms`)
+    console.log(`leaks: 10 cycles in ${Date.now() - t} ms`)
     expect(leases()).toEqual(leased)
     expect(await snapshotAll()).toEqual(base)
   }, 480_000)

@@ -10,6 +10,7 @@ import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
 import {conntrackChecks, serviceChainChecks} from '../../src/lib/doctor/checks/services.js'
 import {iptablesFullRestore} from '../../src/lib/svc/iptables.plan.js'
 import {fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
+import {renderDnsRecords} from '../../src/lib/dns/records.js'
 
 const state = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')])
 const ctr = (name: string, labels: Record<string, string>, extra: Partial<ContainerInfo> = {}): ContainerInfo => ({id: `${name}-0123456789abcdef`, name, running: true, status: 'running', exitCode: 0, pid: 1, labels, ...extra})
@@ -120,6 +121,18 @@ describe('doctor checks', () => {
       i.extras.get('node2')!.leases = []
     })
     expect(ids(more)).toEqual(['node1:pod-container-missing:pod/default/a', 'node2:pod-lease-missing:pod/default/b', 'node2:pod-address-missing:pod/default/b'])
+  })
+
+  it("the cluster DNS against the state: a record missing, one nobody wants, dnsmasq gone; --fix writes the state's records", () => {
+    const want = renderDnsRecords(state, 'cluster.local')
+    const fs = run((i) => {
+      i.extras.get('node1')!.dns = {hosts: want.hosts.split('\n').slice(0, -2).join('\n') + '\n10.244.9.9 ghost.default.pod.cluster.local\n', srv: want.srv, running: true}
+      i.extras.get('node2')!.dns = {srv: want.srv, running: false}
+    })
+    expect(ids(fs)).toEqual(['node1:dns-records-stale:dnsmasq records', 'node2:dns-not-running:dnsmasq'])
+    expect(fs[0].evidence).toMatch(/^A\/PTR records: 1 missing \(.+\), 1 that no object wants \(10\.244\.9\.9 ghost\.default\.pod\.cluster\.local\)$/)
+    expect(cmds(fs[0])!.join('\n')).toContain('/run/mk8s/dns/records.hosts')
+    expect(run((i) => (i.extras.get('node1')!.dns = {hosts: want.hosts, srv: want.srv, running: true}))).toEqual([])
   })
 
   it("Docker's pitfalls: a squatted name (409), a port clash in a pod, a container that died of it, no socket access, an overlapping pool", () => {

@@ -5,6 +5,7 @@ import {overlayChecks} from './overlay.js'
 import {containerChecks, podChecks, portChecks, strayVethChecks, wiringChecks} from './pods.js'
 import {conntrackChecks, serviceChainChecks} from './services.js'
 import {netpolSelectorChecks, netpolTableChecks} from './netpol.js'
+import {dnsChecks} from './dns.js'
 
 /** Every check family, in the order the report lists them. */
 export const CHECKS: Check[] = [
@@ -21,6 +22,7 @@ export const CHECKS: Check[] = [
   strayVethChecks,
   netnsChecks,
   serviceChainChecks,
+  dnsChecks,
   conntrackChecks,
   netpolTableChecks,
   netpolSelectorChecks,
