@@ -75,14 +75,17 @@ echo ==; grep -v '^#' /run/mk8s/dns/records.hosts | sort`
 /** The state and every node agree, object by object. */
 async function agree(): Promise<void> {
   const s = new StateStore(c.state).read()
-  for (const node of LAB_NODES) {
-    const h = await hostView(node)
+  const views = await Promise.all(LAB_NODES.map(hostView))
+  for (const [i, node] of LAB_NODES.entries()) {
+    const h = views[i]
     const pods = Object.values(s.pods).filter((p) => p.node === node)
     expect(pods.filter((p) => p.phase !== 'Running').map((p) => `${p.name} ${p.phase}`), `${node}: pods not Running`).toEqual([])
     const want = pods.flatMap((p) => [`${p.namespace}/${p.name} POD running`, ...p.containers.map((x) => `${p.namespace}/${p.name} ${x.name} running`)]).sort()
     expect(h.containers, `${node}: containers`).toEqual(want)
     expect(h.veths.length, `${node}: veths on cni0 (${h.veths.join(' ')})`).toBe(pods.filter((p) => p.network === 'pod').length)
     if (s.cluster?.driver === 'cni') expect(h.leases, `${node}: leases`).toEqual(pods.filter((p) => p.network === 'pod').map((p) => p.ip!).sort())
+    if (!s.nodes[node]) continue
+    expect(s.nodes[node].ready, `${node}: Ready (${s.nodes[node].reason ?? ''})`).toBe(true)
     // every Running pod's and service's address is in the node's DNS, and nothing else
     const ips = new Set(h.dns.map((l) => l.split(/\s+/)[0]))
     const wantIps = new Set([...Object.values(s.pods).filter((p) => p.network === 'pod' && p.ip).map((p) => p.ip!), ...Object.values(s.services).map((v) => v.clusterIP).filter((ip): ip is string => Boolean(ip && ip !== 'None'))])
@@ -92,9 +95,9 @@ async function agree(): Promise<void> {
 
 /** After a kill: one doctor --fix, then doctor clean and the hosts as the state says. */
 async function converge(what: string): Promise<void> {
+  // --fix reads every node again after fixing: its findings are doctor's own second look
   const fix = await doctor(true)
-  const after = await doctor(false)
-  expect(counted(after).map((f) => `${f.id} ${f.node ?? ''} ${f.object}: ${f.evidence}`), `${what}: doctor after --fix (it fixed ${JSON.stringify(fix.fixed)})`).toEqual([])
+  expect(counted(fix).map((f) => `${f.id} ${f.node ?? ''} ${f.object}: ${f.evidence}`), `${what}: doctor after --fix (it fixed ${JSON.stringify(fix.fixed)})`).toEqual([])
   await agree()
 }
 

@@ -7,7 +7,8 @@ import {readAllFacts} from '../trace/service.js'
 import {CHECKS} from './checks/index.js'
 import type {DoctorReport, Finding, Inputs, PodRepair} from './model.js'
 import {deletePods, restartPods} from '../pod/service.js'
-import type {PodRecord} from '../state/schema.js'
+import type {NodeRecord, PodRecord, State} from '../state/schema.js'
+import {ownerGone} from '../util/owner.js'
 import {FIREWALL_READS} from '../firewall/detect.js'
 import {firewallFindings} from '../firewall/doctor.js'
 import {LEASE_READ, staleLeaseFindings} from '../pod/leases.js'
@@ -31,11 +32,17 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
   if (behind.length && !(await ctx.store.programmingNow())) {
     findings.unshift({id: 'hosts-behind-state', severity: 'error', object: 'state', evidence: `the state holds what the nodes were not programmed with (a command stopped between its state write and its scripts): ${behind.slice(0, 6).join('; ')}${behind.length > 6 ? `; and ${behind.length - 6} more` : ''}`, fix: 'program the nodes from the state: any command that changes hosts does it, as does doctor --fix', safe: true})
   }
+  for (const n of joinsCutShort(state)) {
+    findings.unshift({id: 'node-join-interrupted', severity: 'error', node: n.name, object: `node/${n.name}`, evidence: `Joining since ${n.joinedAt}: the mk8s that was joining it${n.pid ? ` (pid ${n.pid})` : ''} is gone`, fix: 'finish the join: the node programmed whole from the state, then Ready (--fix does it; or node join again, or node leave)', safe: true})
+  }
   const notes = [...errors].map(([node, e]) => `${node}: not checked (${e})`)
   for (const f of facts.values()) for (const [what, why] of Object.entries(f.failed)) notes.push(`${f.node}: could not read ${what}: ${why}`)
   for (const [node, e] of errors) findings.unshift({id: / cannot run commands as root without a password|sudo is not installed/.test(e) ? 'sudo-refused' : 'node-unreachable', severity: 'error', node, object: `node/${node}`, evidence: e, fix: 'check that the host is up and that ssh to it works', safe: false})
   return {findings, notes}
 }
+
+/** Nodes left Joining by a killed node join. */
+const joinsCutShort = (state: State): NodeRecord[] => Object.values(state.nodes).filter((n) => !n.ready && n.reason === 'Joining' && ownerGone(n.pid, n.joinedAt))
 
 const counts = (f: Finding) => f.severity !== 'info'
 const label = (f: Finding) => `${f.id} ${f.node ?? ''} ${f.object}`.replace(/\s+/g, ' ')
@@ -70,7 +77,19 @@ export async function doctor(ctx: Ctx, opts: {fix?: boolean} = {}): Promise<Doct
   // nodes marked unreachable that answered the checks: caught up whole, as `node repair` would
   const back = Object.values(state.nodes).filter((n) => n.reason === 'Unreachable' && !first.findings.some((f) => f.id === 'node-unreachable' && f.node === n.name)).map((n) => n.name)
   if (extra.size) ctx.progress(`fixing ${first.findings.filter((f) => f.safe && f.plan).length} finding(s) on ${[...extra.keys()].join(', ')}`)
-  await program(ctx, {extra, whole: back})
+  const joins = joinsCutShort(state).map((n) => n.name)
+  // nothing --fix could change: the first look is the answer (no second read of every node)
+  if (!first.findings.some((f) => f.safe && counts(f)) && !back.length && !joins.length) return report(first.findings, first.notes, {fixed: [], left: first.findings.filter(counts).map(label)})
+  await program(ctx, {extra, whole: [...back, ...joins]})
+  if (joins.length && !ctx.dryRun) {
+    await ctx.store.update((s) => {
+      for (const name of joins) if (s.nodes[name]?.reason === 'Joining') {
+        s.nodes[name].ready = true
+        delete s.nodes[name].reason
+        delete s.nodes[name].pid
+      }
+    })
+  }
   await repairPods(ctx, first.findings)
   if (ctx.dryRun) return report(first.findings, first.notes)
   const again = await diagnose(ctx)

@@ -89,6 +89,7 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
       hostname: facts.hostname,
       ready: old?.ready ?? false,
       reason: old?.ready ? undefined : 'Joining',
+      pid: old?.ready ? undefined : process.pid,
       joinedAt: old?.joinedAt ?? new Date().toISOString(),
     }
     checkHostGw(cluster, rec, sortedNodes(s).filter((n) => n.name !== name))
@@ -101,6 +102,7 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
     const n = s.nodes[name] ?? record
     n.ready = true
     delete n.reason
+    delete n.pid
     return n
   })
 }

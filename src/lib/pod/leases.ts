@@ -13,10 +13,9 @@ import {CNI_NETWORK} from './plan.js'
 export const LEASE_DIR = `/var/lib/cni/networks/${CNI_NETWORK}`
 
 const LIST = `d=$1; [ -d "$d" ] || exit 0
-for f in "$d"/*; do [ -f "$f" ] || continue; b=\${f##*/}
-  case $b in lock|last_reserved_ip*) continue ;; esac
-  printf '%s %s\\n' "$b" "$(head -n1 "$f" | tr -d '\\r')"
-done`
+# one process for every file: each lease's address (its file name) and the first line (the container's id)
+set -- "$d"/[0-9]*; [ -f "$1" ] || exit 0
+awk 'FNR == 1 { n = split(FILENAME, p, "/"); sub(/\r$/, ""); print p[n], $0 }' "$@"`
 
 export const LEASE_READ: [string, readonly string[]] = ['cni-leases', ['sh', '-c', LIST, 'sh', LEASE_DIR]]
 

@@ -7,6 +7,7 @@ import {InterruptedError, safePoint} from '../interrupt.js'
 import {withDocker} from '../runtime/docker.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
+import {ownerGone} from '../util/owner.js'
 import {allocatePodIP, pickNode} from './ipam.js'
 import {containerName, hostVethName} from './plan.js'
 import {takenHostPorts} from '../hostport/plan.js'
@@ -242,21 +243,8 @@ export async function goneSandboxes(ctx: Ctx, pods: readonly PodRecord[]): Promi
 export const brokenSandboxes = (ctx: Ctx, node: NodeRecord): Promise<PodRecord[]> =>
   goneSandboxes(ctx, Object.values(ctx.store.read().pods).filter((p) => p.node === node.name))
 
-/**
- * Is the process that was making (Pending) or deleting (Terminating) a pod gone, killed part way?
- * Without a pid: in that phase for longer than a lock's stale time.
- */
-export function abandoned(p: PodRecord, now = Date.now()): boolean {
-  if (p.phase !== 'Pending' && p.phase !== 'Terminating') return false
-  if (p.pid === undefined) return now - Date.parse(p.createdAt) > 15_000
-  if (p.pid === process.pid) return false
-  try {
-    process.kill(p.pid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-}
+/** Is the process that was making (Pending) or deleting (Terminating) a pod gone, killed part way? */
+export const abandoned = (p: PodRecord, now = Date.now()): boolean => (p.phase === 'Pending' || p.phase === 'Terminating') && ownerGone(p.pid, p.createdAt, now)
 
 /** Pods of these names left Pending or Terminating by a killed mk8s are cleaned away first, so that the name can be used again. */
 async function removeAbandoned(ctx: Ctx, pods: readonly PodInput[]): Promise<void> {

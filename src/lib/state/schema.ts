@@ -43,6 +43,8 @@ export const NodeSchema = z.object({
   hostname: z.string().optional(),
   ready: z.boolean(),
   reason: z.string().optional(),
+  /** while Joining: the mk8s process (on this control machine) that makes the node join */
+  pid: z.number().int().optional(),
   joinedAt: z.string(),
 })
 

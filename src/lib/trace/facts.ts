@@ -79,13 +79,13 @@ export const SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptabl
 
 const SYSCTL_SCRIPT = 'for k in "$@"; do f=/proc/sys/$(echo "$k" | tr . /); [ -r "$f" ] && printf "%s=%s\\n" "$k" "$(cat "$f")"; done; true'
 
-const PODS_SCRIPT = `for id in $(docker ps -q --filter "label=$1=POD"); do
-  set -- "$1" "$2" "$3" $(docker inspect -f "{{.State.Pid}} {{index .Config.Labels \\"$2\\"}} {{index .Config.Labels \\"$3\\"}}" "$id")
-  [ "$4" -gt 0 ] 2>/dev/null || continue
-  echo "@@pod $4 $5 $6"
-  echo @@links; nsenter -t "$4" -n ip -s -d -j link show
-  echo @@addrs; nsenter -t "$4" -n ip -j addr show
-  echo @@routes; nsenter -t "$4" -n ip -j route show
+const PODS_SCRIPT = `ids=$(docker ps -q --filter "label=$1=POD"); [ -n "$ids" ] || exit 0
+docker inspect -f "{{.State.Pid}} {{index .Config.Labels \\"$2\\"}} {{index .Config.Labels \\"$3\\"}}" $ids | while read -r pid key uid; do
+  [ "$pid" -gt 0 ] 2>/dev/null || continue
+  echo "@@pod $pid $key $uid"
+  echo @@links; nsenter -t "$pid" -n ip -s -d -j link show </dev/null
+  echo @@addrs; nsenter -t "$pid" -n ip -j addr show </dev/null
+  echo @@routes; nsenter -t "$pid" -n ip -j route show </dev/null
 done; true`
 
 /** Named reads: what every trace and doctor run asks a host for. */
