@@ -55,11 +55,11 @@ export function boundary(label: string): void {
 }
 
 /**
- * A boundary where the command may stop: after a signal, throws InterruptedError once (what
- * follows is the command's own undoing, which is not interrupted again).
+ * A point between two changes where the command may stop: after a signal, throws
+ * InterruptedError once (what follows is the command's own undoing, which is not interrupted again).
  */
-export function safePoint(label: string): void {
-  boundary(label)
+export function safePoint(_label: string): void {
+  // not a boundary of its own: nothing changes between it and the next one
   if (stop && !raised) {
     raised = true
     throw new InterruptedError(stop)

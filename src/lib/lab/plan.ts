@@ -118,6 +118,9 @@ export function labRootPlan(p: LabPaths, nodes: readonly LabNode[], opts: LabOpt
   return plan
 }
 
+/** sshd runs (a zombie left by a killed lab answers kill -0 too: its state says Z) */
+const SSHD_RUNS = 'pid=$(cat /run/sshd.pid 2>/dev/null) && kill -0 "$pid" && ! grep -q "^State:[[:space:]]*Z" "/proc/$pid/status"'
+
 /** One lab host: its namespaces, underlay link, sshd, dockerd and images. Idempotent. */
 export function labNodePlan(p: LabPaths, n: LabNode, opts: LabOptions = {}): Plan {
   const dir = p.node(n.name)
@@ -137,7 +140,7 @@ export function labNodePlan(p: LabPaths, n: LabNode, opts: LabOptions = {}): Pla
         '--propagation', 'private', 'sh', '-c', HOST_SETUP, 'sh', n.name, dir],
       {unless: ['mountpoint', '-q', `${p.nsDir}/${n.name}.mnt`]},
     ),
-    step(inHost(['/usr/sbin/sshd', '-f', `${dir}/sshd_config`]), {unless: inHost(['sh', '-c', 'kill -0 "$(cat /run/sshd.pid)"'])}),
+    step(inHost(['/usr/sbin/sshd', '-f', `${dir}/sshd_config`]), {unless: inHost(['sh', '-c', SSHD_RUNS])}),
     step(inHost(['sh', '-c', START_DOCKERD, 'sh', n.name, dir, opts.firewalls?.[n.name] ?? '']), {unless: docker('info')}),
     step(inHost(['sh', '-c', WAIT_DOCKERD, 'sh', `${dir}/dockerd.log`])),
     step(docker('import', '-c', 'CMD ["sh"]', `${p.images}/busybox.tar`, 'mk8s/busybox:latest'), {unless: docker('image', 'inspect', 'mk8s/busybox:latest')}),

@@ -21,7 +21,7 @@ const singular: Record<(typeof COLLECTIONS)[number], string> = {
 /** An object as far as the hosts care: a node's readiness and a pod's progress are the state's own business. */
 function hostView(kind: string, v: unknown): string {
   if (kind === 'nodes') {
-    const {ready: _r, reason: _s, ...rest} = v as Record<string, unknown>
+    const {ready: _r, reason: _s, pid: _p, ...rest} = v as Record<string, unknown>
     return JSON.stringify(rest)
   }
   if (kind === 'pods') {

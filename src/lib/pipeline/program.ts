@@ -5,6 +5,7 @@ import {safePoint} from '../interrupt.js'
 import type {Plan} from '../host/plan.js'
 import type {State} from '../state/schema.js'
 import {planChange, scriptOf} from './plan.js'
+import {unprogrammed} from './drift.js'
 import type {AreaName, NodeReport, NodeScript} from './types.js'
 
 export interface ProgramOptions {
@@ -55,10 +56,18 @@ function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
     const whole = new Set([...stale, ...(o.whole ?? [])])
     if (before && same(before, desired) && whole.size === 0 && !o.extra?.size && !o.wholeAreas?.length) return []
     const scripts = planChange(before, desired, {whole, wholeAreas: new Set(o.wholeAreas), skip: unreachable, extra: o.extra})
+    // intent before action: a node whose script is sent is in doubt until it answers. Killed in
+    // between, the next turn programs it whole (every step idempotent), since an incremental
+    // script run twice, or half, is not (an iptables -D of a rule already gone fails).
+    const sent = scripts.filter((x) => scriptOf(x).length).map((x) => x.node.name)
+    if (known && sent.some((n) => !known.stale.includes(n))) ctx.store.writeProgrammed({state: known.state, stale: [...new Set([...known.stale, ...sent])].sort()})
     const reports = await runScripts(ctx, scripts)
     const failed = reports.filter((r) => !r.ok).map((r) => r.node)
     const left = [...unreachable, ...failed, ...[...stale].filter((n) => !reports.some((r) => r.node === n && r.ok))]
-    ctx.store.writeProgrammed({state: desired, stale: [...new Set(left)].filter((n) => desired.nodes[n]).sort()})
+    const now = [...new Set(left)].filter((n) => desired.nodes[n]).sort()
+    // no script sent, no node's standing changed and the record already says what the hosts hold: nothing to write
+    const unchanged = !sent.length && known && before && JSON.stringify(now) === JSON.stringify(known.stale) && unprogrammed(desired, {state: known.state, stale: now}).length === 0
+    if (!unchanged) ctx.store.writeProgrammed({state: desired, stale: now})
     const back = reports.filter((r) => r.ok && desired.nodes[r.node]?.reason === 'Unreachable').map((r) => r.node)
     if (back.length) await ctx.store.update((s) => {
       for (const n of back) if (s.nodes[n]?.reason === 'Unreachable') {
