@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -16,6 +16,20 @@ describe('state store', () => {
     })
     expect(statSync(p).mode & 0o777).toBe(0o600)
     expect(JSON.parse(readFileSync(p, 'utf8')).netns['n/a'].name).toBe('a')
+  })
+
+  it("a lock whose holder was killed on this machine is no one's: a live holder's is", async () => {
+    const p = tmp()
+    const s = new StateStore(p)
+    mkdirSync(`${p}.hosts.lock`)
+    writeFileSync(`${p}.hosts.lock.pid`, String(process.ppid)) // alive: the test runner's parent
+    expect(await s.programmingNow()).toBe(true)
+    writeFileSync(`${p}.hosts.lock.pid`, String(2 ** 22 + 13)) // no such process: killed
+    expect(await s.programmingNow()).toBe(false)
+    await s.whileProgramming(async () => {
+      expect(readFileSync(`${p}.hosts.lock.pid`, 'utf8')).toBe(String(process.pid))
+    })
+    expect(existsSync(`${p}.hosts.lock`) || existsSync(`${p}.hosts.lock.pid`)).toBe(false)
   })
 
   it('many concurrent updates never lose one', async () => {

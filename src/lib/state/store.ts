@@ -1,8 +1,9 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync} from 'node:fs'
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, utimesSync, writeFileSync, writeSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {StateError} from '../errors.js'
 import {boundary} from '../interrupt.js'
+import {ownerGone} from '../util/owner.js'
 import {z} from 'zod'
 import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
 
@@ -16,6 +17,21 @@ export interface Programmed {
 }
 
 const ProgrammedSchema = z.object({state: StateSchema, stale: z.array(z.string()).default([])})
+
+/**
+ * A lock's holder writes its pid beside it (`X.lock.pid`). A holder killed on this machine leaves a
+ * lock nobody refreshes: it is made stale at once (its time set to the epoch, which proper-lockfile
+ * then takes over as it does any stale lock) rather than after the 15 s a holder lost elsewhere
+ * gets. Returns the pid file's path.
+ */
+function reviveDeadLock(lockfilePath: string): string {
+  const owner = `${lockfilePath}.pid`
+  try {
+    const pid = Number(readFileSync(owner, 'utf8'))
+    if (Number.isInteger(pid) && pid > 0 && ownerGone(pid, new Date().toISOString())) utimesSync(lockfilePath, new Date(0), new Date(0))
+  } catch {}
+  return owner
+}
 
 export const defaultStatePath = (): string => process.env.MK8S_STATE || join(homedir(), '.mk8s', 'state.json')
 
@@ -113,6 +129,7 @@ export class StateStore {
   /** Is some mk8s process programming hosts from this state right now (holding the hosts lock)? */
   async programmingNow(): Promise<boolean> {
     const what = `${this.path}.hosts`
+    reviveDeadLock(`${what}.lock`)
     try {
       const {default: lockfile} = await import('proper-lockfile')
       return await lockfile.check(what, {realpath: false, lockfilePath: `${what}.lock`, stale: 15_000})
@@ -154,15 +171,25 @@ export class StateStore {
   private async lock(what: string, retries: number): Promise<() => Promise<void>> {
     mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
     const lockfilePath = `${what}.lock`
+    // the holder's pid beside the lock: a holder killed on this machine leaves a lock nobody
+    // refreshes, which is stale at once rather than after the 15 s a lost holder elsewhere gets
+    const owner = reviveDeadLock(lockfilePath)
     try {
       const {default: lockfile} = await import('proper-lockfile') // imported where used: reads need no lock
-      return await lockfile.lock(what, {
+      const release = await lockfile.lock(what, {
         realpath: false,
         lockfilePath,
         stale: 15_000,
         update: 3_000,
         retries: {retries, minTimeout: 10, maxTimeout: 150, factor: 1.3, randomize: true},
       })
+      writeFileSync(owner, String(process.pid), {mode: 0o600})
+      return async () => {
+        try {
+          unlinkSync(owner)
+        } catch {}
+        await release()
+      }
     } catch (error) {
       throw new StateError(
         `cannot lock ${lockfilePath}: ${(error as Error).message}`,
