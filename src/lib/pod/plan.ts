@@ -71,7 +71,8 @@ export const unwirePlan = (pod: Pick<PodRecord, 'namespace' | 'name' | 'uid' | '
 export const CNI_PATH = '/usr/lib/cni'
 /** Where host-local keeps its leases: a file per address holding the container id. */
 export const CNI_LEASES = '/var/lib/cni/networks'
-const RECLAIM = '[ -e "$1" ] || exit 0; [ "$(head -n1 "$1")" = "$2" ] || rm -f "$1"'
+// host-local ends the id's line with \r\n: compared without it, a pod's own lease is kept
+const RECLAIM = '[ -e "$1" ] || exit 0; [ "$(head -n1 "$1" | tr -d "\\r")" = "$2" ] || rm -f "$1"'
 export const CNI_NETWORK = 'mk8s'
 
 /** The network configuration list the standard plugins get (bridge + host-local, loopback, portmap). */
