@@ -11,6 +11,7 @@ import {conntrackChecks, serviceChainChecks} from '../../src/lib/doctor/checks/s
 import {iptablesFullRestore} from '../../src/lib/svc/iptables.plan.js'
 import {fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
+import {hostPortRestore} from '../../src/lib/hostport/plan.js'
 
 const state = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')])
 const ctr = (name: string, labels: Record<string, string>, extra: Partial<ContainerInfo> = {}): ContainerInfo => ({id: `${name}-0123456789abcdef`, name, running: true, status: 'running', exitCode: 0, pid: 1, labels, ...extra})
@@ -133,6 +134,33 @@ describe('doctor checks', () => {
     expect(fs[0].evidence).toMatch(/^A\/PTR records: 1 missing \(.+\), 1 that no object wants \(10\.244\.9\.9 ghost\.default\.pod\.cluster\.local\)$/)
     expect(cmds(fs[0])!.join('\n')).toContain('/run/mk8s/dns/records.hosts')
     expect(run((i) => (i.extras.get('node1')!.dns = {hosts: want.hosts, srv: want.srv, running: true}))).toEqual([])
+  })
+
+  it('ip driver: the host-port chain against the pods that publish host ports, both ways; --fix rewrites it', () => {
+    const withPort = (i: Inputs) => {
+      i.state.pods['default/a'].spec = {containers: [{name: 'main', image: 'mk8s/busybox', ports: [{containerPort: 80, hostPort: 8080, protocol: 'TCP'}]}]}
+    }
+    const chain = (maps: Parameters<typeof hostPortRestore>[0]) => parseIptablesSave(hostPortRestore(maps)).nat['MK8S-HOSTPORTS']
+    const good = {pod: 'default/a', podIP: '10.244.0.5', hostPort: 8080, containerPort: 80, protocol: 'TCP' as const}
+    expect(run((i) => {
+      withPort(i)
+      i.facts.get('node1')!.iptables!.nat['MK8S-HOSTPORTS'] = chain([good])
+    })).toEqual([])
+    const fs = run((i) => {
+      withPort(i)
+      i.facts.get('node1')!.iptables!.nat['MK8S-HOSTPORTS'] = chain([{...good, pod: 'default/gone', hostPort: 9090, podIP: '10.244.0.9'}])
+      i.facts.get('node2')!.iptables!.nat['MK8S-HOSTPORTS'] = chain([{...good, pod: 'default/old', podIP: '10.244.1.9'}])
+    })
+    expect(ids(fs)).toEqual(['node1:host-ports-stale:nat MK8S-HOSTPORTS', 'node2:host-ports-stale:nat MK8S-HOSTPORTS'])
+    expect(fs.map((f) => f.evidence)).toEqual(['missing: 8080/tcp -> 10.244.0.5:80; no pod holds: 9090/tcp -> 10.244.0.9:80', 'no pod holds: 8080/tcp -> 10.244.1.9:80'])
+    expect(cmds(fs[0])![0]).toMatch(/^iptables-restore -w --noflush/)
+  })
+
+  it("the ingress controller: mk8s's nginx where no Ingress wants it is stray; --fix stops it", () => {
+    expect(run((i) => (i.extras.get('node1')!.ingress = {running: false}))).toEqual([])
+    const fs = run((i) => (i.extras.get('node2')!.ingress = {conf: 'events {}', running: true}))
+    expect(ids(fs)).toEqual(['node2:ingress-stray:nginx'])
+    expect(cmds(fs[0])!.at(-1)).toBe('rm -rf /run/mk8s/ingress')
   })
 
   it("Docker's pitfalls: a squatted name (409), a port clash in a pod, a container that died of it, no socket access, an overlapping pool", () => {

@@ -8,12 +8,14 @@ import {LABEL_CONTAINER, LABEL_UID} from '../pod/plan.js'
 import type {Captured} from '../host/plan.js'
 import {parseLeases} from '../pod/leases.js'
 import {DNS_DIR} from '../dns/plan.js'
+import {INGRESS_DIR} from '../ingress/nginx.js'
 
 const CONTAINERS = 'ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
 const NETWORKS = 'ids=$(docker network ls -q) || exit $?; if [ -n "$ids" ]; then docker network inspect $ids; else echo "[]"; fi'
 const LOGS = 'for id in $(docker ps -aq --filter status=exited --filter "label=$1"); do echo "@@logs $id"; docker logs --tail 5 "$id" 2>&1; done; true'
 /** "<container id> net:[inode]" for every running mk8s container: whose network namespace each is in */
 const NETNS_OF = 'ids=$(docker ps -q --filter "label=$1"); [ -n "$ids" ] || exit 0; docker inspect -f "{{.Id}} {{.State.Pid}}" $ids | while read -r id pid; do [ "$pid" -gt 0 ] 2>/dev/null && echo "$id $(readlink /proc/$pid/ns/net)"; done; true'
+const RUNNING = 'pid=$(cat "$1/$2.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = "$2" ] && echo running; true'
 const DNS_RUNNING = 'pid=$(cat "$1/dnsmasq.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = dnsmasq ] && echo running; true'
 const BACKENDS = 'for b in legacy nft; do n=$(iptables-$b-save 2>/dev/null | grep -c "^-A"); echo "$b=${n:-0}"; done'
 const ETHTOOL = 'command -v ethtool >/dev/null || { echo no-ethtool; exit 0; }; ip link show "$1" >/dev/null 2>&1 || exit 0; ethtool -k "$1" | grep -E "^tx-checksum"; true'
@@ -28,6 +30,8 @@ export function doctorReads(opts: {conntrack: boolean}): Array<[string, readonly
     ['dns-hosts', ['cat', `${DNS_DIR}/records.hosts`]],
     ['dns-srv', ['cat', `${DNS_DIR}/srv.conf`]],
     ['dns-running', ['sh', '-c', DNS_RUNNING, 'sh', DNS_DIR]],
+    ['ingress-conf', ['cat', `${INGRESS_DIR}/nginx.conf`]],
+    ['ingress-running', ['sh', '-c', RUNNING, 'sh', INGRESS_DIR, 'nginx']],
     ['backends', ['sh', '-c', BACKENDS]],
     ['ethtool', ['sh', '-c', ETHTOOL, 'sh', 'flannel.1']],
     ['netns', ['ip', '-j', 'netns', 'list']],
@@ -67,6 +71,8 @@ export interface NodeExtras {
   netpol?: string
   /** the cluster DNS on the node: its record files (undefined: missing) and whether dnsmasq runs (undefined: not read) */
   dns?: {hosts?: string; srv?: string; running: boolean}
+  /** the ingress controller on the node: its configuration (undefined: none) and whether nginx runs */
+  ingress?: {conf?: string; running: boolean}
   /** host-local's leases on the node (undefined: not read) */
   leases?: Array<{ip: string; container: string}>
 }
@@ -132,7 +138,9 @@ export function parseExtras(r: ReadonlyMap<string, Captured>): NodeExtras {
   const file = (k: string) => (r.get(k)?.code === 0 ? r.get(k)!.output : undefined)
   const dr = r.get('dns-running')
   const dns = dr ? {hosts: file('dns-hosts'), srv: file('dns-srv'), running: dr.output.includes('running')} : undefined
+  const ir = r.get('ingress-running')
+  const ingress = ir ? {conf: file('ingress-conf'), running: ir.output.includes('running')} : undefined
   const lr = r.get('cni-leases')
-  return {backends, ethtool, netns, conntrack, ...(np ? {netpol: np.code === 0 ? np.output : ''} : {}), ...(lr && lr.code === 0 ? {leases: parseLeases(lr.output)} : {}), ...(dns ? {dns} : {})}
+  return {backends, ethtool, netns, conntrack, ...(np ? {netpol: np.code === 0 ? np.output : ''} : {}), ...(lr && lr.code === 0 ? {leases: parseLeases(lr.output)} : {}), ...(dns ? {dns} : {}), ...(ingress ? {ingress} : {})}
 }
 

@@ -13,10 +13,10 @@ export function ingressNodeOf(state: State): NodeRecord | undefined {
 }
 
 /** Does the controller run on this node in this state (it is the ingress node and there is an Ingress)? */
-const serves = (state: State | undefined, node: string): boolean =>
+export const serves = (state: State | undefined, node: string): boolean =>
   Boolean(state?.cluster) && ingressNodeOf(state!)?.name === node && Object.keys(state!.ingresses).length > 0
 
-const confOn = (state: State, node: NodeRecord) => renderNginx(ingressModel(state), node.address)
+export const confOn = (state: State, node: NodeRecord) => renderNginx(ingressModel(state), node.address)
 
 /**
  * The ingress controller's part of a node's script: nginx on the ingress node with the configuration

@@ -6,6 +6,8 @@ import {containerChecks, podChecks, portChecks, strayVethChecks, wiringChecks} f
 import {conntrackChecks, serviceChainChecks} from './services.js'
 import {netpolSelectorChecks, netpolTableChecks} from './netpol.js'
 import {dnsChecks} from './dns.js'
+import {hostPortChecks} from './hostports.js'
+import {ingressChecks} from './ingress.js'
 
 /** Every check family, in the order the report lists them. */
 export const CHECKS: Check[] = [
@@ -23,6 +25,8 @@ export const CHECKS: Check[] = [
   netnsChecks,
   serviceChainChecks,
   dnsChecks,
+  hostPortChecks,
+  ingressChecks,
   conntrackChecks,
   netpolTableChecks,
   netpolSelectorChecks,
