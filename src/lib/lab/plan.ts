@@ -118,6 +118,9 @@ export function labRootPlan(p: LabPaths, nodes: readonly LabNode[], opts: LabOpt
   return plan
 }
 
+/** A lab host's eth0 MAC: locally administered, from its address (02:6d:6b:38 then the address's last two bytes). */
+export const labMac = (n: LabNode): string => `02:6d:6b:38:${n.address.split('.').slice(2).map((b) => Number(b).toString(16).padStart(2, '0')).join(':')}`
+
 /** sshd runs (a zombie left by a killed lab answers kill -0 too: its state says Z) */
 const SSHD_RUNS = 'pid=$(cat /run/sshd.pid 2>/dev/null) && kill -0 "$pid" && ! grep -q "^State:[[:space:]]*Z" "/proc/$pid/status"'
 
@@ -130,6 +133,8 @@ export function labNodePlan(p: LabPaths, n: LabNode, opts: LabOptions = {}): Pla
     step(['ip', 'netns', 'add', n.netns], {unless: ['test', '-e', `/run/netns/${n.netns}`]}),
     step(['ip', 'link', 'add', n.netns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', n.netns], {unless: ['ip', 'link', 'show', n.netns]}),
     step(['ip', 'link', 'set', n.netns, 'master', LAB.bridge, 'up']),
+    // the NIC's own address, the same after a lab reboot as a real NIC's: the machine's ARP entry for the host stays true
+    step(['ip', '-n', n.netns, 'link', 'set', 'eth0', 'address', labMac(n)]),
     step(['ip', '-n', n.netns, 'addr', 'replace', `${n.address}/${LAB.prefix}`, 'dev', 'eth0']),
     step(['ip', '-n', n.netns, 'link', 'set', 'lo', 'up']),
     step(['ip', '-n', n.netns, 'link', 'set', 'eth0', 'up']),
