@@ -32,3 +32,17 @@ describe('a Deployment converges on re-apply, whatever a killed command left', (
     expect(names).toHaveLength(3)
   })
 })
+
+describe('what the nodes were programmed from follows every change', () => {
+  it('by-hand namespaces added and deleted leave doctor nothing behind the state', async () => {
+    const {netnsAdd, netnsDel} = await import('../../src/lib/netns/service.js')
+    const {unprogrammed} = await import('../../src/lib/pipeline/drift.js')
+    const h = harness()
+    await clusterInit(h.ctx, {})
+    await nodeJoin(h.ctx, 'node1', {ssh: 'root@192.168.56.11'})
+    await netnsAdd(h.ctx, 'red', 'node1')
+    expect(unprogrammed(h.ctx.store.read(), h.ctx.store.readProgrammed())).toEqual([])
+    await netnsDel(h.ctx, 'red', 'node1')
+    expect(unprogrammed(h.ctx.store.read(), h.ctx.store.readProgrammed())).toEqual([])
+  })
+})

@@ -82,6 +82,7 @@ export async function netnsDel(ctx: Ctx, name: string, nodeName?: string) {
       else if (ns && l.kind === 'bridge') l.members = l.members.filter((m) => m !== name)
     }
   })
+  await remember(ctx) // what the nodes were programmed from forgets it too (doctor compares the two)
   return {node: node.name, name, kind: ns ? 'namespace' : 'bridge'}
 }
 
