@@ -7,7 +7,7 @@ import {readAllFacts} from '../trace/service.js'
 import {CHECKS} from './checks/index.js'
 import type {DoctorReport, Finding, Inputs, PodRepair} from './model.js'
 import {deletePods, restartPods} from '../pod/service.js'
-import type {NodeRecord, PodRecord, State} from '../state/schema.js'
+import {markReady, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {ownerGone} from '../util/owner.js'
 import {FIREWALL_READS} from '../firewall/detect.js'
 import {firewallFindings} from '../firewall/doctor.js'
@@ -83,11 +83,7 @@ export async function doctor(ctx: Ctx, opts: {fix?: boolean} = {}): Promise<Doct
   await program(ctx, {extra, whole: [...back, ...joins]})
   if (joins.length && !ctx.dryRun) {
     await ctx.store.update((s) => {
-      for (const name of joins) if (s.nodes[name]?.reason === 'Joining') {
-        s.nodes[name].ready = true
-        delete s.nodes[name].reason
-        delete s.nodes[name].pid
-      }
+      for (const name of joins) if (s.nodes[name]?.reason === 'Joining') markReady(s.nodes[name])
     })
   }
   await repairPods(ctx, first.findings)

@@ -4,7 +4,7 @@ import {DEFAULTS} from '../cluster/defaults.js'
 import {InputError, Mk8sError} from '../errors.js'
 import {Host, describeTarget, type Target} from '../host/host.js'
 import {step} from '../host/plan.js'
-import type {NodeRecord, State} from '../state/schema.js'
+import {markReady, type NodeRecord, type State} from '../state/schema.js'
 import {nthSubnet, parseCidr, cidrSize} from '../util/cidr.js'
 import {validateName} from '../util/names.js'
 import {checkPreflight, detectUnderlay, overlappingNetworks, parsePreflight, preflightPlan} from './preflight.js'
@@ -99,11 +99,7 @@ export async function nodeJoin(ctx: Ctx, name: string, opts: JoinOptions): Promi
   ctx.progress(`node ${name}: pod subnet ${record.podCIDR}, underlay ${record.iface} ${record.address} mtu ${record.mtu}; ${cluster.backend} to ${Object.keys(before.nodes).filter((n) => n !== name).length} peer(s), services, DNS`)
   await program(ctx, {whole: [name]})
   return ctx.store.update((s) => {
-    const n = s.nodes[name] ?? record
-    n.ready = true
-    delete n.reason
-    delete n.pid
-    return n
+    return markReady(s.nodes[name] ?? record)
   })
 }
 
@@ -163,10 +159,7 @@ export async function nodeRepair(ctx: Ctx, name: string): Promise<{node: string;
   const {pods: restarted, reports} = await restartPods(ctx, await brokenSandboxes(ctx, node), {whole: [name]})
   if (!node.ready) {
     await ctx.store.update((s) => {
-      const n = s.nodes[name]
-      if (!n) return
-      n.ready = true
-      delete n.reason
+      if (s.nodes[name]) markReady(s.nodes[name])
     })
   }
   return {node: name, restarted: restarted.map((p) => `${p.namespace}/${p.name}`), reports}

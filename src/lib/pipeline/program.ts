@@ -3,7 +3,7 @@ import type {Ctx} from '../context.js'
 import {Mk8sError, UnreachableError} from '../errors.js'
 import {safePoint} from '../interrupt.js'
 import type {Plan} from '../host/plan.js'
-import type {State} from '../state/schema.js'
+import {markReady, type State} from '../state/schema.js'
 import {planChange, scriptOf} from './plan.js'
 import {unprogrammed} from './drift.js'
 import type {AreaName, NodeReport, NodeScript} from './types.js'
@@ -70,10 +70,7 @@ function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
     if (!unchanged) ctx.store.writeProgrammed({state: desired, stale: now})
     const back = reports.filter((r) => r.ok && desired.nodes[r.node]?.reason === 'Unreachable').map((r) => r.node)
     if (back.length) await ctx.store.update((s) => {
-      for (const n of back) if (s.nodes[n]?.reason === 'Unreachable') {
-        s.nodes[n].ready = true
-        delete s.nodes[n].reason
-      }
+      for (const n of back) if (s.nodes[n]?.reason === 'Unreachable') markReady(s.nodes[n])
     })
     raiseFirst(reports)
     return reports

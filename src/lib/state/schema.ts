@@ -257,3 +257,11 @@ export type ConfigMapRecord = z.infer<typeof ConfigMapSchema>
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 
 export const objKey = (namespace: string, name: string): string => `${namespace}/${name}`
+
+/** A node Ready again: no reason, and no joining mk8s's pid. */
+export function markReady(n: NodeRecord): NodeRecord {
+  n.ready = true
+  delete n.reason
+  delete n.pid
+  return n
+}
