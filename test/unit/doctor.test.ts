@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {renderStep} from '../../src/lib/host/plan.js'
 import {CHECKS} from '../../src/lib/doctor/checks/index.js'
@@ -7,7 +8,8 @@ import type {Finding, Inputs} from '../../src/lib/doctor/model.js'
 import {parseDocker, parseExtras, type ContainerInfo, type DockerFacts, type NodeExtras} from '../../src/lib/doctor/reads.js'
 import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
-import {conntrackChecks, serviceChainChecks} from '../../src/lib/doctor/checks/services.js'
+import {conntrackChecks, serviceChainChecks, serviceTableChecks} from '../../src/lib/doctor/checks/services.js'
+import {nftFixtureState} from './host-fixtures.js'
 import {iptablesFullRestore} from '../../src/lib/svc/iptables.plan.js'
 import {fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
@@ -25,7 +27,7 @@ const extras = (): Map<string, NodeExtras> => new Map(['node1', 'node2'].map((n)
 function run(change: (i: Inputs & {facts: ReturnType<typeof factsOf>; docker: ReturnType<typeof healthyDocker>}) => void = () => {}): Finding[] {
   const i = {state: structuredClone(state), facts: factsOf(state), docker: healthyDocker(), extras: extras()}
   change(i)
-  return CHECKS.filter((c) => c !== serviceChainChecks && c !== conntrackChecks).flatMap((c) => c(i)).filter((f) => f.severity !== 'info')
+  return CHECKS.filter((c) => c !== serviceChainChecks && c !== serviceTableChecks && c !== conntrackChecks).flatMap((c) => c(i)).filter((f) => f.severity !== 'info')
 }
 const ids = (fs: Finding[]) => fs.map((f) => `${f.node}:${f.id}:${f.object}`)
 const cmds = (f: Finding) => f.plan?.map(renderStep)
@@ -234,5 +236,42 @@ describe('doctor: service rules and UDP conntrack', () => {
     const fs = conntrackChecks(i)
     expect(fs.map((f) => f.plan?.map(renderStep))).toEqual([['conntrack -D -p udp --orig-dst 10.96.0.10 2>/dev/null || true']])
     expect(fs[0].evidence).toMatch(/^1 UDP conntrack entry to 10.96.0.10 answered by no current endpoint/)
+  })
+})
+
+describe('doctor: the nftables service table', () => {
+  const s = nftFixtureState()
+  const listed = readFileSync(new URL('fixtures/node1.nft', import.meta.url), 'utf8')
+  const inputs = (nft: string | undefined): Inputs => {
+    const facts = factsOf(s)
+    facts.delete('node2')
+    facts.get('node1')!.nft = nft
+    return {state: s, facts, docker: new Map(), extras: extras()}
+  }
+  const said = (fs: Finding[]) => fs.map((f) => `${f.id}: ${f.evidence}`)
+  it("the table as nft lists the planner's own script: nothing to say", () => {
+    expect(serviceTableChecks(inputs(listed))).toEqual([])
+  })
+  it('a chain, a set and a map element no service wants, and missing ones: a full rewrite of that node fixes both', () => {
+    const text = listed
+      .replace('\tchain reject-chain {', '\tchain service-OLDOLDOL-default/gone/tcp/http {\n\t\tgoto reject-chain\n\t}\n\n\tchain reject-chain {')
+      .replace('elements = { 10.96.0.30 . tcp . 80 : goto reject-chain }', 'elements = { 10.96.0.30 . tcp . 80 : goto reject-chain,\n\t\t\t     10.96.0.99 . udp . 53 : goto reject-chain }')
+      .replace(/\tchain endpoint-7U6MWNJW-[^\n]*\n(\t\t[^\n]*\n)*\t\}\n\n/, '')
+      .replace(/\tset affinity-5JVIOGTS-[^\n]*\n(\t\t[^\n]*\n)*\t\}\n\n/, '')
+      .replace('10.96.0.20 . tcp . 80 : goto service-CDGGSHYL-default/web/tcp/http,\n\t\t\t     ', '')
+    const fs = serviceTableChecks(inputs(text))
+    expect(said(fs)).toEqual([
+      'stale-service-rules: 2 chain(s), set(s) or map element(s) no service wants: service-OLDOLDOL-default/gone/tcp/http, no-endpoint-services 10.96.0.99 . udp . 53 : goto reject-chain',
+      'service-rules-missing: 3 chain(s), set(s) or map element(s) the services need are missing: affinity-5JVIOGTS-default/sticky/tcp/http__10.244.1.5/8080, endpoint-7U6MWNJW-default/web/tcp/http__10.244.0.5/8080, service-ips 10.96.0.20 . tcp . 80 : goto service-CDGGSHYL-default/web/tcp/http',
+    ])
+    expect(fs.every((f) => f.safe && f.node === 'node1')).toBe(true)
+    expect(fs[0].plan).toEqual(fullServicesPlan(s, s.nodes.node1))
+  })
+  it('no table at all: an error, and the same rewrite', () => {
+    expect(said(serviceTableChecks(inputs(undefined)))).toEqual(['service-table-missing: nft has no table ip mk8s: no ClusterIP, NodePort or LoadBalancer rule of the 3 service(s) applies on node1'])
+  })
+  it('iptables mode is not its business (nor is nftables mode the chain check\'s)', () => {
+    expect(serviceTableChecks({...inputs(listed), state: {...s, cluster: {...s.cluster!, proxyMode: 'iptables'}}})).toEqual([])
+    expect(serviceChainChecks(inputs(listed))).toEqual([])
   })
 })

@@ -27,3 +27,13 @@ export function npFixture(specs: Record<string, unknown>, extraPods: PodRecord[]
   }
   return s
 }
+
+/** A policy with every kind of ingress peer and port, and one that denies all egress (the doctor fixture's policies). */
+export const ALLOW_A = {
+  podSelector: {matchLabels: {pod: 'a'}},
+  ingress: [{
+    from: [{podSelector: {matchLabels: {pod: 'b'}}}, {namespaceSelector: {matchExpressions: [{key: 'kubernetes.io/metadata.name', operator: 'In', values: ['y']}]}, podSelector: {}}, {ipBlock: {cidr: '192.168.56.0/24', except: ['192.168.56.12/32']}}],
+    ports: [{port: 'http'}, {port: 80, endPort: 90, protocol: 'UDP'}],
+  }],
+}
+export const EGRESS_DENY = {podSelector: {}, policyTypes: ['Egress']}

@@ -8,16 +8,8 @@ import {netpolFullScript, netpolNodeModel, netpolNodePlan, peerSetName, policyId
 import {matches} from '../../src/lib/netpol/select.js'
 import {parseNetpolSpec, toPolicy} from '../../src/lib/netpol/spec.js'
 import {parseManifests} from '../../src/lib/manifest/parse.js'
-import {npFixture, npod} from './netpol-fixture.js'
+import {ALLOW_A, EGRESS_DENY, npFixture, npod} from './netpol-fixture.js'
 
-const ALLOW_A = {
-  podSelector: {matchLabels: {pod: 'a'}},
-  ingress: [{
-    from: [{podSelector: {matchLabels: {pod: 'b'}}}, {namespaceSelector: {matchExpressions: [{key: 'kubernetes.io/metadata.name', operator: 'In', values: ['y']}]}, podSelector: {}}, {ipBlock: {cidr: '192.168.56.0/24', except: ['192.168.56.12/32']}}],
-    ports: [{port: 'http'}, {port: 80, endPort: 90, protocol: 'UDP'}],
-  }],
-}
-const EGRESS_DENY = {podSelector: {}, policyTypes: ['Egress']}
 
 const A = policyId('x', 'allow-a')
 /** the peer set of allow-a's rule: its two pod peers */
@@ -202,7 +194,7 @@ describe('netpol explain', () => {
 
 describe('doctor: NetworkPolicy findings', () => {
   const s = npFixture({'x/allow-a': ALLOW_A, 'x/egress-deny': EGRESS_DENY})
-  // what real nft 1.0.6 lists after loading node1's full script (netpolFullScript above)
+  // what real nft lists after loading node1's full script (netpolFullScript above): scripts/fixtures.ts
   const listed = readFileSync(new URL('./fixtures/node1-netpol.json', import.meta.url), 'utf8')
   const extras = (netpol: string) => new Map([['node1', {backends: {legacy: 0, nft: 0}, netns: [], conntrack: [], netpol}]])
   const run = (state: typeof s, netpol: string) => netpolTableChecks({state, facts: new Map(), docker: new Map(), extras: extras(netpol)})

@@ -3,8 +3,9 @@ import {describe, expect, it} from 'vitest'
 import {parseIptablesSave, splitArgs} from '../../src/lib/trace/iptables.js'
 import {packetFlow, walkChain, type Packet} from '../../src/lib/trace/netfilter.js'
 import {nftServiceBranches, parseNft} from '../../src/lib/trace/nft.js'
+import {chains} from './host-fixtures.js'
 
-/** node1's rules as iptables-save -c writes them: kube-proxy's chains and mk8s's own (hand-written golden text). */
+/** node1's rules as iptables-save -c writes them: kube-proxy's chains and mk8s's own, from the planners (scripts/fixtures.ts). */
 const TEXT = readFileSync(new URL('fixtures/node1.iptables-save', import.meta.url), 'utf8')
 const rs = parseIptablesSave(TEXT)
 const NODE1 = ['192.168.56.11', '10.244.0.1', '10.244.0.0']
@@ -56,9 +57,11 @@ describe('packet flows through kube-proxy-style rules (iptables-save -c text)', 
 
 describe('iptables-save reader', () => {
   it('chains with policies and counters, rules with counters and positions', () => {
-    expect(rs.filter.FORWARD.policy).toBe('DROP')
-    expect(rs.filter.FORWARD.counters).toEqual({packets: 7, bytes: 420})
-    expect(rs.nat['KUBE-SVC-WEBHTTPAAAAAAAAAA'].rules[1]).toMatchObject({num: 2, counters: {packets: 4, bytes: 240}})
+    const svc = chains.svc('default', 'web', 'TCP', 'http')
+    const counted = parseIptablesSave(TEXT.replace(':FORWARD DROP [0:0]', ':FORWARD DROP [7:420]').replace(`[0:0] -A ${svc} -m comment --comment "default/web:http -> 10.244.0.5:8080"`, `[4:240] -A ${svc} -m comment --comment "default/web:http -> 10.244.0.5:8080"`))
+    expect(counted.filter.FORWARD.policy).toBe('DROP')
+    expect(counted.filter.FORWARD.counters).toEqual({packets: 7, bytes: 420})
+    expect(counted.nat[svc].rules[1]).toMatchObject({num: 2, counters: {packets: 4, bytes: 240}})
     expect(rs.nat['KUBE-MARK-MASQ'].policy).toBeUndefined()
   })
   it('splits quoted comments like a shell', () => {
@@ -67,9 +70,7 @@ describe('iptables-save reader', () => {
   it('the KUBE-SVC chain and its endpoints with the chances kube-proxy wrote', () => {
     const b = walkChain(rs, 'nat', 'PREROUTING', pkt('10.244.0.9', '10.96.0.20', 'tcp', 80))
     expect(b.map((x) => [x.dnat, x.rules.map((r) => r.chain).join(' > ')])).toEqual([
-      ['10.244.0.5:8080', 'PREROUTING > KUBE-SERVICES > KUBE-SVC-WEBHTTPAAAAAAAAAA > KUBE-SEP-WEB0000000000001'],
-      ['10.244.1.5:8080', 'PREROUTING > KUBE-SERVICES > KUBE-SVC-WEBHTTPAAAAAAAAAA > KUBE-SEP-WEB0000000000002'],
-      ['10.244.2.5:8080', 'PREROUTING > KUBE-SERVICES > KUBE-SVC-WEBHTTPAAAAAAAAAA > KUBE-SEP-WEB0000000000003'],
+      ...['10.244.0.5:8080', '10.244.1.5:8080', '10.244.2.5:8080'].map((ep) => [ep, `PREROUTING > KUBE-SERVICES > ${chains.svc('default', 'web', 'TCP', 'http')} > ${chains.sep('default', 'web', 'TCP', 'http', ep)}`]),
     ])
   })
 })

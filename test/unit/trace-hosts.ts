@@ -3,7 +3,7 @@ import type {HostFacts, Link} from '../../src/lib/trace/facts.js'
 import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {emptyState, type PodRecord, type ServiceRecord, type State} from '../../src/lib/state/schema.js'
 
-/** A made-up but realistic cluster of two nodes (node1 10.244.0.0/24, node2 10.244.1.0/24) and what their hosts hold. */
+/** A made-up but realistic cluster of two nodes (node1 10.244.0.0/24, node2 10.244.1.0/24) and what their hosts hold; node1's rules are the planners' own (host-fixtures.ts). */
 export const RULES = readFileSync(new URL('fixtures/node1.iptables-save', import.meta.url), 'utf8')
 const T = '2024-01-01T00:00:00.000Z'
 const mac = (n: number) => `0e:00:00:00:00:0${n}`

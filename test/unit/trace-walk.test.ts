@@ -4,6 +4,7 @@ import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {walk} from '../../src/lib/trace/walk.js'
 import {parsePodNets} from '../../src/lib/trace/facts.js'
 import {annotate, chosenEndpoint, probeStep} from '../../src/lib/trace/probe.js'
+import {chains} from './host-fixtures.js'
 import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
 
 const state = clusterState([pod('a', 'node1', '10.244.0.5', {app: 'web'}), pod('c', 'node1', '10.244.0.6'), pod('b', 'node2', '10.244.1.5', {app: 'web'})], [web()])
@@ -74,7 +75,7 @@ describe('trace: the path walker over host facts', () => {
     const r = trace('pod/a', 'svc/web:80', factsOf(state), '10.244.1.5:8080')
     expect(r.ok).toBe(true)
     expect(r.hops[3]).toMatchObject({kind: 'service', host: 'node1'})
-    expect(r.hops[3].detail).toMatch(/^KUBE-SVC-WEBHTTPAAAAAAAAAA -> 10.244.1.5:8080, one of 3: 10.244.0.5:8080 \(node1\) 33.3%, 10.244.1.5:8080 \(node2\) 33.3%, 10.244.2.5:8080 33.3%$/)
+    expect(r.hops[3].detail).toMatch(/^KUBE-SVC-CDGGSHYLG3RE2FKL -> 10.244.1.5:8080, one of 3: 10.244.0.5:8080 \(node1\) 33.3%, 10.244.1.5:8080 \(node2\) 33.3%, 10.244.2.5:8080 33.3%$/)
     expect(r.candidates?.map((c) => c.endpoint)).toEqual(['10.244.0.5:8080', '10.244.1.5:8080', '10.244.2.5:8080'])
     expect(kinds(r).slice(-3)).toEqual(['node2:bridge', 'node2:veth', 'node2:pod'])
   })
@@ -97,7 +98,7 @@ describe('trace: the path walker over host facts', () => {
 
   it('probe evidence: counters that moved between two reads, and the endpoint DNAT really chose', () => {
     const before = factsOf(state)
-    const after = factsOf(state, RULES.replace('[3:180] -A KUBE-SEP-WEB0000000000002 -p tcp', '[4:240] -A KUBE-SEP-WEB0000000000002 -p tcp'))
+    const after = factsOf(state, RULES.replace(`[0:0] -A ${chains.sep('default', 'web', 'TCP', 'http', '10.244.1.5:8080')} -p tcp`, `[1:60] -A ${chains.sep('default', 'web', 'TCP', 'http', '10.244.1.5:8080')} -p tcp`))
     after.get('node1')!.links.find((l) => l.ifname === 'flannel.1')!.tx!.packets += 3
     expect(chosenEndpoint(before.get('node1'), after.get('node1'), ['10.244.0.5:8080', '10.244.1.5:8080', '10.244.2.5:8080'])).toBe('10.244.1.5:8080')
     const hops = annotate(trace('pod/a', 'pod/b', after).hops, before, after)

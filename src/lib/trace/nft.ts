@@ -9,11 +9,14 @@ export interface NftTable {
   chains: Map<string, string[]>
   /** map name -> element key ("10.96.0.2 . tcp . 80") -> verdict ("goto service-...") */
   maps: Map<string, Map<string, string>>
+  /** the names of the table's sets (the affinity sets of services with sessionAffinity) */
+  sets: string[]
 }
 
 export function parseNft(text: string): NftTable {
   const chains = new Map<string, string[]>()
   const maps = new Map<string, Map<string, string>>()
+  const sets: string[] = []
   const lines = text.split('\n').map((l) => l.trim())
   for (let i = 0; i < lines.length; i++) {
     const c = /^chain (\S+) \{$/.exec(lines[i])
@@ -23,6 +26,12 @@ export function parseNft(text: string): NftTable {
       chains.set(c[1].replace(/"/g, ''), body)
       continue
     }
+    const set = /^set (\S+) \{$/.exec(lines[i])
+    if (set) {
+      sets.push(set[1].replace(/"/g, ''))
+      while (++i < lines.length && lines[i] !== '}');
+      continue
+    }
     const m = /^map (\S+) \{$/.exec(lines[i])
     if (!m) continue
     let body = ''
@@ -30,7 +39,7 @@ export function parseNft(text: string): NftTable {
     const els = /elements = \{(.*)\}/.exec(body)?.[1] ?? ''
     maps.set(m[1], new Map(els.split(',').map((e) => e.split(' : ').map((x) => x.trim().replace(/"/g, ''))).filter((kv) => kv.length === 2) as Array<[string, string]>))
   }
-  return {chains, maps}
+  return {chains, maps, sets}
 }
 
 export interface NftBranch {

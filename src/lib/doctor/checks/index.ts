@@ -3,7 +3,7 @@ import {hostChecks, netnsChecks} from './host.js'
 import {backendChecks, netfilterChecks, offloadChecks, sysctlChecks} from './kernel.js'
 import {overlayChecks} from './overlay.js'
 import {containerChecks, podChecks, portChecks, strayVethChecks, wiringChecks} from './pods.js'
-import {conntrackChecks, serviceChainChecks} from './services.js'
+import {conntrackChecks, serviceChainChecks, serviceTableChecks} from './services.js'
 import {netpolSelectorChecks, netpolTableChecks} from './netpol.js'
 import {dnsChecks} from './dns.js'
 import {hostPortChecks} from './hostports.js'
@@ -24,6 +24,7 @@ export const CHECKS: Check[] = [
   strayVethChecks,
   netnsChecks,
   serviceChainChecks,
+  serviceTableChecks,
   dnsChecks,
   hostPortChecks,
   ingressChecks,

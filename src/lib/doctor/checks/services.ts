@@ -1,7 +1,10 @@
 import {step} from '../../host/plan.js'
 import {endpointsOf} from '../../svc/endpoints.js'
 import {hasRules, sortedServices} from '../../svc/model.js'
+import {mergeFragments} from '../../svc/fragment.js'
+import {TABLE} from '../../svc/nft.plan.js'
 import {fullServicesPlan, serviceFragment} from '../../svc/sync.js'
+import {parseNft} from '../../trace/nft.js'
 import type {Check, Finding} from '../model.js'
 
 const OWN = /^KUBE-(SVC|SEP|EXT|SVL|FW)-/
@@ -22,6 +25,40 @@ export const serviceChainChecks: Check = ({state, facts}) => {
     const plan = fullServicesPlan(state, node)
     if (stale.length) out.push({id: 'stale-service-chains', severity: 'warning', node: f.node, object: 'nat KUBE-*', evidence: `${stale.length} chain(s) no service wants: ${stale.slice(0, 4).map((c) => c.slice(4)).join(', ')}${stale.length > 4 ? ', ...' : ''}`, fix: 'mk8s svc sync --full (rewrites the KUBE-* chains from the state)', safe: true, plan})
     if (missing.length) out.push({id: 'service-chains-missing', severity: 'error', node: f.node, object: 'nat KUBE-*', evidence: `${missing.length} chain(s) the services need are missing: ${missing.slice(0, 4).map((c) => c.slice(4)).join(', ')}`, fix: 'mk8s svc sync --full', safe: true, plan})
+  }
+  return out
+}
+
+/** nftables mode: the chains and sets a service owns and the map elements that lead to them. */
+const NFT_OWN = /^(service|endpoint|external|affinity)-[A-Z0-9]{8}-/
+const listed = (xs: string[]) => `${xs.slice(0, 4).join(', ')}${xs.length > 4 ? ', ...' : ''}`
+
+/**
+ * nftables mode: the per-service chains, affinity sets and verdict-map elements of each node's
+ * `ip mk8s` table against those the state wants, both ways; a full rewrite of the table repairs both.
+ */
+export const serviceTableChecks: Check = ({state, facts}) => {
+  if (state.cluster?.proxyMode !== 'nftables') return []
+  const out: Finding[] = []
+  const keys = sortedServices(state).map((s) => `${s.namespace}/${s.name}`)
+  for (const f of facts.values()) {
+    const node = state.nodes[f.node]
+    if (!node || node.reason === 'Joining') continue
+    const plan = fullServicesPlan(state, node)
+    const object = `ip ${TABLE}`
+    if (f.nft === undefined) {
+      out.push({id: 'service-table-missing', severity: 'error', node: f.node, object, evidence: `nft has no table ${object}: no ClusterIP, NodePort or LoadBalancer rule of the ${keys.length} service(s) applies on ${f.node}`, fix: 'mk8s svc sync --full (writes the table from the state)', safe: true, plan})
+      continue
+    }
+    const want = mergeFragments(keys.map((k) => serviceFragment(state, k, node.name, 'nftables')))
+    const wantObjects = new Set([...want.objects.keys()].map((k) => k.slice(k.indexOf(' ') + 1)))
+    const t = parseNft(f.nft)
+    const haveObjects = [...t.chains.keys(), ...t.sets].filter((n) => NFT_OWN.test(n))
+    const haveEntries = [...t.maps].flatMap(([map, els]) => [...els].map(([k, v]) => `${map} ${k} : ${v}`))
+    const stale = [...[...haveObjects].sort().filter((n) => !wantObjects.has(n)), ...haveEntries.filter((e) => !want.entries.has(e))]
+    const missing = [...[...wantObjects].sort().filter((n) => !haveObjects.includes(n)), ...[...want.entries].filter((e) => !haveEntries.includes(e))]
+    if (stale.length) out.push({id: 'stale-service-rules', severity: 'warning', node: f.node, object, evidence: `${stale.length} chain(s), set(s) or map element(s) no service wants: ${listed(stale)}`, fix: 'mk8s svc sync --full (rewrites the table from the state)', safe: true, plan})
+    if (missing.length) out.push({id: 'service-rules-missing', severity: 'error', node: f.node, object, evidence: `${missing.length} chain(s), set(s) or map element(s) the services need are missing: ${listed(missing)}`, fix: 'mk8s svc sync --full (rewrites the table from the state)', safe: true, plan})
   }
   return out
 }
