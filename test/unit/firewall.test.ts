@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {assessFirewalls, parseBackends, parseDockerIptables, parseFirewalld, parseNftDrops, parseUfw} from '../../src/lib/firewall/detect.js'
 import {inputPlan, inputRules} from '../../src/lib/firewall/input.js'
-import {checkFirewalls} from '../../src/lib/firewall/service.js'
+import {checkFirewalls} from '../../src/lib/firewall/detect.js'
 import {renderPlan} from '../../src/lib/host/plan.js'
 
 const UFW_ACTIVE = `Status: active

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from '../../lib/cli/base.js'
-import {requireNode} from '../../lib/cluster/hosts.js'
+import {requireNode} from '../../lib/cluster/model.js'
 import {renderNodes} from '../../lib/node/render.js'
 import {refreshReadiness, toV1Node} from '../../lib/node/service.js'
 

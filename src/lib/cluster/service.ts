@@ -4,7 +4,7 @@ import {emptyState, type Cluster, type State} from '../state/schema.js'
 import {contains, nthAddress, overlaps, parseCidr} from '../util/cidr.js'
 import {validateSubdomain} from '../util/names.js'
 import {DEFAULTS} from './defaults.js'
-import {sortedNodes} from './hosts.js'
+import {sortedNodes} from './model.js'
 import {refreshReadiness} from '../node/service.js'
 import {program} from '../pipeline/index.js'
 

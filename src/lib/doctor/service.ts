@@ -1,5 +1,5 @@
 import type {Ctx} from '../context.js'
-import {requireCluster} from '../cluster/hosts.js'
+import {requireCluster} from '../cluster/model.js'
 import {program} from '../pipeline/index.js'
 import {unprogrammed} from '../pipeline/drift.js'
 import {renderStep, type Plan} from '../host/plan.js'

@@ -5,6 +5,7 @@
  * and an assessment of what each does to pod traffic: handled (mk8s's own chains first, nothing of
  * theirs touched), or refused with what the owner of the host can do.
  */
+import {InputError} from '../errors.js'
 import {step, type Captured, type Plan} from '../host/plan.js'
 
 const FIREWALLD = `command -v firewall-cmd >/dev/null 2>&1 || { echo absent; exit 0; }
@@ -216,3 +217,13 @@ export function firewallCaptures(c: ReadonlyMap<number, Captured>, offset: numbe
 
 /** iptables -V's backend ("nf_tables" or "legacy") as the two names of the tools. */
 export const iptablesFlavour = (backend: string): 'legacy' | 'nft' => (backend === 'nf_tables' || backend === 'nft' ? 'nft' : 'legacy')
+
+/** Refuse (exit 2, nothing changed yet) when a firewall would drop pod traffic and mk8s cannot work with it. */
+export function checkFirewalls(node: string, verdicts: readonly FirewallVerdict[]): void {
+  const refused = verdicts.filter((v) => v.verdict === 'refused')
+  if (!refused.length) return
+  throw new InputError(
+    `node ${node}'s firewall would drop pod traffic:\n${refused.map((v) => `  - ${v.what}: ${v.effect}`).join('\n')}`,
+    `mk8s never changes rules it did not make; as the host's owner:\n${refused.map((v) => `  - ${v.fix}`).join('\n')}`,
+  )
+}

@@ -4,7 +4,7 @@
  * tunnel between flannel.1 devices per pair of nodes, or host-gw routes); services with their
  * ClusterIP and edges to their endpoints. Renderers (dot.ts, mermaid.ts) only draw this.
  */
-import {sortedNodes} from '../cluster/hosts.js'
+import {sortedNodes} from '../cluster/model.js'
 import type {PodRecord, ServiceRecord, State} from '../state/schema.js'
 import {selectedPods} from '../svc/endpoints.js'
 import {portsText} from '../svc/v1.js'

@@ -3,7 +3,8 @@
  * printed pod after pod, with kubectl's `[pod/NAME/CONTAINER]` prefix when asked.
  */
 import type {Ctx} from '../context.js'
-import {hostOf, requireNode} from '../cluster/hosts.js'
+import {hostOf} from '../cluster/hosts.js'
+import {requireNode} from '../cluster/model.js'
 import {ownedPods} from '../deploy/service.js'
 import {InputError} from '../errors.js'
 import {containerName} from '../pod/plan.js'

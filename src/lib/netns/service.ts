@@ -1,5 +1,6 @@
 import type {Ctx} from '../context.js'
-import {hostOf, requireNode, sortedNodes} from '../cluster/hosts.js'
+import {hostOf} from '../cluster/hosts.js'
+import {requireNode, sortedNodes} from '../cluster/model.js'
 import {InputError} from '../errors.js'
 import {program} from '../pipeline/index.js'
 import type {NetLinkRecord, NetnsRecord, NodeRecord, State} from '../state/schema.js'

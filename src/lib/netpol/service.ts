@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
-import {requireCluster} from '../cluster/hosts.js'
+import {requireCluster} from '../cluster/model.js'
 import {notFound} from '../errors.js'
 import {program} from '../pipeline/index.js'
 import {objKey, type NetworkPolicyRecord, type State} from '../state/schema.js'

@@ -1,5 +1,6 @@
 import type {Ctx} from '../context.js'
-import {hostOf, requireCluster, requireNode, sortedNodes} from '../cluster/hosts.js'
+import {hostOf} from '../cluster/hosts.js'
+import {requireCluster, requireNode, sortedNodes} from '../cluster/model.js'
 import {DEFAULTS} from '../cluster/defaults.js'
 import {InputError, Mk8sError} from '../errors.js'
 import {Host, describeTarget, type Target} from '../host/host.js'
@@ -15,7 +16,7 @@ import {moveAnnouncements} from '../svc/service.js'
 import {brokenSandboxes, podsForgetNode, restartPods} from '../pod/service.js'
 import {resolveTarget, type TargetOptions} from './target.js'
 import {assessFirewalls, firewallCaptures, firewallReadPlan, iptablesFlavour, parseFirewalls} from '../firewall/detect.js'
-import {checkFirewalls} from '../firewall/service.js'
+import {checkFirewalls} from '../firewall/detect.js'
 import {TABLE as NFT_TABLE} from '../svc/nft.plan.js'
 
 export interface JoinOptions extends TargetOptions {

@@ -1,4 +1,4 @@
-import {sortedNodes} from '../cluster/hosts.js'
+import {sortedNodes} from '../cluster/model.js'
 import type {Plan} from '../host/plan.js'
 import type {NodeChange} from '../pipeline/types.js'
 import type {NodeRecord, State} from '../state/schema.js'

@@ -5,7 +5,7 @@
  * needs the rest). Each is a pure function from a node's change to that node's steps.
  */
 import {basePlanner} from '../node/plan.js'
-import {firewallPlanner} from '../firewall/service.js'
+import {firewallPlanner} from '../firewall/node.js'
 import {netnsPlanner} from '../netns/plan.js'
 import {overlayPlanner} from '../overlay/node.js'
 import {podsPlanner} from '../pod/node.js'

@@ -1,4 +1,4 @@
-import {sortedNodes} from '../cluster/hosts.js'
+import {sortedNodes} from '../cluster/model.js'
 import type {Plan} from '../host/plan.js'
 import type {State} from '../state/schema.js'
 import {AREAS} from './areas.js'

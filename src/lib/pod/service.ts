@@ -1,13 +1,14 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
-import {hostOf, requireCluster, requireNode, sortedNodes} from '../cluster/hosts.js'
+import {hostOf} from '../cluster/hosts.js'
+import {requireCluster, requireNode, sortedNodes} from '../cluster/model.js'
 import {HostCommandError, InputError, Mk8sError, notFound} from '../errors.js'
 import {program, type NodeReport} from '../pipeline/index.js'
 import {InterruptedError, safePoint} from '../interrupt.js'
 import {withDocker} from '../runtime/docker.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
-import {ownerGone} from '../util/owner.js'
+import {abandoned} from './model.js'
 import {allocatePodIP, pickNode} from './ipam.js'
 import {containerName, hostVethName} from './plan.js'
 import {takenHostPorts} from '../hostport/plan.js'
@@ -242,9 +243,6 @@ export async function goneSandboxes(ctx: Ctx, pods: readonly PodRecord[]): Promi
 /** Pods of a node whose sandbox is gone (see goneSandboxes). */
 export const brokenSandboxes = (ctx: Ctx, node: NodeRecord): Promise<PodRecord[]> =>
   goneSandboxes(ctx, Object.values(ctx.store.read().pods).filter((p) => p.node === node.name))
-
-/** Is the process that was making (Pending) or deleting (Terminating) a pod gone, killed part way? */
-export const abandoned = (p: PodRecord, now = Date.now()): boolean => (p.phase === 'Pending' || p.phase === 'Terminating') && ownerGone(p.pid, p.createdAt, now)
 
 /** Pods of these names left Pending or Terminating by a killed mk8s are cleaned away first, so that the name can be used again. */
 async function removeAbandoned(ctx: Ctx, pods: readonly PodInput[]): Promise<void> {

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
-import {requireCluster, sortedNodes} from '../cluster/hosts.js'
+import {requireCluster, sortedNodes} from '../cluster/model.js'
 import {InputError, notFound} from '../errors.js'
 import {program, type NodeReport} from '../pipeline/index.js'
 import {objKey, type ServiceRecord, type State} from '../state/schema.js'

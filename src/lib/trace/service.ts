@@ -1,5 +1,6 @@
 import type {Ctx} from '../context.js'
-import {hostOf, requireCluster, sortedNodes} from '../cluster/hosts.js'
+import {hostOf} from '../cluster/hosts.js'
+import {requireCluster, sortedNodes} from '../cluster/model.js'
 import type {State} from '../state/schema.js'
 import {resolveEndpoint, requireSource} from './endpoints.js'
 import {byName, factReads, parseFacts, readPlan, type HostFacts} from './facts.js'

@@ -1,6 +1,6 @@
 import {step} from '../../host/plan.js'
 import {containerName, LABEL_CONTAINER, LABEL_POD, LABEL_UID, pauseName, podMtu} from '../../pod/plan.js'
-import {abandoned} from '../../pod/service.js'
+import {abandoned} from '../../pod/model.js'
 import {objKey, type PodRecord} from '../../state/schema.js'
 import {bridgeName, link, podHostVeth, VTEP} from '../../trace/facts.js'
 import type {Check, Finding, PodRepair} from '../model.js'
