@@ -32,7 +32,7 @@ function smallCluster(): State {
   }
   for (let i = 0; i < 20; i++) {
     const node = `node${(i % 3) + 1}`
-    s.pods[`shop/web${i}`] = {namespace: 'shop', name: `web${i}`, uid: `u${i}`, node, network: 'pod', ip: `10.244.${i % 3}.${10 + i}`, labels: {app: `web${i % 10}`}, spec: {containers: []}, phase: 'Running', containers: [], createdAt: T}
+    s.pods[`shop/web${i}`] = {namespace: 'shop', name: `web${i}`, uid: `u${i}`, node, network: 'pod', ip: `10.244.${i % 3}.${10 + i}`, labels: {app: `web${i % 10}`}, spec: {containers: [], restartPolicy: 'Always', hostNetwork: false}, phase: 'Running', containers: [], createdAt: T}
   }
   for (let i = 0; i < 10; i++) {
     s.services[`default/web${i}`] = {namespace: 'default', name: `web${i}`, uid: `s${i}`, type: 'ClusterIP', clusterIP: `10.96.0.${20 + i}`, ports: [{protocol: 'TCP', port: 80, targetPort: 80}], selector: {app: `web${i}`}, labels: {}, sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', createdAt: T}

@@ -53,7 +53,7 @@ function stateWith(n: number, mode: Mode): State {
   s.cluster = clusterFromOptions({proxyMode: mode}, T)
   s.nodes.node1 = {name: 'node1', target: {kind: 'local'}, podCIDR: '10.244.0.0/24', iface: 'eth0', address: '192.168.56.11', mtu: 1500, ready: true, joinedAt: T}
   ENDPOINTS.forEach((ip, i) => {
-    s.pods[`default/web${i}`] = {namespace: 'default', name: `web${i}`, uid: `u${i}`, node: 'node1', network: 'pod', ip, labels: {app: 'web'}, spec: {containers: []}, phase: 'Running', containers: [], createdAt: T}
+    s.pods[`default/web${i}`] = {namespace: 'default', name: `web${i}`, uid: `u${i}`, node: 'node1', network: 'pod', ip, labels: {app: 'web'}, spec: {containers: [], restartPolicy: 'Always', hostNetwork: false}, phase: 'Running', containers: [], createdAt: T}
   })
   for (let i = 0; i < n; i++) {
     s.services[`default/s${i}`] = {namespace: 'default', name: `s${i}`, uid: `s${i}`, type: 'ClusterIP', clusterIP: serviceIP(i), ports: [{protocol: 'TCP', port: PORT, targetPort: PORT}], selector: {app: 'web'}, labels: {}, sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', createdAt: T}

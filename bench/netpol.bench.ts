@@ -16,6 +16,7 @@ import {pathToFileURL} from 'node:url'
 import {clusterFromOptions} from '../src/lib/cluster/service.js'
 import {Host} from '../src/lib/host/host.js'
 import {netpolFullScript, netpolNodeModel, netpolNodePlan} from '../src/lib/netpol/plan.js'
+import {parseNetpolSpec} from '../src/lib/netpol/spec.js'
 import {emptyState, type PodRecord, type State} from '../src/lib/state/schema.js'
 
 const NS = {node: 'mk8s-bnp-node', client: 'mk8s-bnp-cli', server: 'mk8s-bnp-srv'}
@@ -32,7 +33,7 @@ class NetnsHost extends Host {
   }
 }
 
-const pod = (name: string, ip: string, labels: Record<string, string>): PodRecord => ({namespace: 'default', name, uid: name, node: 'node1', network: 'pod', ip, labels, spec: {containers: []}, phase: 'Running', containers: [], createdAt: T})
+const pod = (name: string, ip: string, labels: Record<string, string>): PodRecord => ({namespace: 'default', name, uid: name, node: 'node1', network: 'pod', ip, labels, spec: {containers: [], restartPolicy: 'Always', hostNetwork: false}, phase: 'Running', containers: [], createdAt: T})
 
 /** n policies that select other pods, and (when n > 0) one last that isolates the server and allows the client. */
 function stateWith(n: number, extraPolicy = false): State {
@@ -42,7 +43,7 @@ function stateWith(n: number, extraPolicy = false): State {
   s.pods['default/client'] = pod('client', CLIENT, {role: 'client'})
   s.pods['default/server'] = pod('server', SERVER, {app: 'server'})
   const add = (name: string, spec: Record<string, unknown>) => {
-    s.networkPolicies[`default/${name}`] = {namespace: 'default', name, uid: name, labels: {}, annotations: {}, spec, createdAt: T}
+    s.networkPolicies[`default/${name}`] = {namespace: 'default', name, uid: name, labels: {}, annotations: {}, spec: parseNetpolSpec(spec, name), createdAt: T}
   }
   for (let i = 0; i < n; i++) add(`p${String(i).padStart(4, '0')}`, {podSelector: {matchLabels: {app: `a${i}`}}, ingress: [{from: [{podSelector: {matchLabels: {role: 'client'}}}], ports: [{port: 80}]}]})
   if (n > 0) add('zz-server', {podSelector: {matchLabels: {app: 'server'}}, ingress: [{from: [{podSelector: {matchLabels: {role: 'client'}}}], ports: [{port: 80}]}]})

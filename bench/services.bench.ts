@@ -37,7 +37,7 @@ function stateWith(n: number, mode: 'iptables' | 'nftables'): State {
   s.cluster = clusterFromOptions({proxyMode: mode}, T)
   s.nodes.node1 = {name: 'node1', target: {kind: 'local'}, podCIDR: '10.244.0.0/24', iface: 'eth0', address: '192.168.56.11', mtu: 1500, ready: true, joinedAt: T}
   ENDPOINTS.forEach((ip, i) => {
-    s.pods[`default/web${i}`] = {namespace: 'default', name: `web${i}`, uid: `u${i}`, node: 'node1', network: 'pod', ip, labels: {app: 'web'}, spec: {containers: []}, phase: 'Running', containers: [], createdAt: T}
+    s.pods[`default/web${i}`] = {namespace: 'default', name: `web${i}`, uid: `u${i}`, node: 'node1', network: 'pod', ip, labels: {app: 'web'}, spec: {containers: [], restartPolicy: 'Always', hostNetwork: false}, phase: 'Running', containers: [], createdAt: T}
   })
   for (let i = 0; i < n; i++) {
     const ip = `10.96.${Math.floor((i + 16) / 250)}.${((i + 16) % 250) + 2}`

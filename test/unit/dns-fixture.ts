@@ -1,9 +1,10 @@
+import {PodSpecSchema} from '../../src/lib/pod/spec.js'
 import {emptyState, type PodRecord, type ServiceRecord, type State} from '../../src/lib/state/schema.js'
 
 /** Pods and services for the DNS and ingress planners' tests. */
 export const pod = (name: string, ip: string, labels: Record<string, string>, extra: Partial<PodRecord> = {}): PodRecord => ({
   namespace: 'default', name, uid: name, node: 'node1', ip, network: 'pod', labels,
-  spec: {containers: [{name: 'c', image: 'mk8s/busybox', ports: [{containerPort: 8080, name: 'web', protocol: 'TCP'}]}]},
+  spec: PodSpecSchema.parse({containers: [{name: 'c', image: 'mk8s/busybox', ports: [{containerPort: 8080, name: 'web', protocol: 'TCP'}]}]}),
   phase: 'Running', containers: [], createdAt: 'x', ...extra,
 })
 

@@ -1,3 +1,4 @@
+import {PodSpecSchema} from '../../src/lib/pod/spec.js'
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {renderStep} from '../../src/lib/host/plan.js'
@@ -140,7 +141,7 @@ describe('doctor checks', () => {
 
   it('ip driver: the host-port chain against the pods that publish host ports, both ways; --fix rewrites it', () => {
     const withPort = (i: Inputs) => {
-      i.state.pods['default/a'].spec = {containers: [{name: 'main', image: 'mk8s/busybox', ports: [{containerPort: 80, hostPort: 8080, protocol: 'TCP'}]}]}
+      i.state.pods['default/a'].spec = PodSpecSchema.parse({containers: [{name: 'main', image: 'mk8s/busybox', ports: [{containerPort: 80, hostPort: 8080, protocol: 'TCP'}]}]})
     }
     const chain = (maps: Parameters<typeof hostPortRestore>[0]) => parseIptablesSave(hostPortRestore(maps)).nat['MK8S-HOSTPORTS']
     const good = {pod: 'default/a', podIP: '10.244.0.5', hostPort: 8080, containerPort: 80, protocol: 'TCP' as const}
@@ -167,7 +168,7 @@ describe('doctor checks', () => {
 
   it("Docker's pitfalls: a squatted name (409), a port clash in a pod, a container that died of it, no socket access, an overlapping pool", () => {
     const fs = run((i) => {
-      i.state.pods['default/a'].spec = {containers: [{name: 'one', ports: [{containerPort: 80}]}, {name: 'two', ports: [{containerPort: 80}]}]}
+      i.state.pods['default/a'].spec = PodSpecSchema.parse({containers: [{name: 'one', image: 'mk8s/busybox', ports: [{containerPort: 80}]}, {name: 'two', image: 'mk8s/busybox', ports: [{containerPort: 80}]}]})
       i.docker.get('node1')!.containers.push(ctr('k8s_POD_web_default', {}), ctr('k8s_two_a_default', {'io.mk8s.pod': 'default/a', 'io.mk8s.uid': 'uid-a', 'io.mk8s.container': 'two'}, {running: false, status: 'exited', exitCode: 1, logs: 'httpd: bind: Address already in use'}))
       i.docker.get('node2')!.error = 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock'
       i.docker.get('node1')!.networks.push({name: 'vpn', subnets: ['10.244.0.0/20']})

@@ -62,7 +62,7 @@ describe('hostile values in plans', () => {
   it("a pod's hostile command, env and labels stay argv: --dry-run's docker line splits back into them", () => {
     fc.assert(
       fc.property(fc.array(hostile, {minLength: 1, maxLength: 4}), (cmd) => {
-        const pod = {namespace: 'default', name: 'p', uid: 'u', node: 'n', network: 'pod', labels: {}, spec: {}, phase: 'Pending', containers: [], createdAt: 'x'} as PodRecord
+        const pod = {namespace: 'default', name: 'p', uid: 'u', node: 'n', network: 'pod', labels: {}, spec: {containers: [], restartPolicy: 'Always', hostNetwork: false}, phase: 'Pending', containers: [], createdAt: 'x'} as PodRecord
         const [, line] = describeCreate(pod, {containers: [{name: 'c', image: 'mk8s/busybox', command: cmd, ports: [], env: []}], restartPolicy: 'Always', hostNetwork: false})
         const words = bash(`set -f; printf '%s\\0' ${line.replace(/^docker /, '')}`).split('\0').slice(0, -1)
         expect(words.slice(-cmd.length)).toEqual(cmd)

@@ -1,3 +1,4 @@
+import {PodSpecSchema} from '../../src/lib/pod/spec.js'
 import {clusterFromOptions} from '../../src/lib/cluster/service.js'
 import {emptyState, type PodRecord, type State} from '../../src/lib/state/schema.js'
 import {parseNetpolSpec} from '../../src/lib/netpol/spec.js'
@@ -6,7 +7,7 @@ import {node} from './svc-fixture.js'
 const T = '2024-01-01T00:00:00.000Z'
 
 export function npod(ns: string, name: string, nodeName: string, ip: string, labels: Record<string, string>, ports: Array<{name?: string; containerPort: number; protocol?: 'TCP' | 'UDP'}> = []): PodRecord {
-  return {namespace: ns, name, uid: `uid-${ns}-${name}`, node: nodeName, network: 'pod', ip, labels, spec: {containers: [{name: 'c', image: 'mk8s/busybox', ports}]}, phase: 'Running', containers: [], createdAt: T}
+  return {namespace: ns, name, uid: `uid-${ns}-${name}`, node: nodeName, network: 'pod', ip, labels, spec: PodSpecSchema.parse({containers: [{name: 'c', image: 'mk8s/busybox', ports}]}), phase: 'Running', containers: [], createdAt: T}
 }
 
 /** Two nodes; pods x/a (node1), x/b (node2), y/a (node1); the policies given as specs by "ns/name". */
@@ -23,7 +24,7 @@ export function npFixture(specs: Record<string, unknown>, extraPods: PodRecord[]
     s.pods[`${p.namespace}/${p.name}`] = p
   for (const [key, spec] of Object.entries(specs)) {
     const [namespace, name] = key.split('/')
-    s.networkPolicies[key] = {namespace, name, uid: `uid-${name}`, labels: {}, annotations: {}, spec: parseNetpolSpec(spec, key) as Record<string, unknown>, createdAt: T}
+    s.networkPolicies[key] = {namespace, name, uid: `uid-${name}`, labels: {}, annotations: {}, spec: parseNetpolSpec(spec, key), createdAt: T}
   }
   return s
 }

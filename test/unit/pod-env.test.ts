@@ -13,7 +13,7 @@ function setup(container: Record<string, unknown>) {
   s.configMaps['default/cfg'] = {namespace: 'default', name: 'cfg', uid: 'c', labels: {}, data: {mode: 'fast', 'log.level': 'debug', GREETING: 'hi'}, createdAt: T}
   s.secrets['default/tok'] = {namespace: 'default', name: 'tok', uid: 's', type: 'Opaque', labels: {}, data: {token: Buffer.from('s3cret').toString('base64')}, createdAt: T}
   const spec = parsePodSpec({containers: [{name: 'app', image: 'mk8s/busybox', ...container}]}, 'pod p')
-  const pod: PodRecord = {namespace: 'default', name: 'web-1', uid: 'uid-1', node: 'node2', ip: '10.244.2.9', network: 'pod', labels: {}, spec: spec as unknown as Record<string, unknown>, phase: 'Pending', containers: [], createdAt: T}
+  const pod: PodRecord = {namespace: 'default', name: 'web-1', uid: 'uid-1', node: 'node2', ip: '10.244.2.9', network: 'pod', labels: {}, spec, phase: 'Pending', containers: [], createdAt: T}
   return {s, pod, c: spec.containers[0]}
 }
 

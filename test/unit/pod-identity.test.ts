@@ -7,7 +7,7 @@ import type {PodRecord} from '../../src/lib/state/schema.js'
 const cluster = {dnsIP: '10.96.0.10', clusterDomain: 'cluster.local'}
 const pod = (spec: Record<string, unknown>, extra: Partial<PodRecord> = {}): PodRecord => ({
   namespace: 'shop', name: 'web-0', uid: 'u', node: 'node1', ip: '10.244.1.7', network: 'pod', labels: {}, phase: 'Pending', containers: [], createdAt: 'x',
-  spec: parsePodSpec({containers: [{name: 'app', image: 'mk8s/busybox'}], ...spec}, 'pod shop/web-0') as unknown as Record<string, unknown>,
+  spec: parsePodSpec({containers: [{name: 'app', image: 'mk8s/busybox'}], ...spec}, 'pod shop/web-0'),
   ...extra,
 })
 

@@ -11,7 +11,7 @@ const node = (name: string, podCIDR: string, ready = true): NodeRecord => ({
   name, podCIDR, target: {kind: 'local'}, iface: 'eth0', address: '192.168.56.11', mtu: 1500, ready, joinedAt: 'x',
 })
 const pod = (name: string, nodeName: string, ip: string, owner?: string): PodRecord => ({
-  namespace: 'default', name, uid: name, node: nodeName, network: 'pod', ip, labels: {}, spec: {}, owner, phase: 'Running', containers: [], createdAt: 'x',
+  namespace: 'default', name, uid: name, node: nodeName, network: 'pod', ip, labels: {}, spec: {containers: [], restartPolicy: 'Always', hostNetwork: false}, owner, phase: 'Running', containers: [], createdAt: 'x',
 })
 
 describe('pod wiring plans', () => {

@@ -1,3 +1,4 @@
+import {PodSpecSchema} from '../../src/lib/pod/spec.js'
 import {clusterFromOptions} from '../../src/lib/cluster/service.js'
 import {emptyState, type PodRecord, type ServiceRecord, type State} from '../../src/lib/state/schema.js'
 import {iptablesFullRestore, JUMPS} from '../../src/lib/svc/iptables.plan.js'
@@ -12,7 +13,7 @@ export function node(name: string, n: number) {
 }
 
 export function pod(name: string, nodeName: string, ip: string, labels: Record<string, string>, ports: Array<{name?: string; containerPort: number}> = [], phase: PodRecord['phase'] = 'Running'): PodRecord {
-  return {namespace: 'default', name, uid: `uid-${name}`, node: nodeName, network: 'pod', ip, labels, spec: {containers: [{name: 'c', image: 'mk8s/busybox', ports}]}, phase, containers: [], createdAt: T}
+  return {namespace: 'default', name, uid: `uid-${name}`, node: nodeName, network: 'pod', ip, labels, spec: PodSpecSchema.parse({containers: [{name: 'c', image: 'mk8s/busybox', ports}]}), phase, containers: [], createdAt: T}
 }
 
 export function svc(name: string, clusterIP: string, extra: Partial<ServiceRecord> = {}): ServiceRecord {

@@ -1,3 +1,4 @@
+import {PodSpecSchema} from '../../src/lib/pod/spec.js'
 import {readFileSync} from 'node:fs'
 import type {HostFacts, Link} from '../../src/lib/trace/facts.js'
 import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
@@ -9,7 +10,7 @@ const T = '2024-01-01T00:00:00.000Z'
 const mac = (n: number) => `0e:00:00:00:00:0${n}`
 
 export function pod(name: string, node: string, ip: string, labels: Record<string, string> = {}): PodRecord {
-  return {namespace: 'default', name, uid: `uid-${name}`, node, ip, network: 'pod', labels, spec: {containers: [{name: 'main', image: 'mk8s/busybox'}]}, phase: 'Running', hostVeth: `veth-${name}`, containers: [{name: 'main', image: 'mk8s/busybox'}], createdAt: T}
+  return {namespace: 'default', name, uid: `uid-${name}`, node, ip, network: 'pod', labels, spec: PodSpecSchema.parse({containers: [{name: 'main', image: 'mk8s/busybox'}]}), phase: 'Running', hostVeth: `veth-${name}`, containers: [{name: 'main', image: 'mk8s/busybox'}], createdAt: T}
 }
 
 export function clusterState(pods: PodRecord[], services: ServiceRecord[] = []): State {

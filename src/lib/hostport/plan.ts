@@ -1,6 +1,5 @@
 import {step, type Plan} from '../host/plan.js'
 import type {PodRecord, State} from '../state/schema.js'
-import type {PodSpec} from '../pod/spec.js'
 
 export const HOSTPORT_CHAIN = 'MK8S-HOSTPORTS'
 export const HOSTPORT_MASQ_CHAIN = 'MK8S-HOSTPORTS-MASQ'
@@ -18,7 +17,7 @@ export function hostPortsOf(state: State, node: string): HostPortMapping[] {
   const out: HostPortMapping[] = []
   for (const p of Object.values(state.pods)) {
     if (p.node !== node || !p.ip || p.network !== 'pod' || p.phase !== 'Running') continue
-    for (const c of (p.spec as PodSpec).containers ?? []) {
+    for (const c of p.spec.containers ?? []) {
       for (const port of c.ports ?? []) {
         if (port.hostPort) out.push({pod: `${p.namespace}/${p.name}`, podIP: p.ip, hostPort: port.hostPort, containerPort: port.containerPort, protocol: port.protocol})
       }
@@ -81,7 +80,7 @@ export function takenHostPorts(pods: readonly PodRecord[], node: string): Map<st
   const taken = new Map<string, string>()
   for (const p of pods) {
     if (p.node !== node) continue
-    for (const c of (p.spec as PodSpec).containers ?? []) {
+    for (const c of p.spec.containers ?? []) {
       for (const port of c.ports ?? []) {
         const hp = p.network === 'host' ? port.containerPort : port.hostPort
         if (hp) taken.set(`${hp}/${port.protocol}`, `${p.namespace}/${p.name}`)

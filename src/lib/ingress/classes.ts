@@ -5,7 +5,6 @@
  * mk8s's; a class name with no IngressClass object is mk8s's when it is "mk8s" or "nginx". Pure.
  */
 import type {IngressClassRecord, IngressRecord, State} from '../state/schema.js'
-import type {IngressSpec} from './spec.js'
 
 export const MK8S_CONTROLLERS = ['mk8s.io/ingress-nginx', 'k8s.io/ingress-nginx']
 export const MK8S_CLASS_NAMES = ['mk8s', 'nginx']
@@ -15,7 +14,7 @@ const classes = (state: State): IngressClassRecord[] => Object.values(state.ingr
 
 /** undefined: served; otherwise why not, for apply and `ingress get`. */
 export function notServedReason(state: State, ing: Pick<IngressRecord, 'spec'>): string | undefined {
-  const name = (ing.spec as IngressSpec).ingressClassName
+  const name = ing.spec.ingressClassName
   if (name === undefined) {
     const defaults = classes(state).filter((c) => c.isDefault)
     if (defaults.length === 0 || defaults.some((c) => MK8S_CONTROLLERS.includes(c.controller))) return undefined
@@ -33,7 +32,7 @@ export function ingressProblems(state: State, ing: Pick<IngressRecord, 'spec' | 
   const why = notServedReason(state, ing)
   if (why) return [`not served: ${why}`]
   const out: string[] = []
-  for (const [i, t] of (ing.spec as IngressSpec).tls.entries()) {
+  for (const [i, t] of ing.spec.tls.entries()) {
     if (!t.secretName) continue
     const secret = state.secrets[`${ing.namespace}/${t.secretName}`]
     if (!secret) out.push(`spec.tls[${i}]: Secret ${t.secretName} does not exist: ${t.hosts.join(',') || '*'} not terminated`)

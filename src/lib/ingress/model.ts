@@ -3,7 +3,7 @@ import type {IngressRecord, State} from '../state/schema.js'
 import {endpointsOf} from '../svc/endpoints.js'
 import {decode} from '../secret/spec.js'
 import {served} from './classes.js'
-import {backendPort, type IngressBackend, type IngressSpec} from './spec.js'
+import {backendPort, type IngressBackend} from './spec.js'
 
 /** One location of a server: a path and where it goes (an upstream's name, or none: 503). */
 export interface Route {
@@ -64,7 +64,7 @@ export function ingressModel(state: State): IngressModel {
   serverFor('_')
   const certs = new Map<string, {crt: string; key: string}>()
   for (const ing of sortedIngresses(state).filter((i) => served(state, i))) {
-    const spec = ing.spec as IngressSpec
+    const spec = ing.spec
     const fallback = spec.defaultBackend ? {upstream: upstreamOf(ing.namespace, spec.defaultBackend)} : undefined
     const def = serverFor('_')
     if (fallback && def.fallback === 'not-found') def.fallback = fallback

@@ -34,7 +34,7 @@ export async function applyIngress(ctx: Ctx, input: IngressInput, o: {program?: 
       uid: old?.uid ?? randomUUID(),
       labels: input.labels,
       annotations: input.annotations,
-      spec: input.spec as Record<string, unknown>,
+      spec: input.spec,
       createdAt: old?.createdAt ?? new Date().toISOString(),
     }
     const changed = JSON.stringify(old) !== JSON.stringify(rec)

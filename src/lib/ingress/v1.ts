@@ -1,6 +1,5 @@
 import type {IngressRecord, State} from '../state/schema.js'
 import {ingressNodeOf} from './service.js'
-import type {IngressSpec} from './spec.js'
 
 /** The controller's address (the ingress node's), once there is a node to run it. */
 export const ingressAddress = (state: State): string | undefined => ingressNodeOf(state)?.address
@@ -24,8 +23,8 @@ export function toV1Ingress(i: IngressRecord, address?: string) {
 }
 
 export const ingressHosts = (i: IngressRecord): string => {
-  const hosts = [...new Set((i.spec as IngressSpec).rules.map((r) => r.host ?? '*'))]
+  const hosts = [...new Set(i.spec.rules.map((r) => r.host ?? '*'))]
   return hosts.length ? hosts.join(',') : '*'
 }
 
-export const ingressPorts = (i: IngressRecord): string => ((i.spec as IngressSpec).tls.length ? '80, 443' : '80')
+export const ingressPorts = (i: IngressRecord): string => (i.spec.tls.length ? '80, 443' : '80')

@@ -6,7 +6,6 @@
 import type {Ctx} from '../context.js'
 import {InputError} from '../errors.js'
 import {ingressHosts, ingressPorts, ingressAddress, toV1Ingress} from '../ingress/v1.js'
-import type {IngressSpec} from '../ingress/spec.js'
 import {nodeStatus} from '../node/render.js'
 import {refreshReadiness, toV1Node} from '../node/service.js'
 import {livePods, podStatus, type PodLive} from '../pod/service.js'
@@ -89,7 +88,7 @@ async function rowsOf(ctx: Ctx, state: State, kind: KindInfo, q: Query): Promise
       const address = ingressAddress(state)
       return named(Object.values(state.ingresses).filter(inNs(q)).sort(byKey)).map((i) => ({
         obj: toV1Ingress(i, address) as V1Object,
-        cells: [(i.spec as IngressSpec).ingressClassName ?? '<none>', ingressHosts(i), address ?? '', ingressPorts(i), age(i.createdAt, now)],
+        cells: [i.spec.ingressClassName ?? '<none>', ingressHosts(i), address ?? '', ingressPorts(i), age(i.createdAt, now)],
         wide: [],
       }))
     }

@@ -3,7 +3,7 @@ import type {NetworkPolicyRecord, State} from '../state/schema.js'
 import {age} from '../util/age.js'
 import type {Explanation} from './explain.js'
 import {policyPods, selectedBy} from './select.js'
-import {toPolicy, type NetpolSpec, type Peer, type PolicyPort, type Rule, type Selector} from './spec.js'
+import {toPolicy, type Peer, type PolicyPort, type Rule, type Selector} from './spec.js'
 
 /** kubectl's way of writing a selector: k=v,k in (a,b),!k; <none> for the empty one. */
 export function selectorText(s: Selector | undefined): string {
@@ -19,7 +19,7 @@ export function selectorText(s: Selector | undefined): string {
 }
 
 export function renderPolicies(list: NetworkPolicyRecord[], all: boolean): string {
-  const rows = list.map((p) => [...(all ? [p.namespace] : []), p.name, selectorText((p.spec as NetpolSpec).podSelector), age(p.createdAt)])
+  const rows = list.map((p) => [...(all ? [p.namespace] : []), p.name, selectorText(p.spec.podSelector), age(p.createdAt)])
   return table([...(all ? ['namespace'] : []), 'name', 'pod-selector', 'age'], rows)
 }
 
@@ -50,7 +50,7 @@ function rulesText(rules: Rule[], dir: 'from' | 'to'): string[] {
 
 /** kubectl describe networkpolicy, plus the pods the policy selects now. */
 export function describePolicy(state: State, rec: NetworkPolicyRecord): string {
-  const pol = toPolicy(rec.namespace, rec.name, rec.spec as NetpolSpec)
+  const pol = toPolicy(rec.namespace, rec.name, rec.spec)
   const pods = selectedBy(state, pol)
   const lines = [
     `Name:         ${rec.name}`,

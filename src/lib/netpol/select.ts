@@ -1,7 +1,7 @@
 import type {PodRecord, State} from '../state/schema.js'
 import {objKey} from '../state/schema.js'
 import type {Peer, Policy, Selector} from './spec.js'
-import {toPolicy, type NetpolSpec} from './spec.js'
+import {toPolicy} from './spec.js'
 
 /** Does a v1 LabelSelector select these labels? An empty selector ({}) selects everything. */
 export function matches(sel: Selector, labels: Record<string, string>): boolean {
@@ -41,7 +41,7 @@ export function policies(state: State): Policy[] {
     .sort()
     .map((k) => {
       const r = state.networkPolicies[k]
-      return toPolicy(r.namespace, r.name, r.spec as NetpolSpec)
+      return toPolicy(r.namespace, r.name, r.spec)
     })
 }
 
@@ -57,7 +57,7 @@ export function peerSelectsPod(state: State, ns: string, peer: Peer, pod: PodRec
 
 /** Named container port of a pod, per protocol. */
 export function namedPort(pod: PodRecord, name: string, protocol: string): number | undefined {
-  const containers = ((pod.spec as {containers?: Array<{ports?: Array<{name?: string; containerPort: number; protocol?: string}>}>}).containers ?? [])
+  const containers = (pod.spec.containers ?? [])
   for (const c of containers) for (const p of c.ports ?? []) if (p.name === name && (p.protocol ?? 'TCP') === protocol) return p.containerPort
   return undefined
 }

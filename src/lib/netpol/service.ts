@@ -23,7 +23,7 @@ export async function putPolicies(ctx: Ctx, inputs: NetpolInput[], o: {program?:
     const results = inputs.map((input): PutResult => {
       const key = objKey(input.namespace, input.name)
       const old = s.networkPolicies[key]
-      const rec: NetworkPolicyRecord = {...input, spec: input.spec as Record<string, unknown>, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()}
+      const rec: NetworkPolicyRecord = {...input, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()}
       s.networkPolicies[key] = rec
       return {policy: rec, action: !old ? 'created' : JSON.stringify(old) === JSON.stringify(rec) ? 'unchanged' : 'configured'}
     })

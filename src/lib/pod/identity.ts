@@ -33,7 +33,7 @@ export function podResolver(spec: PodSpec, cluster: Pick<Cluster, 'dnsIP' | 'clu
 }
 
 export function podIdentity(pod: PodRecord, cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>): PodIdentity {
-  const spec = pod.spec as PodSpec
+  const spec = pod.spec
   const aliases = (spec.hostAliases ?? []).flatMap((a) => a.hostnames.map((h) => `${h}:${a.ip}`))
   if (pod.network === 'host') return {extraHosts: aliases}
   const hostname = spec.hostname ?? pod.name

@@ -23,7 +23,7 @@ export const podKind: KindHandler = {
     const input = p.value as PodInput
     const existing = ctx.store.read().pods[`${p.namespace}/${p.name}`]
     if (existing) {
-      if (JSON.stringify({...(existing.spec as object), nodeName: undefined}) === JSON.stringify({...(validatePods([input])[0].parsed as object), nodeName: undefined})) return `pod/${p.name} unchanged`
+      if (JSON.stringify({...existing.spec, nodeName: undefined}) === JSON.stringify({...validatePods([input])[0].parsed, nodeName: undefined})) return `pod/${p.name} unchanged`
       throw new InputError(`pod/${p.name} exists with another spec; a pod's spec cannot be changed`, `delete it first (mk8s pod delete ${p.name}), or use a Deployment`)
     }
     await createPods(ctx, [input])

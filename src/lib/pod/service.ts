@@ -94,7 +94,7 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
         network,
         ip: network === 'host' ? node.address : network === 'none' ? undefined : allocatePodIP(s, node, made),
         labels: p.labels,
-        spec: {...p.parsed, nodeName: node.name} as Record<string, unknown>,
+        spec: {...p.parsed, nodeName: node.name},
         owner: p.owner,
         phase: 'Pending',
         pid: process.pid,
@@ -277,7 +277,7 @@ async function startApps(ctx: Ctx, node: NodeRecord, pods: PodRecord[]): Promise
     const out: PodRecord[] = []
     for (const p of pods) {
       try {
-        out.push({...p, containers: await rt.startApps(p, p.spec as PodSpec, p.pauseId!)})
+        out.push({...p, containers: await rt.startApps(p, p.spec, p.pauseId!)})
       } catch (error) {
         if (out.length) (error as {started?: PodRecord[]}).started = out
         throw error

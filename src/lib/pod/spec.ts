@@ -162,5 +162,5 @@ export const selects = (selector: Record<string, string>, labels: Record<string,
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v)
 
 /** The host ports a pod publishes, as the CNI portmap plugin takes them. */
-export const hostPortMappings = (p: {spec: Record<string, unknown>}) =>
-  ((p.spec as PodSpec).containers ?? []).flatMap((c) => (c.ports ?? []).filter((x) => x.hostPort).map((x) => ({hostPort: x.hostPort!, containerPort: x.containerPort, protocol: x.protocol.toLowerCase()})))
+export const hostPortMappings = (p: {spec: PodSpec}) =>
+  (p.spec.containers ?? []).flatMap((c) => (c.ports ?? []).filter((x) => x.hostPort).map((x) => ({hostPort: x.hostPort!, containerPort: x.containerPort, protocol: x.protocol.toLowerCase()})))

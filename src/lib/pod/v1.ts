@@ -1,5 +1,4 @@
 import type {PodRecord} from '../state/schema.js'
-import type {PodSpec} from './spec.js'
 import {podStatus, type PodLive} from './service.js'
 import type {ContainerLive} from './runtime.js'
 
@@ -12,7 +11,7 @@ function containerState(c?: ContainerLive) {
 
 /** A v1 Pod as kubectl shows one; with live container status when it was asked for. */
 export function toV1Pod(p: PodRecord, live?: PodLive, hostIP?: string) {
-  const spec = p.spec as PodSpec
+  const spec = p.spec
   const statuses = p.containers.map((c) => {
     const l = live?.containers.find((x) => x.name === c.name)
     return {

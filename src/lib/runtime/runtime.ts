@@ -70,7 +70,7 @@ export function printingRuntime(sink: (node: NodeRecord, lines: string[]) => voi
         // reads change nothing: they go to the real runtime when there is one
         sandboxGone: (pod) => (reads ? reads.on(node, (rt) => rt.sandboxGone(pod)) : Promise.resolve(false)),
         async startPause(pod, dns, id) {
-          sink(node, describe(pod, pod.spec as PodSpec, dns, id).slice(0, 1))
+          sink(node, describe(pod, pod.spec, dns, id).slice(0, 1))
           return pauseName(pod)
         },
         async startApps(pod, spec) {

@@ -1,3 +1,6 @@
+import type {IngressSpec} from '../ingress/spec.js'
+import type {NetpolSpec} from '../netpol/spec.js'
+import type {PodSpec} from '../pod/spec.js'
 import {z} from 'zod'
 
 export const STATE_VERSION = 1
@@ -66,6 +69,9 @@ export const NetLinkSchema = z.object({
 
 const Labels = z.record(z.string(), z.string())
 
+/** A spec kept as its area validated it when it was applied: the state file stores it, the area's schema shapes it. */
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v)
+
 /** A pod as mk8s made it. The Kubernetes spec is kept as given (validated by the pod area). */
 export const PodSchema = z.object({
   namespace: z.string(),
@@ -79,8 +85,8 @@ export const PodSchema = z.object({
   labels: Labels.default({}),
   /** set by `mk8s annotate` (kubectl's metadata.annotations) */
   annotations: Labels.optional(),
-  /** v1 PodSpec as applied (containers, restartPolicy, hostNetwork, ...) */
-  spec: z.record(z.string(), z.unknown()),
+  /** v1 PodSpec as applied, validated and defaulted by the pod area (containers, restartPolicy, hostNetwork, ...) */
+  spec: z.custom<PodSpec>(isObject),
   /** owning Deployment's name, when made by one */
   owner: z.string().optional(),
   phase: z.enum(['Pending', 'Running', 'Failed', 'Terminating']),
@@ -153,7 +159,7 @@ export const IngressSchema = z.object({
   labels: Labels.default({}),
   annotations: Labels.default({}),
   /** v1 IngressSpec (ingressClassName, defaultBackend, tls, rules) */
-  spec: z.record(z.string(), z.unknown()),
+  spec: z.custom<IngressSpec>(isObject),
   createdAt: z.string(),
 })
 
@@ -209,7 +215,7 @@ export const NetworkPolicySchema = z.object({
   labels: Labels.default({}),
   annotations: Labels.default({}),
   /** v1 NetworkPolicySpec as applied */
-  spec: z.record(z.string(), z.unknown()),
+  spec: z.custom<NetpolSpec>(isObject),
   createdAt: z.string(),
 })
 

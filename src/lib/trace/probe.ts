@@ -21,7 +21,7 @@ export function probeStep(from: Extract<Endpoint, {kind: 'pod' | 'node'}>, dst: 
   else if (from.kind === 'pod') cmd = ['timeout', '6', 'nc', '-w', '3', dst, String(port)]
   else cmd = ['timeout', '6', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', dst, String(port)]
   if (from.kind === 'node') return step(cmd, {capture: true})
-  const c = from.pod.containers[0]?.name ?? (from.pod.spec as {containers?: Array<{name: string}>}).containers?.[0]?.name ?? 'main'
+  const c = from.pod.containers[0]?.name ?? from.pod.spec.containers?.[0]?.name ?? 'main'
   return step(['docker', 'exec', containerName(from.pod, c), ...cmd], {capture: true})
 }
 
