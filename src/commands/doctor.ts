@@ -19,7 +19,6 @@ Exit codes: 0 no findings (info notes aside), 1 findings remain (an unreachable 
   async run(): Promise<unknown> {
     const r = await doctor(this.ctx, {fix: this.flags.fix})
     this.render(r, () => renderDoctor(r))
-    if (!r.ok) process.exitCode = 1
     return r
   }
 }

@@ -24,7 +24,6 @@ Exit codes: 0 the path works, 1 it breaks (the host, the hop and the likely caus
   async run(): Promise<unknown> {
     const r = await trace(this.ctx, this.args.from, this.args.to, {probe: this.flags.probe})
     this.render(r, () => renderTrace(r))
-    if (!r.ok) process.exitCode = 1
     return r
   }
 }

@@ -28,7 +28,6 @@ Exit codes: 0 allowed, 1 dropped, 2 bad input.`
     const to = resolveEnd(state, this.flags.namespace, this.args.to)
     const e = explain(state, from, to, this.flags.protocol, this.flags.port, {from: this.args.from, to: this.args.to})
     this.render(e, () => renderExplanation(e))
-    if (!e.allowed) process.exitCode = 1
-    return e
+    return {...e, ok: e.allowed}
   }
 }

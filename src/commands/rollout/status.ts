@@ -25,7 +25,6 @@ export default class RolloutStatus extends BaseCommand<typeof RolloutStatus> {
     const targets = resolveTargets(this.ctx.store.read(), argv, {namespace: this.flags.namespace, verb: 'rollout status'})
     if (targets.length !== 1 || targets[0].kind.kind !== 'Deployment') throw new InputError('rollout status takes one deployment', "e.g. 'mk8s rollout status deployment/web'")
     const done = await rolloutStatus(this.ctx, targets[0], parseDuration(this.flags.timeout), this.flags.watch, (l) => this.log(l))
-    if (!done) process.exitCode = 1
-    return done
+    return {ok: done}
   }
 }

@@ -125,6 +125,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
+  /**
+   * What run() returns is the command's result: one whose `ok` is false (a doctor finding, a
+   * broken trace, a rollout not done) exits 1 once rendered, unless the command set its own code.
+   */
+  protected override async _run<R>(): Promise<R> {
+    const result = await super._run<R>()
+    if (result && typeof result === 'object' && (result as {ok?: unknown}).ok === false && !process.exitCode) process.exitCode = 1
+    return result
+  }
+
   protected override async finally(err: Error | undefined): Promise<unknown> {
     this._progress?.stop(!err)
     return super.finally(err)
