@@ -203,4 +203,59 @@ spec:
     const left = await c.onNode('node1', ['sh', '-c', 'test -e /run/mk8s/ingress && echo files-left; ss -Hltn "sport = :80" | wc -l'])
     expect(left.stdout.trim()).toBe('0')
   })
+
+  it("the Ingress documentation's path examples, pathType by pathType, and a wildcard host standing for one label", async () => {
+    // three backends that answer every path with their own name (busybox httpd's 404 page)
+    for (const b of ['b1', 'b2', 'b3']) {
+      await c.ok(['pod', 'run', `${b}-pod`, '--image', 'mk8s/busybox', '--node', 'node2', '-l', `app=${b}`, '--port', '80', '--', 'sh', '-c', 'mkdir -p /www && echo "$0" >/err && echo E404:/err >/httpd.conf && exec httpd -f -p 80 -h /www -c /httpd.conf', b])
+    }
+    // the table of https://kubernetes.io/docs/concepts/services-networking/ingress/#examples:
+    // paths (the i-th to b(i+1)), a request path, and which path serves it (none: no match)
+    const rows: Array<[Array<[string, 'Prefix' | 'Exact']>, string, string | undefined]> = [
+      [[['/', 'Prefix']], '/anything/at/all', 'b1'],
+      [[['/foo', 'Exact']], '/foo', 'b1'],
+      [[['/foo', 'Exact']], '/bar', undefined],
+      [[['/foo', 'Exact']], '/foo/', undefined],
+      [[['/foo/', 'Exact']], '/foo', undefined],
+      [[['/foo', 'Prefix']], '/foo', 'b1'],
+      [[['/foo', 'Prefix']], '/foo/', 'b1'],
+      [[['/foo/', 'Prefix']], '/foo', 'b1'],
+      [[['/foo/', 'Prefix']], '/foo/', 'b1'],
+      [[['/aaa/bb', 'Prefix']], '/aaa/bbb', undefined],
+      [[['/aaa/bbb', 'Prefix']], '/aaa/bbb', 'b1'],
+      [[['/aaa/bbb/', 'Prefix']], '/aaa/bbb', 'b1'],
+      [[['/aaa/bbb', 'Prefix']], '/aaa/bbb/', 'b1'],
+      [[['/aaa/bbb', 'Prefix']], '/aaa/bbb/ccc', 'b1'],
+      [[['/aaa/bbb', 'Prefix']], '/aaa/bbbxyz', undefined],
+      [[['/', 'Prefix'], ['/aaa', 'Prefix']], '/aaa/ccc', 'b2'],
+      [[['/', 'Prefix'], ['/aaa', 'Prefix'], ['/aaa/bbb', 'Prefix']], '/aaa/bbb', 'b3'],
+      [[['/', 'Prefix'], ['/aaa', 'Prefix'], ['/aaa/bbb', 'Prefix']], '/ccc', 'b1'],
+      [[['/aaa', 'Prefix']], '/ccc', undefined],
+      [[['/foo', 'Prefix'], ['/foo', 'Exact']], '/foo', 'b2'],
+    ]
+    const rule = (host: string, paths: Array<[string, string]>) => ({host, http: {paths: paths.map(([path, pathType], i) => ({path, pathType, backend: {service: {name: `b${i + 1}`, port: {number: 80}}}}))}})
+    const docs = [
+      ...['b1', 'b2', 'b3'].map((b) => service(b, b)),
+      JSON.stringify({apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name: 'paths'}, spec: {rules: [
+        ...rows.map(([paths], i) => rule(`r${i}.paths.test`, paths)),
+        // a wildcard is one label; an exact host wins over it
+        rule('*.foo.com', [['/', 'Prefix']]),
+        rule('bar.foo.com', [['/none', 'Exact'], ['/', 'Prefix']]),
+      ]}}),
+    ]
+    await c.ok(['apply', '-f', '-'], {input: docs.join('---\n')})
+    const served = async (host: string, path: string) => {
+      const a = await httpUntil(`http://${INGRESS}${path}`, {host}, (x) => x.status !== 502 && x.status !== 503)
+      return a.body.includes('nginx') || /404 Not Found/.test(a.body) ? undefined : a.body.trim()
+    }
+    await httpUntil(`http://${INGRESS}/`, {host: 'r0.paths.test'}, (x) => x.body.trim() === 'b1')
+    const got = []
+    for (const [i, [paths, path]] of rows.entries()) got.push(`${paths.map(([p, t]) => `${t} ${p}`).join(', ')}: ${path} -> ${(await served(`r${i}.paths.test`, path)) ?? 'no match'}`)
+    expect(got).toEqual(rows.map(([paths, path, want]) => `${paths.map(([p, t]) => `${t} ${p}`).join(', ')}: ${path} -> ${want ?? 'no match'}`))
+    const hosts = []
+    for (const h of ['baz.foo.com', 'bar.foo.com', 'a.b.foo.com', 'foo.com']) hosts.push(`${h} -> ${(await served(h, '/x')) ?? 'no match'}`)
+    expect(hosts).toEqual(['baz.foo.com -> b1', 'bar.foo.com -> b2', 'a.b.foo.com -> no match', 'foo.com -> no match'])
+    await c.ok(['ingress', 'delete', 'paths'])
+    for (const b of ['b1', 'b2', 'b3']) await c.ok(['delete', `pod/${b}-pod`, `svc/${b}`])
+  })
 })

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {renderPlan} from '../../src/lib/host/plan.js'
 import {certFileBase, ingressModel} from '../../src/lib/ingress/model.js'
-import {renderNginx} from '../../src/lib/ingress/nginx.js'
+import {renderNginx, serverName} from '../../src/lib/ingress/nginx.js'
 import {ingressStopPlan, ingressSyncPlan} from '../../src/lib/ingress/plan.js'
 import {parseIngressSpec} from '../../src/lib/ingress/spec.js'
 import {parseManifests} from '../../src/lib/manifest/parse.js'
@@ -148,5 +148,14 @@ spec:
     expect(() => parseSecret({type: 'kubernetes.io/tls', data: {'tls.crt': Buffer.from(CRT).toString('base64')}}, 's')).toThrow(/needs data\["tls.key"\]/)
     expect(() => parseSecret({type: 'kubernetes.io/tls', stringData: {'tls.crt': 'x', 'tls.key': KEY}}, 's')).toThrow(/not a PEM CERTIFICATE/)
     expect(() => parseManifests('apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: t}\n', 'f', 'default')).toThrow(/must have apiVersion networking.k8s.io\/v1/)
+  })
+})
+
+describe('ingress: hosts as Kubernetes defines them', () => {
+  it('a wildcard host is one DNS label (a regular expression for nginx); an exact host is itself', () => {
+    expect(serverName('*.foo.com')).toBe('~^[^.]+\\.foo\\.com$')
+    expect(serverName('bar.foo.com')).toBe('bar.foo.com')
+    const re = new RegExp(serverName('*.foo.com').slice(1))
+    expect(['bar.foo.com', 'baz.bar.foo.com', 'foo.com', 'xfoo.com'].map((h) => re.test(h))).toEqual([true, false, false, false])
   })
 })

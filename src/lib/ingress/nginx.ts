@@ -20,6 +20,14 @@ function locations(r: Route, exact: Set<string>): string[] {
   return [...(exact.has(r.path) ? [] : [`location = ${r.path} ${body}`]), `location ${r.path}/ ${body}`]
 }
 
+/**
+ * nginx's server_name for an Ingress host. A Kubernetes wildcard stands for exactly one DNS label
+ * (`*.foo.com` matches `bar.foo.com`, not `foo.com` nor `baz.bar.foo.com`), where nginx's own
+ * `*.foo.com` takes any depth: a regular expression says it. An exact host still wins over it, as
+ * Kubernetes wants (nginx tries exact names before expressions).
+ */
+export const serverName = (host: string): string => (host.startsWith('*.') ? `~^[^.]+${host.slice(1).replaceAll('.', '\\.')}$` : host)
+
 function server(s: Server, address: string, dir: string, certs: NginxFiles['certs'], model: IngressModel): string[] {
   const isDefault = s.host === '_'
   let crt = `${dir}/default.crt`
@@ -41,7 +49,7 @@ function server(s: Server, address: string, dir: string, certs: NginxFiles['cert
     '  server {',
     `    listen ${address}:80${isDefault ? ' default_server' : ''};`,
     `    listen ${address}:443 ssl${isDefault ? ' default_server' : ''};`,
-    `    server_name ${s.host};`,
+    `    server_name ${serverName(s.host)};`,
     `    ssl_certificate ${crt};`,
     `    ssl_certificate_key ${key};`,
     ...lines.map((l) => `    ${l}`),
