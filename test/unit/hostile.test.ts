@@ -33,7 +33,8 @@ function expectOnlyRejections(fn: () => unknown): void {
   }
 }
 
-describe('hostile values in plans', () => {
+// each property runs bash some 60-80 times: on a loaded machine that outlasts vitest's 5 s default
+describe('hostile values in plans', {timeout: 60_000}, () => {
   it('any argv, through a whole rendered script, arrives at the command word for word (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.array(hostile, {minLength: 1, maxLength: 4}), {minLength: 1, maxLength: 4}), fc.boolean(), (argvs, tolerate) => {
@@ -82,7 +83,7 @@ describe('hostile values in plans', () => {
   })
 })
 
-describe('every rejection is an InputError (exit 2) with a message', () => {
+describe('every rejection is an InputError (exit 2) with a message', {timeout: 60_000}, () => {
   it('names', () => {
     fc.assert(
       fc.property(fc.oneof(hostile, fc.string()), (name) => {

@@ -1,7 +1,8 @@
 import type {Plan} from '../host/plan.js'
 import {step} from '../host/plan.js'
 import type {NodeChange} from '../pipeline/types.js'
-import type {NodeRecord, State} from '../state/schema.js'
+import {selects} from '../pod/spec.js'
+import type {NodeRecord, PodRecord, State} from '../state/schema.js'
 import {diffFragments, diffSize, emptyDiff, emptyFragment, type Fragment} from './fragment.js'
 import {iptablesApplyPlan, iptablesFragment, iptablesFullRestore, iptablesIncrementalRestore, iptablesRemovePlan, RESTORE} from './iptables.plan.js'
 import {announcedOn, lbAnnouncePlan, lbRemovePlan} from './lb.js'
@@ -49,11 +50,37 @@ export function fullServicesPlan(state: State, node: NodeRecord): Plan {
   return [...iptablesApplyPlan(iptablesFullRestore(frags), true), step(['sh', '-c', DROP_STALE], {stdin: keep}), ...lb]
 }
 
+const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * The services whose rules may differ between two states, found without deriving any service's
+ * rules: those added, removed or changed, and those selecting a pod that was added, removed or
+ * changed (every one when the cluster's settings changed). What a change costs then grows with
+ * what it changes, not with the number of services.
+ */
+export function touchedServices(before: State, after: State): string[] {
+  const keys = [...new Set([...Object.keys(before.services), ...Object.keys(after.services)])]
+  if (!same(before.cluster, after.cluster)) return keys
+  const pods: PodRecord[] = []
+  for (const k of new Set([...Object.keys(before.pods), ...Object.keys(after.pods)])) {
+    const b = before.pods[k]
+    const a = after.pods[k]
+    if (b && a && same(b, a)) continue
+    if (b) pods.push(b)
+    if (a) pods.push(a)
+  }
+  return keys.filter((k) => {
+    const b = before.services[k]
+    const a = after.services[k]
+    if (!b || !a || !same(b, a)) return true
+    return pods.some((p) => p.namespace === a.namespace && selects(a.selector, p.labels))
+  })
+}
+
 /** What changed on one node's service rules between two states, as one plan (empty: nothing). */
-export function incrementalServicesPlan(before: State, after: State, node: NodeRecord): Plan {
+export function incrementalServicesPlan(before: State, after: State, node: NodeRecord, keys: readonly string[] = touchedServices(before, after)): Plan {
   const mode = after.cluster!.proxyMode
   const diff = emptyDiff()
-  const keys = new Set([...Object.keys(before.services), ...Object.keys(after.services)])
   for (const key of keys) {
     if (inputsOf(before, key, node.name) === inputsOf(after, key, node.name)) continue
     diffFragments(serviceFragment(before, key, node.name, mode), serviceFragment(after, key, node.name, mode), diff)
