@@ -236,4 +236,22 @@ describe('trace through a service in nftables mode', () => {
     expect(p.stdout).toMatch(/service-\S+ -> 10\.244\.[01]\.\d+:80, one of 2/)
     expect((await c.run(['doctor'])).code).toBe(0)
   })
+
+  it("doctor compares node2's service table with the state both ways; --fix rewrites it", async () => {
+    const t = (await c.ok(['node', 'exec', 'node2', '--', 'nft', 'list', 'table', 'ip', 'mk8s'])).split('\n')
+    const chain = t.map((l) => /^\s*chain (endpoint-\S+) \{/.exec(l)?.[1]).find(Boolean)!
+    const element = t.find((l) => /elements = \{ 10\.96\./.test(l))!.replace(/.*elements = \{ /, '').replace(/[,}].*/, '').trim()
+    // an element of a service that is not there, an endpoint chain flushed and a service's element deleted by hand
+    await c.ok(['node', 'exec', 'node2', '--', 'sh', '-c', `nft add element ip mk8s service-ips '{ 10.96.99.99 . tcp . 80 : goto reject-chain }' && nft flush chain ip mk8s '${chain}' && nft delete element ip mk8s service-ips '{ ${element.replace(/ : .*/, '')} }'`])
+    const d = await c.run(['doctor', '-o', 'json'])
+    expect(d.code).toBe(1)
+    const found = (JSON.parse(d.stdout) as {findings: Array<{id: string; node?: string; evidence: string}>}).findings.filter((f) => f.id.startsWith('service-') || f.id.startsWith('stale-service'))
+    expect(found.map((f) => `${f.node}:${f.id}`)).toEqual(['node2:stale-service-rules', 'node2:service-rules-missing'])
+    expect(found[0].evidence).toContain('service-ips 10.96.99.99 . tcp . 80 : goto reject-chain')
+    expect(found[1].evidence).toContain(element.replace(/ : .*/, ''))
+    expect(found[1].evidence).toContain(`${chain} (0 of`)
+    expect((await c.run(['doctor', '--fix'])).code).toBe(0)
+    expect((await c.run(['doctor'])).code).toBe(0)
+    expect((await c.run(['trace', 'pod/client', 'svc/web:8080', '--probe'])).code).toBe(0)
+  })
 })

@@ -268,6 +268,10 @@ describe('doctor: the nftables service table', () => {
     expect(fs.every((f) => f.safe && f.node === 'node1')).toBe(true)
     expect(fs[0].plan).toEqual(fullServicesPlan(s, s.nodes.node1))
   })
+  it('a chain flushed by hand is named with the rules it lacks', () => {
+    const text = listed.replace(/(\tchain service-CDGGSHYL-default\/web\/tcp\/http \{\n)(\t\t[^\n]*\n)+/, '$1')
+    expect(said(serviceTableChecks(inputs(text)))).toEqual(['service-rules-missing: 1 chain(s), set(s) or map element(s) the services need are missing: service-CDGGSHYL-default/web/tcp/http (0 of 3 rules)'])
+  })
   it('no table at all: an error, and the same rewrite', () => {
     expect(said(serviceTableChecks(inputs(undefined)))).toEqual(['service-table-missing: nft has no table ip mk8s: no ClusterIP, NodePort or LoadBalancer rule of the 3 service(s) applies on node1'])
   })
