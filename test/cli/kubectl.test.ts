@@ -1,6 +1,7 @@
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
+import {parseNetpolSpec} from '../../src/lib/netpol/spec.js'
 import {sampleState} from '../unit/fixtures.js'
 import {BIN, runPiped, tempDir} from './helpers.js'
 
@@ -131,6 +132,25 @@ describe('kubectl verbs on the state', () => {
     expect(mk8s('delete', 'secrets', '-l', 'app=none')).toEqual({code: 0, stdout: '', stderr: 'No resources found in default namespace.\n'})
     expect(mk8s('delete', 'secrets', '-l', 'app=web')).toEqual({code: 0, stdout: 'secret "tls" deleted\n', stderr: ''})
     expect(mk8s('delete', 'nodes', 'node1')).toMatchObject({code: 2, stderr: "error: mk8s does not delete nodes this way\nhint: use 'mk8s node leave node1'\n"})
+  })
+
+  it('gets, labels and deletes ConfigMaps, NetworkPolicies and IngressClasses as kubectl does', () => {
+    // as apply -f leaves them (apply would program the nodes, which this state cannot reach)
+    const st = JSON.parse(readFileSync(state, 'utf8'))
+    st.configMaps['default/settings'] = {namespace: 'default', name: 'settings', uid: 'u-cm', labels: {}, data: {mode: 'fast', size: '3'}, createdAt: new Date().toISOString()}
+    st.networkPolicies['default/web-in'] = {namespace: 'default', name: 'web-in', uid: 'u-np', labels: {}, annotations: {}, spec: parseNetpolSpec({podSelector: {matchLabels: {app: 'web'}}, ingress: [{from: [{podSelector: {matchLabels: {role: 'client'}}}]}]}, 'np'), createdAt: new Date().toISOString()}
+    st.ingressClasses.other = {name: 'other', uid: 'u-ic', controller: 'example.com/other', isDefault: false, labels: {}, annotations: {}, createdAt: new Date().toISOString()}
+    writeFileSync(state, JSON.stringify(st))
+    writeFileSync(`${state}.programmed`, JSON.stringify({state: st, stale: []}))
+    expect(mk8s('get', 'cm').stdout).toMatch(/^NAME\s+DATA\s+AGE\nsettings\s+2\s+\d+s\n$/)
+    expect(mk8s('get', 'netpol').stdout).toMatch(/^NAME\s+POD-SELECTOR\s+AGE\nweb-in\s+app=web\s+\d+s\n$/)
+    expect(mk8s('get', 'ingressclass').stdout).toMatch(/^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nother\s+example\.com\/other\s+<none>\s+\d+s\n$/)
+    expect(mk8s('get', 'cm,netpol', '-o', 'name').stdout).toBe('configmap/settings\nnetworkpolicy.networking.k8s.io/web-in\n')
+    expect(JSON.parse(mk8s('get', 'configmap', 'settings', '-o', 'json').stdout)).toMatchObject({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'settings', namespace: 'default'}, data: {mode: 'fast', size: '3'}})
+    expect(mk8s('label', 'cm', 'settings', 'tier=cache').stdout).toBe('configmap/settings labeled\n')
+    expect(mk8s('get', 'cm', '-l', 'tier=cache', '-o', 'name').stdout).toBe('configmap/settings\n')
+    expect(mk8s('delete', 'cm/settings', 'ingressclass/other')).toEqual({code: 0, stdout: 'configmap "settings" deleted\ningressclass.networking.k8s.io "other" deleted\n', stderr: ''})
+    expect(mk8s('get', 'cm')).toMatchObject({code: 0, stdout: '', stderr: 'No resources found in default namespace.\n'})
   })
 
   it('describes objects of any kind', () => {

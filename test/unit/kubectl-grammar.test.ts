@@ -103,8 +103,12 @@ describe('kind names', () => {
   })
 
   it('refuses a kind mk8s does not make, and an unknown one with a guess', () => {
-    expect(() => resolveKind('sts')).toThrowError('mk8s has no StatefulSets: the kinds it makes are pods, services, deployments, endpoints, ingresses, secrets, nodes, namespaces')
+    expect(() => resolveKind('sts')).toThrowError('mk8s has no StatefulSets: the kinds it makes are pods, services, deployments, endpoints, ingresses, secrets, configmaps, networkpolicies, ingressclasses, nodes, namespaces')
     expect(() => resolveKind('podz')).toThrowError(expect.objectContaining({message: 'the server doesn\'t have a resource type "podz"', hint: 'did you mean "pods"?', exitCode: 2}))
+  })
+
+  it('knows the ConfigMaps, NetworkPolicies and IngressClasses that apply -f takes, by every name kubectl has', () => {
+    expect(['cm', 'configmaps', 'netpol', 'networkpolicies.networking.k8s.io', 'ingressclass', 'IngressClass'].map((w) => resolveKind(w).kind)).toEqual(['ConfigMap', 'ConfigMap', 'NetworkPolicy', 'NetworkPolicy', 'IngressClass', 'IngressClass'])
   })
 
   it('reads KIND[,KIND] NAME... and KIND/NAME...', () => {

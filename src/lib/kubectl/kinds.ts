@@ -23,6 +23,9 @@ export const KINDS: readonly KindInfo[] = [
   {kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', short: ['ep'], group: '', apiVersion: 'v1', namespaced: true},
   {kind: 'Ingress', plural: 'ingresses', singular: 'ingress', short: ['ing'], group: 'networking.k8s.io', apiVersion: 'networking.k8s.io/v1', namespaced: true},
   {kind: 'Secret', plural: 'secrets', singular: 'secret', short: [], group: '', apiVersion: 'v1', namespaced: true},
+  {kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', short: ['cm'], group: '', apiVersion: 'v1', namespaced: true},
+  {kind: 'NetworkPolicy', plural: 'networkpolicies', singular: 'networkpolicy', short: ['netpol'], group: 'networking.k8s.io', apiVersion: 'networking.k8s.io/v1', namespaced: true},
+  {kind: 'IngressClass', plural: 'ingressclasses', singular: 'ingressclass', short: [], group: 'networking.k8s.io', apiVersion: 'networking.k8s.io/v1', namespaced: false},
   {kind: 'Node', plural: 'nodes', singular: 'node', short: ['no'], group: '', apiVersion: 'v1', namespaced: false},
   {kind: 'Namespace', plural: 'namespaces', singular: 'namespace', short: ['ns'], group: '', apiVersion: 'v1', namespaced: false},
 ]
@@ -32,13 +35,11 @@ export const ALL = ['pods', 'services', 'deployments'] as const
 
 /** Kinds of Kubernetes that mk8s does not make, so that the refusal says so rather than "unknown". */
 const ABSENT: Record<string, string> = {
-  cm: 'ConfigMap', configmap: 'ConfigMap', configmaps: 'ConfigMap',
   sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
   ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
   rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
   job: 'Job', jobs: 'Job', cj: 'CronJob', cronjob: 'CronJob', cronjobs: 'CronJob',
   pv: 'PersistentVolume', pvc: 'PersistentVolumeClaim', sa: 'ServiceAccount', serviceaccounts: 'ServiceAccount',
-  netpol: 'NetworkPolicy', networkpolicy: 'NetworkPolicy', networkpolicies: 'NetworkPolicy',
 }
 
 /** `deployment.apps` when the kind has a group, as `-o name` prints it. */

@@ -16,7 +16,8 @@ import {age} from '../util/age.js'
 import type {KindInfo} from './kinds.js'
 import {labelsText, type Group, type Row, type V1Object} from './printers.js'
 import {matchesFields, matchesSelector, type FieldRequirement, type Selector} from './selector.js'
-import {endpointsText, namespacesOf, toV1Deployment, toV1Endpoints, toV1Namespace, toV1Secret} from './v1.js'
+import {selectorText, toV1NetworkPolicy} from '../netpol/render.js'
+import {endpointsText, namespacesOf, toV1ConfigMap, toV1Deployment, toV1Endpoints, toV1IngressClass, toV1Namespace, toV1Secret} from './v1.js'
 
 export interface Query {
   /** undefined: every namespace (-A) */
@@ -39,6 +40,9 @@ export const HEADS: Record<string, {head: string[]; wideHead: string[]}> = {
   Secret: {head: ['TYPE', 'DATA', 'AGE'], wideHead: []},
   Node: {head: ['STATUS', 'ROLES', 'AGE', 'VERSION'], wideHead: ['INTERNAL-IP', 'EXTERNAL-IP', 'POD-CIDR']},
   Namespace: {head: ['STATUS', 'AGE'], wideHead: []},
+  ConfigMap: {head: ['DATA', 'AGE'], wideHead: []},
+  NetworkPolicy: {head: ['POD-SELECTOR', 'AGE'], wideHead: []},
+  IngressClass: {head: ['CONTROLLER', 'PARAMETERS', 'AGE'], wideHead: []},
 }
 
 /** kubectl's READY and STATUS of a pod, from its live containers (or the state's phase when the node was not asked). */
@@ -109,6 +113,12 @@ async function rowsOf(ctx: Ctx, state: State, kind: KindInfo, q: Query): Promise
     }
     case 'Namespace':
       return named(namespacesOf(state)).map((n) => ({obj: toV1Namespace(n) as V1Object, cells: ['Active', age(n.createdAt, now)], wide: []}))
+    case 'ConfigMap':
+      return named(Object.values(state.configMaps).filter(inNs(q)).sort(byKey)).map((m) => ({obj: toV1ConfigMap(m) as V1Object, cells: [String(Object.keys(m.data).length), age(m.createdAt, now)], wide: []}))
+    case 'NetworkPolicy':
+      return named(Object.values(state.networkPolicies).filter(inNs(q)).sort(byKey)).map((p) => ({obj: toV1NetworkPolicy(p) as V1Object, cells: [selectorText(p.spec.podSelector), age(p.createdAt, now)], wide: []}))
+    case 'IngressClass':
+      return named(Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name))).map((c) => ({obj: toV1IngressClass(c) as V1Object, cells: [c.controller, '<none>', age(c.createdAt, now)], wide: []}))
   }
   throw new InputError(`mk8s cannot list ${kind.plural}`)
 }

@@ -2,7 +2,7 @@
  * v1 shapes of the kinds that had none yet (Deployment, Secret, Namespace, Endpoints), beside
  * toV1Pod, toV1Service, toV1Node and toV1Ingress of their areas.
  */
-import type {DeploymentRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
+import type {ConfigMapRecord, DeploymentRecord, IngressClassRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
 import {endpointsOf} from '../svc/endpoints.js'
 import {ownedPods} from '../deploy/service.js'
 
@@ -40,6 +40,15 @@ export function toV1Deployment(state: State, d: DeploymentRecord, ready?: (podNa
 }
 
 /** A v1 Secret (data base64, as stored). */
+export const toV1ConfigMap = (m: ConfigMapRecord) => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(m), data: m.data})
+
+export const toV1IngressClass = (c: IngressClassRecord) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'IngressClass',
+  metadata: {name: c.name, uid: c.uid, creationTimestamp: c.createdAt, ...(Object.keys(c.labels).length ? {labels: c.labels} : {}), ...(Object.keys(c.annotations).length ? {annotations: c.annotations} : {})},
+  spec: {controller: c.controller},
+})
+
 export const toV1Secret = (s: SecretRecord) => ({apiVersion: 'v1', kind: 'Secret', metadata: meta(s), type: s.type, data: s.data})
 
 /** The namespaces: default, and every one an object of the state is in. */

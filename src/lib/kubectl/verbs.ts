@@ -21,12 +21,14 @@ export interface Target {
 }
 
 /** Where each kind's records live in the state (the kinds that are stored). */
-export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'deployments' | 'ingresses' | 'secrets'>> = {
+export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'deployments' | 'ingresses' | 'secrets' | 'configMaps' | 'networkPolicies'>> = {
   Pod: 'pods',
   Service: 'services',
   Deployment: 'deployments',
   Ingress: 'ingresses',
   Secret: 'secrets',
+  ConfigMap: 'configMaps',
+  NetworkPolicy: 'networkPolicies',
 }
 
 type Stored = {namespace: string; name: string; labels: Record<string, string>; annotations?: Record<string, string>}
@@ -36,6 +38,7 @@ const recordsOf = (state: State, kind: KindInfo): Stored[] => {
   if (where) return Object.values(state[where]) as Stored[]
   if (kind.kind === 'Endpoints') return Object.values(state.services)
   if (kind.kind === 'Node') return Object.values(state.nodes).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux'}}))
+  if (kind.kind === 'IngressClass') return Object.values(state.ingressClasses).map((c) => ({namespace: '', name: c.name, labels: c.labels}))
   return namespacesOf(state).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/metadata.name': n.name}}))
 }
 
