@@ -91,4 +91,20 @@ describe('a kubectl script, unchanged, against mk8s', () => {
       'pod/client',
     ])
   })
+
+  it('port-forward: a local port reaches a pod, and a service port its pod, over the node\'s SSH; Ctrl-C ends it', async () => {
+    const lines: string[] = []
+    const pf = execa('node', [CLI, 'port-forward', 'svc/web', ':80'], {env: {MK8S_STATE: c.state, NO_COLOR: '1'}, reject: false})
+    pf.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)))
+    for (let i = 0; i < 100 && !lines.length; i++) await new Promise((r) => setTimeout(r, 100))
+    const m = /^Forwarding from 127\.0\.0\.1:(\d+) -> 80$/.exec(lines[0] ?? '')
+    expect(m, `${lines.join('\n')}`).not.toBeNull()
+    const res = await fetch(`http://127.0.0.1:${m![1]}/cgi-bin/whoami`)
+    expect(await res.text()).toMatch(/^host=web-/)
+    pf.kill('SIGINT')
+    const r = await pf
+    expect(r.exitCode, r.stderr).toBe(0)
+    // the local port is free again
+    await expect(fetch(`http://127.0.0.1:${m![1]}/`)).rejects.toThrow()
+  })
 })

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {mkdirSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
-import {HostCommandError, UnreachableError} from '../errors.js'
+import {HostCommandError, InputError, UnreachableError} from '../errors.js'
 import {newMarker, parseCaptures, parseFailure, renderScript, renderStep, type Captured, type Plan} from './plan.js'
 import {hostKeyProblem, sudoRefusal, sudoWrap} from './privilege.js'
 import {shellJoin} from './quote.js'
@@ -130,6 +130,17 @@ export class Host {
   /** Run one command and return its output, whatever its exit code. */
   async run(argv: readonly string[], input = ''): Promise<RunResult> {
     return this.exec(shellJoin(argv), input)
+  }
+
+  /**
+   * The ssh argv that forwards `listen` on this machine to `to` as the host reaches it (port-forward):
+   * its own connection (-N, no command), never the multiplexed master, so that it ends with itself.
+   */
+  forwardCommand(forwards: ReadonlyArray<{listen: string; to: string}>): string[] {
+    if (this.target.kind === 'local') throw new InputError(`node ${this.name} is this machine: connect to the pod's address directly`, 'port-forward is for nodes reached over SSH')
+    const argv = this.commandFor('true')
+    const dest = argv.indexOf('--') - 1
+    return [...argv.slice(0, dest).map((a) => (a.startsWith('ControlMaster=') ? 'ControlMaster=no' : a.startsWith('ControlPath=') ? 'ControlPath=none' : a)), '-o', 'ExitOnForwardFailure=yes', '-N', ...forwards.flatMap((f) => ['-L', `${f.listen}:${f.to}`]), argv[dest]]
   }
 
   /** Run one command with the terminal attached (node exec, pod exec); returns its exit code. */
