@@ -8,7 +8,7 @@ import {parseDuration} from '../lib/kubectl/wait.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = "Print the logs of a pod's container, of a deployment's first pod, or of every pod a selector picks (as kubectl logs)"
-  static override description = 'With -l the last 10 lines of each pod are printed unless --tail says otherwise, as kubectl does. Docker keeps one log across restarts, so there is no --previous.'
+  static override description = 'With -l the last 10 lines of each pod are printed unless --tail says otherwise, as kubectl does. Docker keeps one log across a container\'s restarts: mk8s prints all of it, and --previous the lines written before its last start.'
   static override usage = ['logs NAME|pod/NAME|deployment/NAME [-c CONTAINER] [flags]', 'logs -l SELECTOR [flags]']
   static override args = {target: Args.string({description: 'pod NAME, pod/NAME or deployment/NAME'})}
   static override examples = ['<%= config.bin %> logs web', "<%= config.bin %> logs -l 'app in (web,api)' --prefix", '<%= config.bin %> logs deployment/web --since 5m', '<%= config.bin %> logs web -c sidecar -f']
@@ -21,6 +21,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     timestamps: Flags.boolean({description: 'each line with its time', default: false}),
     prefix: Flags.boolean({description: 'each line with [pod/NAME/CONTAINER]', default: false}),
     follow: Flags.boolean({char: 'f', description: 'keep following (one container)', default: false}),
+    previous: Flags.boolean({char: 'p', description: 'the lines the container wrote before its last start (it must have restarted)', default: false}),
   }
 
   async run(): Promise<unknown> {
@@ -34,7 +35,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     }
     const tail = this.flags.tail ?? (this.flags.selector === undefined ? undefined : 10)
     const since = this.flags.since === undefined ? undefined : Math.ceil(parseDuration(this.flags.since, '--since') / 1000)
-    process.exitCode = await printLogs(this.ctx, pods, {container: this.flags.container, allContainers: this.flags['all-containers'], tail, since, timestamps: this.flags.timestamps, prefix: this.flags.prefix, follow: this.flags.follow}, (s) => process.stdout.write(s))
+    process.exitCode = await printLogs(this.ctx, pods, {container: this.flags.container, allContainers: this.flags['all-containers'], tail, since, timestamps: this.flags.timestamps, prefix: this.flags.prefix, follow: this.flags.follow, previous: this.flags.previous}, (s) => process.stdout.write(s))
     return process.exitCode
   }
 }

@@ -107,4 +107,23 @@ describe('a kubectl script, unchanged, against mk8s', () => {
     // the local port is free again
     await expect(fetch(`http://127.0.0.1:${m![1]}/`)).rejects.toThrow()
   })
+
+  it('logs --previous: the lines written before the last restart; none for a container that never restarted', async () => {
+    await c.ok(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'flappy'}, spec: {restartPolicy: 'Always', containers: [{name: 'app', image: 'mk8s/busybox', command: ['sh', '-c', 'echo "run $(cat /proc/uptime)"; sleep 1; exit 1']}]}})})
+    let prev = {code: 1, stdout: '', stderr: ''}
+    for (let i = 0; i < 40 && prev.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 500))
+      prev = await c.run(['logs', 'flappy', '--previous'])
+    }
+    expect(prev.code, prev.stderr).toBe(0)
+    const before = prev.stdout.trim().split('\n')
+    expect(before.length).toBeGreaterThan(0)
+    expect(before.every((l) => l.startsWith('run '))).toBe(true)
+    // all of the log holds the previous lines and the current instance's (written after its start)
+    const all = (await c.ok(['logs', 'flappy'])).trim().split('\n')
+    expect(all.slice(0, before.length)).toEqual(before)
+    const never = await c.run(['logs', 'client', '--previous'])
+    expect(never).toMatchObject({code: 1, stderr: expect.stringContaining('previous terminated container "sh" in pod "client" not found')})
+    await c.ok(['delete', 'pod/flappy'])
+  })
 })

@@ -22,7 +22,17 @@ export interface LogOptions {
   timestamps?: boolean
   prefix?: boolean
   follow?: boolean
+  /** the lines written before the container's last start */
+  previous?: boolean
 }
+
+/**
+ * --previous: Docker keeps one log across a container's restarts, so the previous instances' lines
+ * are those written before its last start; a container that never restarted has none (kubectl's error).
+ */
+const PREVIOUS = `c=$1 name=$2 pod=$3; shift 3
+[ "$(docker inspect -f '{{.RestartCount}}' "$c")" -gt 0 ] || { echo "previous terminated container \\"$name\\" in pod \\"$pod\\" not found" >&2; exit 1; }
+exec docker logs --until "$(docker inspect -f '{{.State.StartedAt}}' "$c")" "$@" "$c"`
 
 /** The pods of `logs NAME`, `logs pod/NAME`, `logs deployment/NAME` (its first pod, as kubectl) or `logs -l SEL`. */
 export function logPods(state: State, target: Target | undefined, namespace: string, selector?: string): PodRecord[] {
@@ -35,7 +45,12 @@ export function logPods(state: State, target: Target | undefined, namespace: str
 
 /** The `docker logs` argv for one container: what the node runs. */
 export function dockerLogsArgv(pod: PodRecord, container: string, o: LogOptions): string[] {
-  return ['docker', 'logs', ...(o.follow ? ['-f'] : []), ...(o.tail !== undefined && o.tail >= 0 ? ['--tail', String(o.tail)] : []), ...(o.since !== undefined ? ['--since', `${o.since}s`] : []), ...(o.timestamps ? ['--timestamps'] : []), containerName(pod, container)]
+  const flags = [...(o.tail !== undefined && o.tail >= 0 ? ['--tail', String(o.tail)] : []), ...(o.since !== undefined ? ['--since', `${o.since}s`] : []), ...(o.timestamps ? ['--timestamps'] : [])]
+  if (o.previous) {
+    if (o.follow) throw new InputError('--previous and --follow cannot go together: the previous container has ended', 'drop one of them')
+    return ['sh', '-c', PREVIOUS, 'sh', containerName(pod, container), container, pod.name, ...flags]
+  }
+  return ['docker', 'logs', ...(o.follow ? ['-f'] : []), ...flags, containerName(pod, container)]
 }
 
 function containersOf(pod: PodRecord, o: LogOptions): string[] {
