@@ -3,7 +3,9 @@ import {BaseCommand} from '../lib/cli/base.js'
 import {allNamespacesFlag, fieldSelectorFlag, printFlags, selectorFlag} from '../lib/kubectl/flags.js'
 import {parseKindArgs} from '../lib/kubectl/kinds.js'
 import {noResources, parseOutput, printGroups} from '../lib/kubectl/printers.js'
-import {getGroups} from '../lib/kubectl/resources.js'
+import {getGroups, watchGroups} from '../lib/kubectl/resources.js'
+import type {Group} from '../lib/kubectl/printers.js'
+import {parseDuration} from '../lib/kubectl/wait.js'
 import {parseFieldSelector, parseSelector} from '../lib/kubectl/selector.js'
 
 export default class Get extends BaseCommand<typeof Get> {
@@ -19,6 +21,7 @@ export default class Get extends BaseCommand<typeof Get> {
     "<%= config.bin %> get pod web -o jsonpath='{.status.podIP}'",
     "<%= config.bin %> get pods -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,IP:.status.podIP --sort-by=.status.podIP",
     '<%= config.bin %> get all',
+    '<%= config.bin %> get pods -w --timeout 2m',
   ]
   static override flags = {
     ...selectorFlag,
@@ -26,6 +29,8 @@ export default class Get extends BaseCommand<typeof Get> {
     ...allNamespacesFlag,
     ...printFlags,
     'ignore-not-found': Flags.boolean({description: 'a name that does not exist is not an error', default: false}),
+    watch: Flags.boolean({char: 'w', description: 'after the list, keep asking (the state and the nodes, every second) and print each object that changed, appeared or went; Ctrl-C ends it', default: false}),
+    timeout: Flags.string({description: 'with --watch: stop after this long (30s, 5m)', dependsOn: ['watch']}),
   }
 
   async run(): Promise<unknown> {
@@ -36,7 +41,8 @@ export default class Get extends BaseCommand<typeof Get> {
     const selector = parseSelector(this.flags.selector ?? '')
     const fields = parseFieldSelector(this.flags['field-selector'] ?? '')
     const namespace = all ? undefined : this.flags.namespace
-    const {groups, missing} = await getGroups(this.ctx, requests, {namespace, selector, fields})
+    const query = {namespace, selector, fields}
+    const {groups, missing} = await getGroups(this.ctx, requests, query)
     const named = requests.every((r) => r.names.length > 0)
     const single = named && requests.length === 1 && requests[0].names.length === 1
     const toYaml = output.t === 'yaml' ? (await import('yaml')).stringify : undefined
@@ -47,6 +53,14 @@ export default class Get extends BaseCommand<typeof Get> {
     if (!this.flags['ignore-not-found'] && missing.length) {
       for (const m of missing) process.stderr.write(`Error from server (NotFound): ${m}\n`)
       process.exitCode = 1
+    }
+    if (this.flags.watch) {
+      const print = (changed: Group[]) => {
+        const t = printGroups(changed, {output, noHeaders: true, showLabels: this.flags['show-labels'], labelColumns, sortBy: this.flags['sort-by'], allNamespaces: all, withKind: multi, single: false, toYaml})
+        if (t) process.stdout.write(output.t === 'jsonpath' ? t : `${t}\n`)
+      }
+      const deadline = this.flags.timeout === undefined ? Infinity : Date.now() + parseDuration(this.flags.timeout, '--timeout')
+      await watchGroups(this.ctx, requests, query, groups, print, () => Date.now() >= deadline)
     }
     return groups
   }

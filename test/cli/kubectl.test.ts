@@ -153,6 +153,22 @@ describe('kubectl verbs on the state', () => {
     expect(mk8s('get', 'cm')).toMatchObject({code: 0, stdout: '', stderr: 'No resources found in default namespace.\n'})
   })
 
+  it('get -w: the list, then each object that appears, changes or goes, until --timeout', async () => {
+    const {execa} = await import('execa')
+    const w = execa('node', [BIN, 'get', 'secrets', '-w', '--timeout', '6s'], {env, reject: false})
+    await new Promise((r) => setTimeout(r, 2500))
+    const st = JSON.parse(readFileSync(state, 'utf8'))
+    st.secrets['default/new'] = {namespace: 'default', name: 'new', uid: 'u-new', type: 'Opaque', labels: {}, data: {a: 'Yg=='}, createdAt: new Date().toISOString()}
+    delete st.secrets['default/tls']
+    writeFileSync(state, JSON.stringify(st))
+    const r = await w
+    expect(r.exitCode, r.stderr).toBe(0)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines[0]).toMatch(/^NAME\s+TYPE\s+DATA\s+AGE$/)
+    expect(lines[1]).toMatch(/^tls\s+kubernetes\.io\/tls\s+2\s+3d$/)
+    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 3).join(' ')).sort()).toEqual(['new Opaque 1', 'tls kubernetes.io/tls 2'])
+  })
+
   it('describes objects of any kind', () => {
     expect(mk8s('describe', 'deploy', 'web').stdout).toBe(
       [

@@ -140,3 +140,26 @@ export async function getGroups(ctx: Ctx, requests: Array<{kind: KindInfo; names
 /** The pods that a selector picks, for logs, wait and delete. */
 export const podsSelected = (state: State, namespace: string | undefined, sel: Selector): PodRecord[] =>
   Object.values(state.pods).filter((p) => (namespace === undefined || p.namespace === namespace) && matchesSelector(sel, p.labels)).sort(byKey)
+
+const rowKey = (g: Group, r: Row) => `${g.kind.kind}/${r.obj.metadata.namespace ?? ''}/${r.obj.metadata.name}`
+// the object, not its cells: AGE moves every second, as an object does not
+const rowText = (r: Row) => JSON.stringify(r.obj)
+
+/**
+ * get --watch: ask again every `everyMs` and hand `print` the rows that changed, appeared or went
+ * (a row that went is printed as it last was), as kubectl's watch prints events; until `done`.
+ */
+export async function watchGroups(ctx: Ctx, requests: Array<{kind: KindInfo; names: string[]}>, q: Omit<Query, 'names'>, first: Group[], print: (changed: Group[]) => void, done: () => boolean, everyMs = 1000): Promise<void> {
+  let seen = new Map(first.flatMap((g) => g.rows.map((r) => [rowKey(g, r), {g, r}] as const)))
+  while (!done()) {
+    await new Promise((r) => setTimeout(r, everyMs))
+    const {groups} = await getGroups(ctx, requests, q)
+    const now = new Map(groups.flatMap((g) => g.rows.map((r) => [rowKey(g, r), {g, r}] as const)))
+    const changed = new Map<string, Row[]>()
+    const add = (g: Group, r: Row) => changed.set(g.kind.kind, [...(changed.get(g.kind.kind) ?? []), r])
+    for (const [k, {g, r}] of now) if (!seen.has(k) || rowText(seen.get(k)!.r) !== rowText(r)) add(g, r)
+    for (const [k, {g, r}] of seen) if (!now.has(k)) add(g, r)
+    if (changed.size) print(groups.filter((g) => changed.has(g.kind.kind)).map((g) => ({...g, rows: changed.get(g.kind.kind)!})))
+    seen = now
+  }
+}
