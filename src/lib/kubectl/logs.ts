@@ -74,8 +74,13 @@ export async function printLogs(ctx: Ctx, pods: PodRecord[], o: LogOptions, out:
     // docker logs writes the container's stderr to its own stderr: one stream, as kubectl gives it
     const argv = dockerLogsArgv(pod, c, o)
     const r = await hostOf(requireNode(state, pod.node)).run(['sh', '-c', '"$@" 2>&1', 'sh', ...argv])
-    if (r.code !== 0) code = 1
     const text = r.stdout
+    if (r.code !== 0) {
+      // the logs could not be read (no such container, no previous one): what the node said is an error
+      code = 1
+      process.stderr.write(text)
+      continue
+    }
     out(o.prefix ? text.split('\n').filter((l, i, a) => l || i < a.length - 1).map((l) => `[pod/${pod.name}/${c}] ${l}\n`).join('') : text)
   }
   return code
