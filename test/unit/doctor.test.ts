@@ -11,6 +11,8 @@ import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
 import {conntrackChecks, serviceChainChecks, serviceTableChecks} from '../../src/lib/doctor/checks/services.js'
 import {nftFixtureState} from './host-fixtures.js'
+import {doctorExtraReads} from '../../src/lib/doctor/service.js'
+import {factReads, readPlan} from '../../src/lib/trace/facts.js'
 import {iptablesFullRestore} from '../../src/lib/svc/iptables.plan.js'
 import {fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
@@ -278,5 +280,12 @@ describe('doctor: the nftables service table', () => {
   it('iptables mode is not its business (nor is nftables mode the chain check\'s)', () => {
     expect(serviceTableChecks({...inputs(listed), state: {...s, cluster: {...s.cluster!, proxyMode: 'iptables'}}})).toEqual([])
     expect(serviceChainChecks(inputs(listed))).toEqual([])
+  })
+})
+
+describe("doctor's reads", () => {
+  it("name every read once, beside trace's facts: a firewall's nft ruleset once took the name of the service table", () => {
+    for (const nft of [false, true]) for (const conntrack of [false, true]) expect(() => readPlan([...factReads({nft}), ...doctorExtraReads({conntrack})])).not.toThrow()
+    expect(() => readPlan([['nft', ['true']], ['nft', ['false']]])).toThrowError('two reads are named "nft"')
   })
 })

@@ -15,11 +15,14 @@ import {LEASE_READ, staleLeaseFindings} from '../pod/leases.js'
 import {doctorReads, parseDocker, parseExtras, type DockerFacts, type NodeExtras} from './reads.js'
 
 /** Run every check over the state and what the nodes hold (one read round trip per node). */
+/** What doctor reads on each node beside trace's facts, in the same script. */
+export const doctorExtraReads = (o: {conntrack: boolean}): Array<[string, readonly string[]]> => [...doctorReads(o), ...FIREWALL_READS, ['iptables-version', ['iptables', '-V']], LEASE_READ]
+
 export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: string[]}> {
   const state = ctx.store.read()
   requireCluster(state)
   const udp = Object.values(state.services).some((s) => s.ports.some((p) => p.protocol === 'UDP'))
-  const {facts, raw, errors} = await readAllFacts(ctx, state, [...doctorReads({conntrack: udp}), ...FIREWALL_READS, ['iptables-version', ['iptables', '-V']], LEASE_READ])
+  const {facts, raw, errors} = await readAllFacts(ctx, state, doctorExtraReads({conntrack: udp}))
   const docker = new Map<string, DockerFacts>()
   const extras = new Map<string, NodeExtras>()
   for (const [node, r] of raw) {

@@ -22,7 +22,8 @@ export const FIREWALL_READS: Array<[string, readonly string[]]> = [
   ['firewalld', ['sh', '-c', FIREWALLD]],
   ['ufw', ['sh', '-c', UFW]],
   ['iptables-backends', ['sh', '-c', BACKENDS]],
-  ['nft', ['sh', '-c', NFT]],
+  // not "nft": trace's facts name the service table so, and doctor reads both in one script
+  ['nft-ruleset', ['sh', '-c', NFT]],
 ]
 
 export const firewallReadPlan = (): Plan => FIREWALL_READS.map(([, argv]) => step(argv, {capture: true}))
@@ -133,7 +134,7 @@ export function parseFirewalls(c: ReadonlyMap<string, Captured>, opts: {ownTable
     ufw: parseUfw(out('ufw')),
     dockerIptables: parseDockerIptables(out('iptables-backends')),
     backends: parseBackends(out('iptables-backends')),
-    nftDrops: parseNftDrops(out('nft') || '{}', opts.ownTables ?? [], opts.podCIDR),
+    nftDrops: parseNftDrops(out('nft-ruleset') || '{}', opts.ownTables ?? [], opts.podCIDR),
   }
 }
 

@@ -105,8 +105,12 @@ export function factReads(opts: {nft?: boolean} = {}): Array<[string, readonly s
   ]
 }
 
-/** Capture steps for named reads; `byName` maps the captured outputs back to the names. */
+/** Capture steps for named reads; `byName` maps the captured outputs back to the names (one name, one read). */
 export function readPlan(reads: ReadonlyArray<readonly [string, readonly string[]]>): Plan {
+  const names = reads.map(([name]) => name)
+  const twice = names.find((n, i) => names.indexOf(n) !== i)
+  // a second read of one name would hide the first one's output from whoever asks for it
+  if (twice) throw new Error(`two reads are named "${twice}"`)
   return reads.map(([, argv]) => step(argv, {capture: true}))
 }
 
