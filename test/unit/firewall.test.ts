@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {assessFirewalls, parseBackends, parseDockerIptables, parseFirewalld, parseNftDrops, parseUfw} from '../../src/lib/firewall/detect.js'
 import {inputPlan, inputRules} from '../../src/lib/firewall/input.js'
-import {checkFirewalls} from '../../src/lib/firewall/detect.js'
+import {checkFirewalls, FIREWALL_READS, firewallCaptures, parseFirewalls} from '../../src/lib/firewall/detect.js'
 import {renderPlan} from '../../src/lib/host/plan.js'
 
 const UFW_ACTIVE = `Status: active
@@ -114,5 +114,13 @@ COMMIT
     expect(renderPlan(inputPlan({podCIDR: '10.244.0.0/16', backend: 'host-gw'}, {name: 'node1'}, nodes)).split('\n').at(-1)).toBe(
       `sh -c 'n=$(iptables -w -t filter -L INPUT --line-numbers -n | awk -v c="$1" '"'"'$2==c {print $1; exit}'"'"'); [ "$n" = 1 ] && exit 0; [ -n "$n" ] && iptables -w -t filter -D INPUT -j "$1"; iptables -w -t filter -I INPUT 1 -j "$1"' sh MK8S-INPUT`,
     )
+  })
+})
+
+describe('firewall reads, as preflight and doctor capture them', () => {
+  it("the nft ruleset is read under its own name, and a table's drop policy comes through", () => {
+    const ruleset = JSON.stringify({nftables: [{chain: {family: 'inet', table: 'filter', name: 'input', hook: 'input', policy: 'drop'}}]})
+    const captured = new Map(FIREWALL_READS.map(([name], i) => [i, {output: name === 'nft-ruleset' ? ruleset : '', code: 0}]))
+    expect(parseFirewalls(firewallCaptures(captured, 0)).nftDrops).toEqual([{family: 'inet', table: 'filter', chain: 'input', hook: 'input', letsPodsThrough: false}])
   })
 })
