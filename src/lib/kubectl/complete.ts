@@ -7,7 +7,7 @@
 import {quote} from '../host/quote.js'
 import type {State} from '../state/schema.js'
 import {KINDS, resolveKind} from './kinds.js'
-import {namespacesOf} from './v1.js'
+import {recordsOf} from './verbs.js'
 
 /** Names of the objects of a kind, for completion: namespaced kinds in `namespace` only. */
 export function completionNames(state: State, kindWord: string, namespace: string): string[] {
@@ -17,31 +17,7 @@ export function completionNames(state: State, kindWord: string, namespace: strin
   } catch {
     return []
   }
-  const inNs = <T extends {namespace: string; name: string}>(xs: Record<string, T>) => Object.values(xs).filter((x) => x.namespace === namespace).map((x) => x.name)
-  switch (kind.kind) {
-    case 'Pod':
-      return inNs(state.pods)
-    case 'Service':
-    case 'Endpoints':
-      return inNs(state.services)
-    case 'Deployment':
-      return inNs(state.deployments)
-    case 'Ingress':
-      return inNs(state.ingresses)
-    case 'Secret':
-      return inNs(state.secrets)
-    case 'ConfigMap':
-      return inNs(state.configMaps)
-    case 'NetworkPolicy':
-      return inNs(state.networkPolicies)
-    case 'IngressClass':
-      return Object.keys(state.ingressClasses)
-    case 'Node':
-      return Object.keys(state.nodes)
-    case 'Namespace':
-      return namespacesOf(state).map((n) => n.name)
-  }
-  return []
+  return recordsOf(state, kind).filter((r) => !kind.namespaced || r.namespace === namespace).map((r) => r.name)
 }
 
 /** The words that name kinds (what `get` takes first). */

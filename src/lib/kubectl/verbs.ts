@@ -33,7 +33,8 @@ export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'depl
 
 type Stored = {namespace: string; name: string; labels: Record<string, string>; annotations?: Record<string, string>}
 
-const recordsOf = (state: State, kind: KindInfo): Stored[] => {
+/** Every object of a kind the state holds (or derives: endpoints, nodes, namespaces), with its labels. */
+export const recordsOf = (state: State, kind: KindInfo): Stored[] => {
   const where = STORE[kind.kind]
   if (where) return Object.values(state[where]) as Stored[]
   if (kind.kind === 'Endpoints') return Object.values(state.services)
