@@ -44,25 +44,26 @@ export const serviceTableChecks: Check = ({state, facts}) => {
   for (const f of facts.values()) {
     const node = state.nodes[f.node]
     if (!node || node.reason === 'Joining') continue
-    const plan = fullServicesPlan(state, node)
     const object = `ip ${TABLE}`
     if (f.nft === undefined) {
-      out.push({id: 'service-table-missing', severity: 'error', node: f.node, object, evidence: `nft has no table ${object}: no ClusterIP, NodePort or LoadBalancer rule of the ${keys.length} service(s) applies on ${f.node}`, fix: 'mk8s svc sync --full (writes the table from the state)', safe: true, plan})
+      out.push({id: 'service-table-missing', severity: 'error', node: f.node, object, evidence: `nft has no table ${object}: no ClusterIP, NodePort or LoadBalancer rule of the ${keys.length} service(s) applies on ${f.node}`, fix: 'mk8s svc sync --full (writes the table from the state)', safe: true, plan: fullServicesPlan(state, node)})
       continue
     }
     const want = mergeFragments(keys.map((k) => serviceFragment(state, k, node.name, 'nftables')))
     const wantObjects = new Set([...want.objects.keys()].map((k) => k.slice(k.indexOf(' ') + 1)))
     const t = parseNft(f.nft)
-    const haveObjects = [...t.chains.keys(), ...t.sets].filter((n) => NFT_OWN.test(n))
-    const haveEntries = [...t.maps].flatMap(([map, els]) => [...els].map(([k, v]) => `${map} ${k} : ${v}`))
-    const stale = [...[...haveObjects].sort().filter((n) => !wantObjects.has(n)), ...haveEntries.filter((e) => !want.entries.has(e))]
+    const haveObjects = new Set([...t.chains.keys(), ...t.sets].filter((n) => NFT_OWN.test(n)))
+    const haveEntries = new Set([...t.maps].flatMap(([map, els]) => [...els].map(([k, v]) => `${map} ${k} : ${v}`)))
+    const stale = [...[...haveObjects].sort().filter((n) => !wantObjects.has(n)), ...[...haveEntries].filter((e) => !want.entries.has(e))]
     // a chain that is there with fewer or more rules than the state gives it (flushed by hand, say)
     const changed = [...want.objects].filter(([k]) => k.startsWith('chain ')).flatMap(([k, body]) => {
       const have = t.chains.get(k.slice('chain '.length))
       const rules = body.split('\n').length
       return have && have.length !== rules ? [`${k.slice('chain '.length)} (${have.length} of ${rules} rules)`] : []
     })
-    const missing = [...[...wantObjects].sort().filter((n) => !haveObjects.includes(n)), ...changed.sort(), ...[...want.entries].filter((e) => !haveEntries.includes(e))]
+    const missing = [...[...wantObjects].sort().filter((n) => !haveObjects.has(n)), ...changed.sort(), ...[...want.entries].filter((e) => !haveEntries.has(e))]
+    if (!stale.length && !missing.length) continue
+    const plan = fullServicesPlan(state, node)
     if (stale.length) out.push({id: 'stale-service-rules', severity: 'warning', node: f.node, object, evidence: `${stale.length} chain(s), set(s) or map element(s) no service wants: ${listed(stale)}`, fix: 'mk8s svc sync --full (rewrites the table from the state)', safe: true, plan})
     if (missing.length) out.push({id: 'service-rules-missing', severity: 'error', node: f.node, object, evidence: `${missing.length} chain(s), set(s) or map element(s) the services need are missing: ${listed(missing)}`, fix: 'mk8s svc sync --full (rewrites the table from the state)', safe: true, plan})
   }
