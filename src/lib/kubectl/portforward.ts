@@ -57,7 +57,7 @@ export function forwardTarget(state: State, namespace: string, target: string, f
       if (!p) throw new InputError(`service ${namespace}/${name} has no port ${f.remote}`, `its ports: ${svc.ports.map((x) => x.port).join(', ')}`)
       const ep = p.endpoints.find((e) => e.pod === pod.name)
       if (!ep) throw new InputError(`pod ${pod.name} of service ${namespace}/${name} has no port for ${f.remote}`, 'check the targetPort against the pod\'s container ports')
-      return {local: f.local === f.remote ? f.remote : f.local, remote: ep.port}
+      return {local: f.local, remote: ep.port}
     }),
   }
 }
