@@ -4,6 +4,7 @@ import {Mk8sError, UnreachableError} from '../errors.js'
 import {safePoint} from '../interrupt.js'
 import type {Plan} from '../host/plan.js'
 import {markReady, type State} from '../state/schema.js'
+import {starting} from '../pod/model.js'
 import {planChange, scriptOf} from './plan.js'
 import {unprogrammed} from './drift.js'
 import type {AreaName, NodeReport, NodeScript} from './types.js'
@@ -15,10 +16,7 @@ export interface ProgramOptions {
   wholeAreas?: readonly AreaName[]
   /** steps per node after the areas' (doctor --fix's own repairs) */
   extra?: ReadonlyMap<string, Plan>
-  /**
-   * The state to program instead of the saved one: pod run programs its pods as they will be once
-   * their containers start (wired, endpoints) before it starts them, in the same script.
-   */
+  /** The state to program instead of the saved one (cluster reset: nothing; node leave: without the node). */
   desired?: (saved: State) => State
 }
 
@@ -44,7 +42,9 @@ export async function program(ctx: Ctx, o: ProgramOptions = {}): Promise<NodeRep
 function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
   return ctx.store.whileProgramming(async () => {
     const saved = ctx.store.read()
-    const desired = o.desired ? o.desired(saved) : saved
+    // pods a live mk8s is starting (their sandbox up, apps to come) are programmed as they will be,
+    // whoever's turn it is: one turn serves every pod run waiting for one (see pod/model.ts starting)
+    const desired = starting(o.desired ? o.desired(saved) : saved)
     const last = ctx.store.readProgrammed()
     // what the nodes hold: the last programmed state of this very cluster; after a reset, nothing
     const known = last && (!desired.cluster || last.state.cluster?.createdAt === desired.cluster.createdAt) ? last : undefined

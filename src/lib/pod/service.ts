@@ -58,13 +58,6 @@ function byNode<T extends {node: string}>(list: readonly T[]): Map<string, T[]> 
   return out
 }
 
-/** Pods of `list` as the state should show them once their containers run. */
-const asRunning = (s: State, list: readonly PodRecord[]): State => {
-  const out = {...s, pods: {...s.pods}}
-  for (const p of list) if (out.pods[keyOf(p)]?.uid === p.uid) out.pods[keyOf(p)] = {...out.pods[keyOf(p)], phase: 'Running'}
-  return out
-}
-
 /**
  * Create pods, as kubelet runs a sandbox: reserve names, nodes and addresses under the lock (the
  * pods Pending, owned by this process); start each pod's pause container; then one script per node
@@ -140,7 +133,7 @@ async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]):
   // 2. one script per node: namespaces wired, endpoints, DNS records, host ports
   if (ready.length) {
     try {
-      await program(ctx, {desired: (s) => asRunning(s, ready)})
+      await program(ctx) // the pods Pending with their sandboxes: programmed as they will run (pod/model.ts starting)
     } catch (error) {
       if (error instanceof InterruptedError) throw error
       failures.push(cniError(error))
@@ -215,7 +208,7 @@ export async function restartPods(ctx: Ctx, pods: readonly PodRecord[], o: {whol
   await ctx.store.update((s) => {
     for (const r of ready) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)].pauseId = r.pauseId
   })
-  const reports = await program(ctx, {desired: (s) => asRunning(s, ready), whole: o.whole})
+  const reports = await program(ctx, {whole: o.whole})
   const running = (await Promise.all([...byNode(ready)].map(([n, list]) => startApps(ctx, state.nodes[n], list)))).flat()
   await ctx.store.update((s) => {
     for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = {...s.pods[keyOf(r)], containers: r.containers, phase: 'Running', pid: undefined}
