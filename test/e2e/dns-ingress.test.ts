@@ -93,6 +93,36 @@ describe('cluster DNS (dnsmasq on every node) and the nginx ingress controller',
     expect(addresses(pod.stdout)).toEqual([ips[0]])
   })
 
+  it("the DNS specification's records (schema 1.1.0), asked with dig from a node: version, ClusterIP A/SRV/PTR, a headless Service's endpoints by hostname, pod records", async () => {
+    const dig = async (...args: string[]) => {
+      const r = await c.onNode('node3', ['dig', `@${DNS}`, '+short', '+time=3', '+tries=2', ...args])
+      expect(r.code, r.stderr).toBe(0)
+      return r.stdout.trim().split('\n').filter(Boolean).sort()
+    }
+    expect(await dig('TXT', 'dns-version.cluster.local')).toEqual(['"1.1.0"'])
+    const web = (await c.json(['svc', 'get', 'web'])).spec.clusterIP as string
+    expect(await dig('A', 'web.default.svc.cluster.local')).toEqual([web])
+    expect(await dig('SRV', '_http._tcp.web.default.svc.cluster.local')).toEqual(['0 100 80 web.default.svc.cluster.local.'])
+    expect(await dig('-x', web)).toEqual(['web.default.svc.cluster.local.'])
+    // a pod whose subdomain is the headless Service: its hostname names it there (A, SRV target, PTR)
+    const pet = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'pet', labels: {app: 'hl'}}, spec: {hostname: 'pet-0', subdomain: 'hl', nodeName: 'node1', containers: [{name: 'web', image: 'mk8s/busybox', command: whoamiCommand(80), ports: [{containerPort: 80}]}]}}
+    await c.ok(['apply', '-f', '-'], {input: JSON.stringify(pet)})
+    const petIP = (await c.json(['pod', 'get', 'pet'])).status.podIP as string
+    const others = [(await c.json(['pod', 'get', 'hl-1'])).status.podIP, (await c.json(['pod', 'get', 'hl-2'])).status.podIP] as string[]
+    expect(await dig('A', 'hl.default.svc.cluster.local')).toEqual([...others, petIP].sort())
+    expect(await dig('A', 'pet-0.hl.default.svc.cluster.local')).toEqual([petIP])
+    expect(await dig('SRV', '_http._tcp.hl.default.svc.cluster.local')).toEqual(
+      [`33 80 pet-0.hl.default.svc.cluster.local.`, ...others.map((ip) => `33 80 ${ip.replaceAll('.', '-')}.hl.default.svc.cluster.local.`)].map((t) => `0 ${t}`).sort(),
+    )
+    expect(await dig('-x', petIP)).toEqual(['pet-0.hl.default.svc.cluster.local.'])
+    expect(await dig('-x', others[0])).toEqual([`${others[0].replaceAll('.', '-')}.hl.default.svc.cluster.local.`])
+    // the pod records: a-b-c-d.<ns>.pod for any address of the pod network, a pod there or not
+    expect(await dig('A', `${petIP.replaceAll('.', '-')}.default.pod.cluster.local`)).toEqual([petIP])
+    expect(await dig('A', '10-244-200-9.default.pod.cluster.local')).toEqual(['10.244.200.9'])
+    await c.ok(['pod', 'delete', 'pet'])
+    expect(await dig('A', 'pet-0.hl.default.svc.cluster.local')).toEqual([])
+  })
+
   it('a service created later resolves at once, with no pod restarted', async () => {
     const before = await c.onNode('node2', ['docker', 'inspect', '-f', '{{.State.StartedAt}}', 'k8s_client_client_default'])
     await c.ok(['apply', '-f', '-'], {input: service('later', 'web')})

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {dnsStartPlan, dnsStopPlan, dnsUpdatePlan, dnsmasqConf} from '../../src/lib/dns/plan.js'
+import {dnsStartPlan, dnsStopPlan, dnsUpdatePlan, dnsmasqConf, hostsBundle, parseHostsBundle} from '../../src/lib/dns/plan.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
 import {podDns} from '../../src/lib/dns/resolv.js'
 import {describeCreate} from '../../src/lib/pod/runtime.js'
@@ -7,40 +7,46 @@ import type {PodSpec} from '../../src/lib/pod/spec.js'
 import {fixture, pod, svc} from './dns-fixture.js'
 import {emptyState} from '../../src/lib/state/schema.js'
 
-const cluster = {dnsIP: '10.96.0.10', clusterDomain: 'cluster.local'}
+const cluster = {dnsIP: '10.96.0.10', clusterDomain: 'cluster.local', podCIDR: '10.244.0.0/16'}
 
-describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq reads it)', () => {
-  it('A for ClusterIPs (PTR from the first name), one A per ready pod of a headless service, pod records; SRV for named ports', () => {
-    expect(renderDnsRecords(fixture(), 'cluster.local')).toEqual({
-      hosts: [
-        '# mk8s cluster DNS records (A, and PTR from the first name on a line); written by mk8s',
-        '10.96.0.20 web.default.svc.cluster.local',
-        // db-2 is Pending: no endpoint; a host-network pod is one, at its node's address (as in Kubernetes), but gets no pod record
-        '10.244.2.7 10-244-2-7.db.default.svc.cluster.local db.default.svc.cluster.local',
-        '192.168.56.11 192-168-56-11.db.default.svc.cluster.local db.default.svc.cluster.local',
-        '10.244.0.5 10-244-0-5.default.pod.cluster.local',
-        '10.244.1.3 10-244-1-3.default.pod.cluster.local',
-        '10.244.2.7 10-244-2-7.default.pod.cluster.local',
-        '',
-      ].join('\n'),
-      srv: [
-        '# mk8s cluster DNS SRV records for named service ports; written by mk8s',
-        'srv-host=_http._tcp.web.default.svc.cluster.local,web.default.svc.cluster.local,80,0,100',
+describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq reads them)', () => {
+  it('a hosts file per Service: its ClusterIP, or one line per ready endpoint of a headless one; SRV for named ports; pod records synthesized per namespace', () => {
+    expect(renderDnsRecords(fixture(), cluster)).toEqual({
+      hosts: {
+        'web.default': '10.96.0.20 web.default.svc.cluster.local\n',
+        // db-2 is Pending: no endpoint; a host-network pod is one, at its node's address (as in Kubernetes)
+        'db.default': '10.244.2.7 10-244-2-7.db.default.svc.cluster.local db.default.svc.cluster.local\n192.168.56.11 192-168-56-11.db.default.svc.cluster.local db.default.svc.cluster.local\n',
+      },
+      conf: [
+        '# mk8s cluster DNS records dnsmasq reads when it starts (pod records, SRV); written by mk8s',
+        'synth-domain=default.pod.cluster.local,10.244.0.0/16',
         'srv-host=_pg._tcp.db.default.svc.cluster.local,10-244-2-7.db.default.svc.cluster.local,5432,0,50',
         'srv-host=_pg._tcp.db.default.svc.cluster.local,192-168-56-11.db.default.svc.cluster.local,5432,0,50',
+        'srv-host=_http._tcp.web.default.svc.cluster.local,web.default.svc.cluster.local,80,0,100',
         '',
       ].join('\n'),
     })
   })
 
+  it("a headless endpoint's name is its pod's hostname when the pod's subdomain is the Service (A, PTR and SRV target); otherwise its dashed address", () => {
+    const s = fixture()
+    s.pods['default/db-1'].spec = {...s.pods['default/db-1'].spec, hostname: 'db-0', subdomain: 'db'}
+    s.pods['default/web-1'].spec = {...s.pods['default/web-1'].spec, hostname: 'w', subdomain: 'other'}
+    s.namespaces.shop = {name: 'shop', labels: {}, uid: 'u', createdAt: 'x'}
+    const r = renderDnsRecords(s, cluster)
+    expect(r.hosts['db.default'].split('\n')[0]).toBe('10.244.2.7 db-0.db.default.svc.cluster.local db.default.svc.cluster.local')
+    expect(r.conf).toContain('srv-host=_pg._tcp.db.default.svc.cluster.local,db-0.db.default.svc.cluster.local,5432,0,50\n')
+    expect(r.conf).toContain('synth-domain=default.pod.cluster.local,10.244.0.0/16\nsynth-domain=shop.pod.cluster.local,10.244.0.0/16\n')
+  })
+
   it('a headless service without ready pods has no record (NXDOMAIN, since the cluster domain is local only)', () => {
     const s = emptyState()
     s.services['default/hl'] = svc('hl', 'None', {app: 'x'}, [{name: 'http', protocol: 'TCP', port: 80, targetPort: 80}])
-    expect(renderDnsRecords(s, 'cluster.local').hosts).not.toContain('hl.default')
+    expect(renderDnsRecords(s, cluster).hosts).toEqual({})
     expect(dnsmasqConf(cluster)).toContain('local=/cluster.local/\n')
   })
 
-  it("dnsmasq's configuration: the DNS address only, upstreams from the node's resolv.conf, its own files", () => {
+  it("dnsmasq's configuration: the DNS address only, upstreams from the node's resolv.conf, the schema version, its own files", () => {
     expect(dnsmasqConf(cluster)).toBe(
       [
         '# mk8s node-local cluster DNS (dnsmasq); written by mk8s',
@@ -53,8 +59,9 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
         'local=/cluster.local/',
         'bogus-priv',
         'domain-needed',
-        'addn-hosts=/run/mk8s/dns/records.hosts',
-        'conf-file=/run/mk8s/dns/srv.conf',
+        'txt-record=dns-version.cluster.local,"1.1.0"',
+        'hostsdir=/run/mk8s/dns/hosts.d',
+        'conf-file=/run/mk8s/dns/records.conf',
         'pid-file=/run/mk8s/dns/dnsmasq.pid',
         'log-facility=/run/mk8s/dns/dnsmasq.log',
         '',
@@ -62,29 +69,42 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
     )
   })
 
-  it('start: mk8s-dns0 with the /32, files readable by dnsmasq, then (re)start', () => {
-    const plan = dnsStartPlan(cluster, {hosts: 'H\n', srv: 'S\n'})
-    expect(plan.slice(0, 4).map((s) => [s.argv, s.unless])).toEqual([
+  it('start: mk8s-dns0 with the /32, the hosts folder afresh with every file in one stream, then (re)start', () => {
+    const plan = dnsStartPlan(cluster, {hosts: {'a.default': 'A\n', 'b.default': 'B\n'}, conf: 'C\n'})
+    expect(plan.slice(0, 6).map((s) => [s.argv, s.unless])).toEqual([
       [['ip', 'link', 'add', 'mk8s-dns0', 'type', 'bridge'], ['ip', 'link', 'show', 'mk8s-dns0']],
       [['ip', 'addr', 'replace', '10.96.0.10/32', 'dev', 'mk8s-dns0'], undefined],
       [['ip', 'link', 'set', 'mk8s-dns0', 'up'], undefined],
       [['install', '-d', '-m', '755', '/run/mk8s', '/run/mk8s/dns'], undefined],
+      [['rm', '-rf', '/run/mk8s/dns/hosts.d'], undefined],
+      [['install', '-d', '-m', '755', '/run/mk8s/dns/hosts.d'], undefined],
     ])
-    expect(plan.slice(4, 7).map((s) => [s.argv.at(-2), s.argv.at(-1), s.stdin])).toEqual([
-      ['/run/mk8s/dns/records.hosts', '644', 'H\n'],
-      ['/run/mk8s/dns/srv.conf', '644', 'S\n'],
+    expect([plan[6].argv.slice(3), plan[6].stdin]).toEqual([['sh', '/run/mk8s/dns/hosts.d'], '@@ a.default\nA\n@@ b.default\nB\n'])
+    expect(plan.slice(7, 9).map((s) => [s.argv.at(-2), s.argv.at(-1), s.stdin])).toEqual([
+      ['/run/mk8s/dns/records.conf', '644', 'C\n'],
       ['/run/mk8s/dns/dnsmasq.conf', '644', dnsmasqConf(cluster)],
     ])
-    expect(plan[7].argv.slice(3)).toEqual(['sh', '/run/mk8s/dns', '10.96.0.10', 'restart'])
+    expect(plan[9].argv.slice(3)).toEqual(['sh', '/run/mk8s/dns', '10.96.0.10'])
+    expect(plan).toHaveLength(10)
   })
 
-  it('update: new files, then SIGHUP for A/PTR changes, a restart for SRV changes', () => {
-    expect(dnsUpdatePlan(cluster, {hosts: 'H\n', srv: 'S\n'}, false).at(-1)!.argv.at(-1)).toBe('hup')
-    expect(dnsUpdatePlan(cluster, {hosts: 'H\n', srv: 'S\n'}, true).at(-1)!.argv.at(-1)).toBe('restart')
+  it('update: only the files that changed written and those gone removed (dnsmasq reads them by itself); a restart only when SRV or pod records changed', () => {
+    const before = {hosts: {'a.default': 'A\n', 'b.default': 'B\n', 'c.default': 'C\n'}, conf: 'X\n'}
+    const after = {hosts: {'a.default': 'A\n', 'b.default': 'B2\n', 'd.default': 'D\n'}, conf: 'X\n'}
+    const plan = dnsUpdatePlan(cluster, before, after)
+    expect(plan.map((s) => [s.argv.slice(3), s.stdin])).toEqual([[['sh', '/run/mk8s/dns/hosts.d', 'c.default'], '@@ b.default\nB2\n@@ d.default\nD\n']])
+    expect(dnsUpdatePlan(cluster, before, before)).toEqual([])
+    const conf = dnsUpdatePlan(cluster, before, {...before, conf: 'Y\n'})
+    expect(conf.map((s) => s.argv.at(-1))).toEqual(['644', '10.96.0.10'])
     expect(dnsStopPlan().slice(1).map((s) => s.argv)).toEqual([
       ['rm', '-rf', '/run/mk8s/dns'],
       ['ip', 'link', 'del', 'mk8s-dns0'],
     ])
+  })
+
+  it('the hosts stream reads back into its files (what doctor reads of the folder)', () => {
+    const files = {'a.default': '1.2.3.4 a\n5.6.7.8 a\n', 'b.x': '9.9.9.9 b\n'}
+    expect(parseHostsBundle(hostsBundle(files))).toEqual(files)
   })
 
   it("pods' resolv.conf: the DNS address, the namespace's search path, ndots:5 (Docker's --dns on the pause container)", () => {

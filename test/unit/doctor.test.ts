@@ -129,16 +129,32 @@ describe('doctor checks', () => {
     expect(ids(more)).toEqual(['node1:pod-container-missing:pod/default/a', 'node2:pod-lease-missing:pod/default/b', 'node2:pod-address-missing:pod/default/b'])
   })
 
-  it("the cluster DNS against the state: a record missing, one nobody wants, dnsmasq gone; --fix writes the state's records", () => {
-    const want = renderDnsRecords(state, 'cluster.local')
+  it("the cluster DNS against the state: a record missing, one nobody wants, a file of a Service gone, dnsmasq gone; --fix writes what differs", () => {
+    const withSvc = structuredClone(state)
+    withSvc.services['default/web'] = {namespace: 'default', name: 'web', uid: 'w', type: 'ClusterIP', clusterIP: '10.96.0.20', ports: [{name: 'http', protocol: 'TCP', port: 80, targetPort: 80}], selector: {app: 'a'}, labels: {}, sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', createdAt: 'x'}
+    const want = renderDnsRecords(withSvc, withSvc.cluster!)
+    expect(want.hosts).toEqual({'web.default': '10.96.0.20 web.default.svc.cluster.local\n'})
     const fs = run((i) => {
-      i.extras.get('node1')!.dns = {hosts: want.hosts.split('\n').slice(0, -2).join('\n') + '\n10.244.9.9 ghost.default.pod.cluster.local\n', srv: want.srv, running: true}
-      i.extras.get('node2')!.dns = {srv: want.srv, running: false}
+      i.state = structuredClone(withSvc)
+      i.extras.get('node1')!.dns = {hosts: {'web.default': '10.96.0.21 web.default.svc.cluster.local\n', 'old.default': '10.96.0.9 old.default.svc.cluster.local\n'}, conf: want.conf, running: true}
+      i.extras.get('node2')!.dns = {conf: want.conf, running: false}
     })
     expect(ids(fs)).toEqual(['node1:dns-records-stale:dnsmasq records', 'node2:dns-not-running:dnsmasq'])
-    expect(fs[0].evidence).toMatch(/^A\/PTR records: 1 missing \(.+\), 1 that no object wants \(10\.244\.9\.9 ghost\.default\.pod\.cluster\.local\)$/)
-    expect(cmds(fs[0])!.join('\n')).toContain('/run/mk8s/dns/records.hosts')
-    expect(run((i) => (i.extras.get('node1')!.dns = {hosts: want.hosts, srv: want.srv, running: true}))).toEqual([])
+    expect(fs[0].evidence).toBe('A/PTR records of web.default; old.default: 1 missing (10.96.0.20 web.default.svc.cluster.local), 2 that no object wants (10.96.0.21 web.default.svc.cluster.local; 10.96.0.9 old.default.svc.cluster.local)')
+    // the fix: web's file written, old's removed, no restart (nothing dnsmasq reads at start differs)
+    expect(cmds(fs[0])!.length).toBe(1)
+    expect(cmds(fs[0])![0]).toMatch(/ sh \/run\/mk8s\/dns\/hosts.d old.default$/)
+    expect(fs[0].plan![0].stdin).toBe('@@ web.default\n10.96.0.20 web.default.svc.cluster.local\n')
+    const conf = run((i) => {
+      i.state = structuredClone(withSvc)
+      i.extras.get('node1')!.dns = {hosts: want.hosts, conf: want.conf.replace(/^srv-host=.*\n/m, ''), running: true}
+    })
+    expect(conf.map((f) => f.evidence)).toEqual(['SRV and pod records: 1 missing (srv-host=_http._tcp.web.default.svc.cluster.local,web.default.svc.cluster.local,80,0,100)'])
+    expect(cmds(conf[0])!.at(-1)).toMatch(/dnsmasq --conf-file/)
+    expect(run((i) => {
+      i.state = structuredClone(withSvc)
+      i.extras.get('node1')!.dns = {hosts: want.hosts, conf: want.conf, running: true}
+    })).toEqual([])
   })
 
   it('ip driver: the host-port chain against the pods that publish host ports, both ways; --fix rewrites it', () => {

@@ -5,15 +5,14 @@ import {renderDnsRecords} from './records.js'
 
 /**
  * The cluster DNS's part of a node's script: dnsmasq on the node with the records of the state;
- * when only records changed, new files and a SIGHUP (SRV lines are configuration: a restart).
+ * on a change, the hosts files of the Services that changed (and a restart when an SRV record, a
+ * CNAME or a namespace's pod records did).
  */
 export function dnsPlanner({before, after, leaving}: NodeChange): Plan {
   if (leaving) return dnsStopPlan()
   const cluster = after.cluster
   if (!cluster) return []
-  const now = renderDnsRecords(after, cluster.clusterDomain)
+  const now = renderDnsRecords(after, cluster)
   if (!before?.cluster) return dnsStartPlan(cluster, now)
-  const old = renderDnsRecords(before, cluster.clusterDomain)
-  if (old.hosts === now.hosts && old.srv === now.srv) return []
-  return dnsUpdatePlan(cluster, now, old.srv !== now.srv)
+  return dnsUpdatePlan(cluster, renderDnsRecords(before, before.cluster), now)
 }

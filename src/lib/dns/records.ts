@@ -1,15 +1,22 @@
-import type {ServiceRecord, State} from '../state/schema.js'
+import type {Cluster, PodRecord, ServiceRecord, State} from '../state/schema.js'
 import {endpointsOf, selectedPods} from '../svc/endpoints.js'
-import {ipToNum} from '../util/cidr.js'
+
+/** The version of the Kubernetes DNS-Based Service Discovery specification these records follow (its dns-version TXT record). */
+export const DNS_SCHEMA_VERSION = '1.1.0'
 
 /**
  * The cluster's DNS records, per the Kubernetes DNS specification, as dnsmasq reads them:
- * `hosts` (an --addn-hosts file: A records, and PTR from each line's first name; re-read on SIGHUP)
- * and `srv` (srv-host lines: config, so a change needs a restart).
+ * `hosts`, one hosts file per Service that has addresses (dnsmasq's --hostsdir: A records, and a
+ * PTR from each line's first name; a file written or removed is read again by dnsmasq at once, so
+ * a change of one Service rewrites one small file); `conf`, what dnsmasq only reads when it starts
+ * (SRV records of named ports, the CNAMEs of ExternalName Services, and the pod records
+ * a-b-c-d.NAMESPACE.pod, synthesized for every address of the pod network: no file changes when a
+ * pod comes or goes).
  */
 export interface DnsRecords {
-  hosts: string
-  srv: string
+  /** file name ("SERVICE.NAMESPACE") -> its hosts lines */
+  hosts: Record<string, string>
+  conf: string
 }
 
 /** "10.244.1.5" -> "10-244-1-5", the name Kubernetes gives an address. */
@@ -17,39 +24,63 @@ export const dashed = (ip: string): string => ip.replaceAll('.', '-')
 
 export const serviceFqdn = (svc: Pick<ServiceRecord, 'namespace' | 'name'>, domain: string): string => `${svc.name}.${svc.namespace}.svc.${domain}`
 
-const sortedServices = (state: State): ServiceRecord[] =>
-  Object.entries(state.services)
+const byKey = <T>(record: Record<string, T>): T[] =>
+  Object.entries(record)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, s]) => s)
+    .map(([, v]) => v)
 
 const isHeadless = (svc: ServiceRecord): boolean => svc.clusterIP === 'None' || svc.clusterIP === ''
 
 /** SRV weight as CoreDNS gives it: the targets of one name share 100. */
 const weight = (n: number): number => Math.max(1, Math.floor(100 / Math.max(1, n)))
 
-export function renderDnsRecords(state: State, domain: string): DnsRecords {
-  const hosts: string[] = ['# mk8s cluster DNS records (A, and PTR from the first name on a line); written by mk8s']
-  const srv: string[] = ['# mk8s cluster DNS SRV records for named service ports; written by mk8s']
-  const services = sortedServices(state)
-  // services with a ClusterIP: <svc>.<ns>.svc -> ClusterIP (the PTR of the ClusterIP names it)
-  for (const svc of services.filter((s) => !isHeadless(s))) {
+/**
+ * The specification's _hostname_ of a headless Service's endpoint: the pod's spec.hostname when its
+ * spec.subdomain names this Service (a StatefulSet's pods, or pods given both), otherwise a name
+ * of its own that identifies it in the Service: its address, dashed.
+ */
+const hostnameOf = (svc: ServiceRecord, ip: string, pod: PodRecord | undefined): string =>
+  pod?.spec.hostname && pod.spec.subdomain === svc.name ? pod.spec.hostname : dashed(ip)
+
+/** The hosts file of one Service: its ClusterIP, or one line per ready endpoint of a headless one. */
+function serviceHosts(state: State, svc: ServiceRecord, domain: string): string | undefined {
+  const fqdn = serviceFqdn(svc, domain)
+  if (!isHeadless(svc)) return `${svc.clusterIP} ${fqdn}\n`
+  const pods = selectedPods(state, svc)
+  if (pods.length === 0) return undefined // no ready endpoint: NXDOMAIN, as the specification says
+  return pods.map((p) => `${p.ip} ${hostnameOf(svc, p.ip!, p)}.${fqdn} ${fqdn}\n`).join('')
+}
+
+/** The namespaces whose pod records dnsmasq synthesizes: default, every applied one, and every one that holds a pod. */
+const podNamespaces = (state: State): string[] =>
+  [...new Set(['default', ...Object.keys(state.namespaces), ...Object.values(state.pods).map((p) => p.namespace)])].sort()
+
+export function renderDnsRecords(state: State, cluster: Pick<Cluster, 'clusterDomain' | 'podCIDR'>): DnsRecords {
+  const domain = cluster.clusterDomain
+  const hosts: Record<string, string> = {}
+  const srv: string[] = []
+  for (const svc of byKey(state.services)) {
     const fqdn = serviceFqdn(svc, domain)
-    hosts.push(`${svc.clusterIP} ${fqdn}`)
-    for (const p of svc.ports.filter((p) => p.name)) srv.push(`srv-host=_${p.name}._${p.protocol.toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`)
-  }
-  // headless services: one A per ready pod, under the service's name and the pod's own name in it
-  for (const svc of services.filter(isHeadless)) {
-    const fqdn = serviceFqdn(svc, domain)
-    for (const pod of selectedPods(state, svc)) hosts.push(`${pod.ip} ${dashed(pod.ip!)}.${fqdn} ${fqdn}`)
+    const file = serviceHosts(state, svc, domain)
+    if (file) hosts[`${svc.name}.${svc.namespace}`] = file
+    if (!isHeadless(svc)) {
+      // _port._proto.<svc>.<ns>.svc -> the Service's own name
+      for (const p of svc.ports.filter((p) => p.name)) srv.push(`srv-host=_${p.name}._${p.protocol.toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`)
+      continue
+    }
+    // headless: one SRV per ready endpoint and named port, to the endpoint's own name
+    const pods = new Map(selectedPods(state, svc).map((p) => [p.ip!, p]))
     for (const {port, endpoints} of endpointsOf(state, svc)) {
       if (!port.name) continue
-      for (const e of endpoints) srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${dashed(e.ip)}.${fqdn},${e.port},0,${weight(endpoints.length)}`)
+      for (const e of endpoints) srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${hostnameOf(svc, e.ip, pods.get(e.ip))}.${fqdn},${e.port},0,${weight(endpoints.length)}`)
     }
   }
-  // pods: a-b-c-d.<ns>.pod
-  const pods = Object.values(state.pods)
-    .filter((p) => p.ip && p.phase === 'Running' && (p.network ?? 'pod') === 'pod')
-    .sort((a, b) => ipToNum(a.ip!) - ipToNum(b.ip!) || a.namespace.localeCompare(b.namespace))
-  for (const p of pods) hosts.push(`${p.ip} ${dashed(p.ip!)}.${p.namespace}.pod.${domain}`)
-  return {hosts: hosts.join('\n') + '\n', srv: srv.join('\n') + '\n'}
+  const conf = [
+    '# mk8s cluster DNS records dnsmasq reads when it starts (pod records, SRV); written by mk8s',
+    // a-b-c-d.<ns>.pod -> a.b.c.d for every address of the pod network (the specification's deprecated pod records)
+    ...podNamespaces(state).map((ns) => `synth-domain=${ns}.pod.${domain},${cluster.podCIDR}`),
+    ...srv,
+    '',
+  ].join('\n')
+  return {hosts, conf}
 }

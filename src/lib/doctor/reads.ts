@@ -7,7 +7,7 @@
 import {LABEL_CONTAINER, LABEL_UID} from '../pod/plan.js'
 import type {Captured} from '../host/plan.js'
 import {parseLeases} from '../pod/leases.js'
-import {DNS_DIR} from '../dns/plan.js'
+import {DNS_DIR, HOSTS_DIR, parseHostsBundle} from '../dns/plan.js'
 import {INGRESS_DIR} from '../ingress/nginx.js'
 
 const CONTAINERS = 'ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
@@ -16,6 +16,8 @@ const LOGS = 'for id in $(docker ps -aq --filter status=exited --filter "label=$
 /** "<container id> net:[inode]" for every running mk8s container: whose network namespace each is in */
 const NETNS_OF = 'ids=$(docker ps -q --filter "label=$1"); [ -n "$ids" ] || exit 0; docker inspect -f "{{.Id}} {{.State.Pid}}" $ids | while read -r id pid; do [ "$pid" -gt 0 ] 2>/dev/null && echo "$id $(readlink /proc/$pid/ns/net)"; done; true'
 const RUNNING = 'pid=$(cat "$1/$2.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = "$2" ] && echo running; true'
+/** the hosts folder as WRITE_HOSTS reads it ("@@ NAME", then the file); fails when the folder is gone */
+const DNS_HOSTS = 'cd "$1" || exit 1; for f in *; do [ -f "$f" ] || continue; echo "@@ $f"; cat "$f"; done'
 const DNS_RUNNING = 'pid=$(cat "$1/dnsmasq.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = dnsmasq ] && echo running; true'
 const BACKENDS = 'for b in legacy nft; do n=$(iptables-$b-save 2>/dev/null | grep -c "^-A"); echo "$b=${n:-0}"; done'
 const ETHTOOL = 'command -v ethtool >/dev/null || { echo no-ethtool; exit 0; }; ip link show "$1" >/dev/null 2>&1 || exit 0; ethtool -k "$1" | grep -E "^tx-checksum"; true'
@@ -27,8 +29,8 @@ export function doctorReads(opts: {conntrack: boolean}): Array<[string, readonly
     ['networks', ['sh', '-c', NETWORKS]],
     ['logs', ['sh', '-c', LOGS, 'sh', LABEL_CONTAINER]],
     ['netns-of', ['sh', '-c', NETNS_OF, 'sh', LABEL_UID]],
-    ['dns-hosts', ['cat', `${DNS_DIR}/records.hosts`]],
-    ['dns-srv', ['cat', `${DNS_DIR}/srv.conf`]],
+    ['dns-hosts', ['sh', '-c', DNS_HOSTS, 'sh', HOSTS_DIR]],
+    ['dns-conf', ['cat', `${DNS_DIR}/records.conf`]],
     ['dns-running', ['sh', '-c', DNS_RUNNING, 'sh', DNS_DIR]],
     ['ingress-conf', ['cat', `${INGRESS_DIR}/nginx.conf`]],
     ['ingress-running', ['sh', '-c', RUNNING, 'sh', INGRESS_DIR, 'nginx']],
@@ -70,7 +72,7 @@ export interface NodeExtras {
   /** `nft -j list table inet mk8s-netpol` (not JSON when the table is not there) */
   netpol?: string
   /** the cluster DNS on the node: its record files (undefined: missing) and whether dnsmasq runs (undefined: not read) */
-  dns?: {hosts?: string; srv?: string; running: boolean}
+  dns?: {hosts?: Record<string, string>; conf?: string; running: boolean}
   /** the ingress controller on the node: its configuration (undefined: none) and whether nginx runs */
   ingress?: {conf?: string; running: boolean}
   /** host-local's leases on the node (undefined: not read) */
@@ -137,7 +139,8 @@ export function parseExtras(r: ReadonlyMap<string, Captured>): NodeExtras {
   const np = r.get('netpol')
   const file = (k: string) => (r.get(k)?.code === 0 ? r.get(k)!.output : undefined)
   const dr = r.get('dns-running')
-  const dns = dr ? {hosts: file('dns-hosts'), srv: file('dns-srv'), running: dr.output.includes('running')} : undefined
+  const hostsText = file('dns-hosts')
+  const dns = dr ? {hosts: hostsText === undefined ? undefined : parseHostsBundle(hostsText), conf: file('dns-conf'), running: dr.output.includes('running')} : undefined
   const ir = r.get('ingress-running')
   const ingress = ir ? {conf: file('ingress-conf'), running: ir.output.includes('running')} : undefined
   const lr = r.get('cni-leases')
