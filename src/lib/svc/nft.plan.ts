@@ -102,6 +102,16 @@ function spread(p: ProxyPort, eps: ProxyPort['endpoints']): string[] {
 const affinitySet = (endpointChain: string) => `affinity-${endpointChain.slice('endpoint-'.length)}`
 
 /**
+ * Networks none of which lies inside another (an anonymous nft set refuses overlapping intervals),
+ * in their order; a /32 is written as its address, as nft lists it.
+ */
+function withoutCovered(cidrs: string[]): string[] {
+  const nets = cidrs.map((c) => parseCidr(c))
+  const inside = (a: (typeof nets)[number], b: (typeof nets)[number]) => b.bits <= a.bits && contains(b, a.text.split('/')[0])
+  return nets.filter((a, i) => !nets.some((b, j) => j !== i && inside(a, b) && (a.bits !== b.bits || j < i))).map((n) => (n.bits === 32 ? n.text.slice(0, -3) : n.text))
+}
+
+/**
  * The rules of one service port on one node: the ClusterIP's element goes to the service chain (or,
  * with internalTrafficPolicy Local, to the local chain of this node's endpoints), NodePorts, external
  * IPs and the LoadBalancer address to the external chain; LoadBalancer source ranges are a
@@ -147,9 +157,8 @@ export function nftPortFragment(p: ProxyPort, cfg: ProxyConfig): Fragment {
   if (p.loadBalancerIP) f.entries.add(`service-ips ${key(p.loadBalancerIP)} : goto ${ext}`)
   if (p.loadBalancerIP && p.sourceRanges.length) {
     const fw = `firewall-${base}`
-    const from = [...p.sourceRanges]
     // the LoadBalancer address is local on the node that announces it: its own traffic may come from it
-    if (p.nodeIP && p.sourceRanges.some((r) => contains(parseCidr(r), p.nodeIP!))) from.push(p.loadBalancerIP)
+    const from = withoutCovered([...p.sourceRanges, ...(p.nodeIP && p.sourceRanges.some((r) => contains(parseCidr(r), p.nodeIP!)) ? [`${p.loadBalancerIP}/32`] : [])])
     f.entries.add(`firewall-ips ${key(p.loadBalancerIP)} : goto ${fw}`)
     f.objects.set(...chain(fw, [`ip saddr != { ${from.join(', ')} } drop`]))
   }
