@@ -141,10 +141,10 @@ describe('manifests: nothing silently dropped', () => {
   })
 
   it('--validate=warn applies the rest and warns once per field; --validate=ignore is silent', () => {
-    const yaml = 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  externalIPs: [192.168.56.200]\n  ports: [{port: 80, appProtocol: http}]\n'
+    const yaml = 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  loadBalancerClass: example.com/lb\n  ports: [{port: 80, appProtocol: http}]\n'
     const warned = run(yaml, 'warn')
     expect(warned.warnings).toEqual([
-      'Service default/web (f.yaml document 1): spec.externalIPs: mk8s programs no rules for external IPs; left out',
+      'Service default/web (f.yaml document 1): spec.loadBalancerClass: mk8s announces every LoadBalancer itself; left out',
       'Service default/web (f.yaml document 1): spec.ports[0].appProtocol: mk8s keeps no application protocol; left out',
     ])
     expect(warned.objs?.[0].value).toMatchObject({name: 'web', selector: {app: 'web'}, ports: [{protocol: 'TCP', port: 80, targetPort: 80}]})

@@ -68,6 +68,7 @@ const IPT_FULL = `*filter
 :KUBE-SERVICES - [0:0]
 :KUBE-EXTERNAL-SERVICES - [0:0]
 :KUBE-FORWARD - [0:0]
+:KUBE-PROXY-FIREWALL - [0:0]
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT
 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A KUBE-SERVICES -d 10.96.0.3/32 -p tcp -m comment --comment "default/gone has no endpoints" -m tcp --dport 80 -j REJECT
@@ -138,6 +139,9 @@ table ip mk8s {
 	map no-endpoint-nodeports {
 		type inet_proto . inet_service : verdict
 	}
+	map firewall-ips {
+		type ipv4_addr . inet_proto . inet_service : verdict
+	}
 	chain reject-chain {
 		reject
 	}
@@ -159,6 +163,9 @@ table ip mk8s {
 	chain nodeport-endpoints-check {
 		fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports
 	}
+	chain firewall-check {
+		ip daddr . meta l4proto . th dport vmap @firewall-ips
+	}
 	chain nat-prerouting {
 		type nat hook prerouting priority -100; policy accept;
 		jump services
@@ -170,6 +177,10 @@ table ip mk8s {
 	chain nat-postrouting {
 		type nat hook postrouting priority 100; policy accept;
 		jump masquerading
+	}
+	chain filter-prerouting {
+		type filter hook prerouting priority -110; policy accept;
+		ct state new jump firewall-check
 	}
 	chain filter-input {
 		type filter hook input priority -110; policy accept;
@@ -183,6 +194,7 @@ table ip mk8s {
 	chain filter-output {
 		type filter hook output priority -110; policy accept;
 		ct state new jump service-endpoints-check
+		ct state new jump firewall-check
 	}
 }
 add chain ip mk8s endpoint-J44QSZ26-default/web/tcp/http__10.244.0.5/80

@@ -39,10 +39,16 @@ export const serviceManifest = (s: ServiceRecord): Manifest => ({
   spec: {
     type: s.type,
     ...(s.clusterIP === 'None' ? {clusterIP: 'None'} : {}),
+    ...(s.type === 'ExternalName' ? {externalName: s.externalName} : {}),
+    ...(s.externalIPs?.length ? {externalIPs: s.externalIPs} : {}),
     ...(Object.keys(s.selector).length ? {selector: s.selector} : {}),
     ports: s.ports.map((p) => ({...(p.name ? {name: p.name} : {}), protocol: p.protocol, port: p.port, targetPort: p.targetPort, ...(p.nodePort ? {nodePort: p.nodePort} : {})})),
     ...(s.sessionAffinity === 'ClientIP' ? {sessionAffinity: 'ClientIP'} : {}),
-    ...(s.type !== 'ClusterIP' && s.externalTrafficPolicy === 'Local' ? {externalTrafficPolicy: 'Local'} : {}),
+    ...(s.sessionAffinityTimeout !== undefined ? {sessionAffinityConfig: {clientIP: {timeoutSeconds: s.sessionAffinityTimeout}}} : {}),
+    ...(s.externalTrafficPolicy === 'Local' && (s.type === 'NodePort' || s.type === 'LoadBalancer' || s.externalIPs?.length) ? {externalTrafficPolicy: 'Local'} : {}),
+    ...(s.internalTrafficPolicy === 'Local' ? {internalTrafficPolicy: 'Local'} : {}),
+    ...(s.loadBalancerSourceRanges?.length ? {loadBalancerSourceRanges: s.loadBalancerSourceRanges} : {}),
+    ...(s.publishNotReadyAddresses ? {publishNotReadyAddresses: true} : {}),
   },
 })
 

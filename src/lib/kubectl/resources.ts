@@ -11,7 +11,7 @@ import {refreshReadiness, toV1Node} from '../node/service.js'
 import {livePods, podStatus, type PodLive} from '../pod/service.js'
 import {toV1Pod} from '../pod/v1.js'
 import type {PodRecord, State} from '../state/schema.js'
-import {externalIP, portsText, toV1Service} from '../svc/v1.js'
+import {clusterIPText, externalIP, portsText, toV1Service} from '../svc/v1.js'
 import {age} from '../util/age.js'
 import type {KindInfo} from './kinds.js'
 import {labelsText, type Group, type Row, type V1Object} from './printers.js'
@@ -70,7 +70,7 @@ async function rowsOf(ctx: Ctx, state: State, kind: KindInfo, q: Query): Promise
     case 'Service':
       return named(Object.values(state.services).filter(inNs(q)).sort(byKey)).map((s) => ({
         obj: toV1Service(s) as V1Object,
-        cells: [s.type, s.clusterIP, externalIP(s), portsText(s), age(s.createdAt, now)],
+        cells: [s.type, clusterIPText(s), externalIP(s), portsText(s), age(s.createdAt, now)],
         wide: [Object.keys(s.selector).length ? labelsText(s.selector) : '<none>'],
       }))
     case 'Deployment':

@@ -128,8 +128,8 @@ export const ServiceSchema = z.object({
   namespace: z.string(),
   name: z.string(),
   uid: z.string(),
-  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']),
-  /** an address from the service CIDR, or "None" for a headless service */
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']),
+  /** an address from the service CIDR, "None" for a headless service, "" for an ExternalName one */
   clusterIP: z.string(),
   ports: z.array(ServicePortSchema),
   selector: Labels.default({}),
@@ -141,6 +141,18 @@ export const ServiceSchema = z.object({
   /** LoadBalancer address from the pool, and the node that announces it */
   loadBalancerIP: z.string().optional(),
   announcedBy: z.string().optional(),
+  /** type ExternalName: the DNS name the service stands for (a CNAME; no ClusterIP, no rules) */
+  externalName: z.string().optional(),
+  /** unset is Cluster; Local: in-cluster traffic to the ClusterIP goes to endpoints on the same node only */
+  internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+  /** sessionAffinityConfig.clientIP.timeoutSeconds; unset is 10800 */
+  sessionAffinityTimeout: z.number().int().optional(),
+  /** addresses handled like the ClusterIP on the service's ports (kube-proxy's external IPs) */
+  externalIPs: z.array(z.string()).optional(),
+  /** LoadBalancer: only these sources reach the LoadBalancer address; others are dropped at the node */
+  loadBalancerSourceRanges: z.array(z.string()).optional(),
+  /** kept for endpoints and DNS: not-ready pods are published too (unset is false) */
+  publishNotReadyAddresses: z.boolean().optional(),
   createdAt: z.string(),
 })
 

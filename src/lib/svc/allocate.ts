@@ -9,7 +9,7 @@ import {cidrSize, contains, nthAddress, parseCidr} from '../util/cidr.js'
 export function allocateClusterIP(state: State, cluster: Cluster, self: string, asked?: string): string {
   if (asked === 'None') return 'None'
   const c = parseCidr(cluster.serviceCIDR)
-  const taken = new Map(Object.entries(state.services).filter(([k]) => k !== self).map(([k, s]) => [s.clusterIP, k]))
+  const taken = new Map(Object.entries(state.services).filter(([k, s]) => k !== self && s.clusterIP).map(([k, s]) => [s.clusterIP, k]))
   if (asked) {
     if (!contains(c, asked) || asked === nthAddress(c, 0)) throw new InputError(`clusterIP ${asked} is not a usable address of the service CIDR ${c.text}`)
     if (taken.has(asked)) throw new InputError(`clusterIP ${asked} is taken by service ${taken.get(asked)}`, 'leave clusterIP out to get a free one')
@@ -25,7 +25,7 @@ export function allocateClusterIP(state: State, cluster: Cluster, self: string, 
 
 /** NodePorts for a NodePort/LoadBalancer service's ports: kept, asked for (checked), or the lowest free in the range. */
 export function allocateNodePorts(state: State, cluster: Cluster, self: string, type: ServiceRecord['type'], ports: ServicePort[], old?: ServiceRecord): ServicePort[] {
-  if (type === 'ClusterIP') return ports.map(({nodePort: _drop, ...p}) => p)
+  if (type === 'ClusterIP' || type === 'ExternalName') return ports.map(({nodePort: _drop, ...p}) => p)
   const [lo, hi] = cluster.nodePortRange
   const taken = new Map<number, string>()
   for (const [k, s] of Object.entries(state.services)) if (k !== self) for (const p of s.ports) if (p.nodePort) taken.set(p.nodePort, k)

@@ -1,6 +1,7 @@
 import {step, type Plan} from '../host/plan.js'
 import {emptyFragment, mergeFragments, type Fragment, type FragmentDiff} from './fragment.js'
-import {AFFINITY_SECONDS, type ProxyConfig, type ProxyPort} from './model.js'
+import {contains, parseCidr} from '../util/cidr.js'
+import {type ProxyConfig, type ProxyPort} from './model.js'
 import {endpointChainName, portChainBase} from './names.js'
 
 /**
@@ -19,6 +20,8 @@ export const BASE_CHAINS = {
       `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${MASQ_MARK} -j ACCEPT`,
       '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
     ],
+    /** loadBalancerSourceRanges: what KUBE-FW-* did not DNAT to the LoadBalancer address is dropped here */
+    'KUBE-PROXY-FIREWALL': [],
   },
   nat: {
     'KUBE-SERVICES': [],
@@ -32,6 +35,10 @@ export const BASE_CHAINS = {
   },
 } as const
 
+const FIREWALL_SPEC = '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL'
+/** The jumps into KUBE-PROXY-FIREWALL (first in each chain, where kube-proxy puts them). */
+export const FIREWALL_JUMPS: Array<[string, string, string]> = ['INPUT', 'FORWARD', 'OUTPUT'].map((c) => ['filter', c, FIREWALL_SPEC])
+
 /** Jumps from the built-in chains into mk8s's, ensured with -C once per node: [table, chain, spec]. */
 export const JUMPS: Array<[string, string, string]> = [
   ['nat', 'PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'],
@@ -42,6 +49,7 @@ export const JUMPS: Array<[string, string, string]> = [
   ['filter', 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES'],
   ['filter', 'FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD'],
   ['filter', 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'],
+  ...FIREWALL_JUMPS,
 ]
 
 /** The argv of one iptables call on a rule spec (split like the shell would: only "..." quoting is used). */
@@ -54,13 +62,14 @@ export const probability = (n: number): string => (1 / n).toFixed(10)
 
 const proto = (p: ProxyPort) => p.protocol.toLowerCase()
 const q = (text: string) => `"${text}"`
+const inRange = (cidr: string, ip: string) => contains(parseCidr(cidr), ip)
 
 /** Jumps that spread over endpoints: affinity checks first, then 1/n, 1/(n-1), ... as kube-proxy writes them. */
 function spread(chain: string, p: ProxyPort, eps: ProxyPort['endpoints']): string[] {
   const lines: string[] = []
   const named = eps.map((e) => ({e, sep: endpointChainName(p.spn, p.protocol, `${e.ip}:${e.port}`), c: q(`${p.spn} -> ${e.ip}:${e.port}`)}))
   if (p.affinity) {
-    for (const {sep, c} of named) lines.push(`-A ${chain} -m comment --comment ${c} -m recent --rcheck --seconds ${AFFINITY_SECONDS} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`)
+    for (const {sep, c} of named) lines.push(`-A ${chain} -m comment --comment ${c} -m recent --rcheck --seconds ${p.affinitySeconds} --reap --name ${sep} --mask 255.255.255.255 --rsource -j ${sep}`)
   }
   named.forEach(({sep, c}, i) => {
     const left = named.length - i
@@ -78,38 +87,62 @@ function sepChain(p: ProxyPort, e: ProxyPort['endpoints'][number]): [string, str
   ].join('\n')]
 }
 
-/** The rules of one service port on one node. */
+/**
+ * The rules of one service port on one node, as kube-proxy writes them: the ClusterIP goes to the
+ * internal policy chain (KUBE-SVC, or KUBE-SVL with internalTrafficPolicy Local), NodePorts,
+ * external IPs and LoadBalancer addresses to KUBE-EXT (through KUBE-FW when the LoadBalancer has
+ * source ranges), KUBE-EXT to the external policy chain; what has no endpoint to go to is
+ * REJECTed (none at all) or DROPped (none on this node for a Local policy) in filter.
+ */
 export function iptablesPortFragment(p: ProxyPort, cfg: ProxyConfig): Fragment {
   const f = emptyFragment()
   const base = portChainBase(p.spn, p.protocol)
   const svc = `KUBE-SVC-${base}`
+  const svl = `KUBE-SVL-${base}`
   const ext = `KUBE-EXT-${base}`
+  const fw = `KUBE-FW-${base}`
   const pr = proto(p)
   const dport = (n: number) => `-m ${pr} --dport ${n}`
-  const external = p.nodePort !== undefined || p.loadBalancerIP !== undefined
+  const dst = (ip: string) => `-d ${ip}/32 -p ${pr}`
+  const external = p.nodePort !== undefined || p.loadBalancerIP !== undefined || p.externalIPs.length > 0
+  const local = p.endpoints.filter((e) => e.local)
   if (p.endpoints.length === 0) {
     const c = q(`${p.spn} has no endpoints`)
-    f.entries.add(`filter KUBE-SERVICES -d ${p.clusterIP}/32 -p ${pr} -m comment --comment ${c} ${dport(p.port)} -j REJECT`)
+    f.entries.add(`filter KUBE-SERVICES ${dst(p.clusterIP)} -m comment --comment ${c} ${dport(p.port)} -j REJECT`)
+    for (const ip of p.externalIPs) f.entries.add(`filter KUBE-EXTERNAL-SERVICES ${dst(ip)} -m comment --comment ${c} ${dport(p.port)} -j REJECT`)
     if (p.nodePort !== undefined) f.entries.add(`filter KUBE-EXTERNAL-SERVICES -p ${pr} -m comment --comment ${c} -m addrtype --dst-type LOCAL ${dport(p.nodePort)} -j REJECT`)
-    if (p.loadBalancerIP) f.entries.add(`filter KUBE-EXTERNAL-SERVICES -d ${p.loadBalancerIP}/32 -p ${pr} -m comment --comment ${c} ${dport(p.port)} -j REJECT`)
+    if (p.loadBalancerIP) f.entries.add(`filter KUBE-EXTERNAL-SERVICES ${dst(p.loadBalancerIP)} -m comment --comment ${c} ${dport(p.port)} -j REJECT`)
     return f
   }
+  const noLocal = q(`${p.spn} has no local endpoints`)
+  const hasInternal = !p.internalLocal || local.length > 0
+  const hasExternal = !p.localOnly || local.length > 0
+  const usesCluster = !p.internalLocal || external
+  const usesLocal = local.length > 0 && (p.internalLocal || (p.localOnly && external))
+  const internal = p.internalLocal ? svl : svc
+  const usesFW = p.loadBalancerIP !== undefined && p.sourceRanges.length > 0
   const clusterC = q(`${p.spn} cluster IP`)
-  f.entries.add(`nat KUBE-SERVICES -d ${p.clusterIP}/32 -p ${pr} -m comment --comment ${clusterC} ${dport(p.port)} -j ${svc}`)
-  f.objects.set(`nat ${svc}`, [
-    `-A ${svc} ! -s ${cfg.podCIDR} -d ${p.clusterIP}/32 -p ${pr} -m comment --comment ${clusterC} ${dport(p.port)} -j KUBE-MARK-MASQ`,
-    ...spread(svc, p, p.endpoints),
-  ].join('\n'))
-  const used = new Map(p.endpoints.map((e) => sepChain(p, e)))
+  // the masquerade of off-cluster sources is the internal policy chain's first rule, whichever it is
+  const masq = `-A ${internal} ! -s ${cfg.podCIDR} ${dst(p.clusterIP)} -m comment --comment ${clusterC} ${dport(p.port)} -j KUBE-MARK-MASQ`
+  if (hasInternal) f.entries.add(`nat KUBE-SERVICES ${dst(p.clusterIP)} -m comment --comment ${clusterC} ${dport(p.port)} -j ${internal}`)
+  else f.entries.add(`filter KUBE-SERVICES ${dst(p.clusterIP)} -m comment --comment ${noLocal} ${dport(p.port)} -j DROP`)
+  if (usesCluster) f.objects.set(`nat ${svc}`, [...(internal === svc ? [masq] : []), ...spread(svc, p, p.endpoints)].join('\n'))
+  if (usesLocal) f.objects.set(`nat ${svl}`, [...(internal === svl ? [masq] : []), ...spread(svl, p, local)].join('\n'))
+  const used = new Map((usesCluster ? p.endpoints : usesLocal ? local : []).map((e) => sepChain(p, e)))
   if (external) {
+    for (const ip of p.externalIPs) {
+      f.entries.add(`nat KUBE-SERVICES ${dst(ip)} -m comment --comment ${q(`${p.spn} external IP`)} ${dport(p.port)} -j ${ext}`)
+      if (!hasExternal) f.entries.add(`filter KUBE-EXTERNAL-SERVICES ${dst(ip)} -m comment --comment ${noLocal} ${dport(p.port)} -j DROP`)
+    }
     if (p.nodePort !== undefined) f.entries.add(`nat KUBE-NODEPORTS -p ${pr} -m comment --comment ${q(p.spn)} ${dport(p.nodePort)} -j ${ext}`)
-    if (p.loadBalancerIP) f.entries.add(`nat KUBE-SERVICES -d ${p.loadBalancerIP}/32 -p ${pr} -m comment --comment ${q(`${p.spn} loadbalancer IP`)} ${dport(p.port)} -j ${ext}`)
+    if (p.loadBalancerIP) {
+      f.entries.add(`nat KUBE-SERVICES ${dst(p.loadBalancerIP)} -m comment --comment ${q(`${p.spn} loadbalancer IP`)} ${dport(p.port)} -j ${usesFW ? fw : ext}`)
+      if (usesFW) f.entries.add(`filter KUBE-PROXY-FIREWALL ${dst(p.loadBalancerIP)} -m comment --comment ${q(`${p.spn} traffic not accepted by ${fw}`)} ${dport(p.port)} -j DROP`)
+    }
     const what = `${p.spn} external destinations`
     if (!p.localOnly) {
       f.objects.set(`nat ${ext}`, [`-A ${ext} -m comment --comment ${q(`masquerade traffic for ${what}`)} -j KUBE-MARK-MASQ`, `-A ${ext} -j ${svc}`].join('\n'))
     } else {
-      const local = p.endpoints.filter((e) => e.local)
-      const svl = `KUBE-SVL-${base}`
       const lines = [
         `-A ${ext} -s ${cfg.podCIDR} -m comment --comment ${q(`pod traffic for ${what}`)} -j ${svc}`,
         `-A ${ext} -m comment --comment ${q(`masquerade LOCAL traffic for ${what}`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
@@ -117,13 +150,22 @@ export function iptablesPortFragment(p: ProxyPort, cfg: ProxyConfig): Fragment {
       ]
       if (local.length) {
         lines.push(`-A ${ext} -j ${svl}`)
-        f.objects.set(`nat ${svl}`, spread(svl, p, local).join('\n'))
       } else {
-        const c = q(`${p.spn} has no local endpoints`)
-        if (p.nodePort !== undefined) f.entries.add(`filter KUBE-EXTERNAL-SERVICES -p ${pr} -m comment --comment ${c} -m addrtype --dst-type LOCAL ${dport(p.nodePort)} -j DROP`)
-        if (p.loadBalancerIP) f.entries.add(`filter KUBE-EXTERNAL-SERVICES -d ${p.loadBalancerIP}/32 -p ${pr} -m comment --comment ${c} ${dport(p.port)} -j DROP`)
+        if (p.nodePort !== undefined) f.entries.add(`filter KUBE-EXTERNAL-SERVICES -p ${pr} -m comment --comment ${noLocal} -m addrtype --dst-type LOCAL ${dport(p.nodePort)} -j DROP`)
+        if (p.loadBalancerIP) f.entries.add(`filter KUBE-EXTERNAL-SERVICES ${dst(p.loadBalancerIP)} -m comment --comment ${noLocal} ${dport(p.port)} -j DROP`)
       }
       f.objects.set(`nat ${ext}`, lines.join('\n'))
+    }
+    if (usesFW) {
+      // sources in the ranges go on to KUBE-EXT; the rest leave un-DNATed and KUBE-PROXY-FIREWALL drops them in filter
+      const lbC = q(`${p.spn} loadbalancer IP`)
+      const from = [...p.sourceRanges]
+      // the LoadBalancer address is local on the node that announces it: its own traffic may come from it
+      if (p.nodeIP && p.sourceRanges.some((r) => inRange(r, p.nodeIP!))) from.push(`${p.loadBalancerIP}/32`)
+      f.objects.set(`nat ${fw}`, [
+        ...from.map((r) => `-A ${fw} -s ${r} -m comment --comment ${lbC} -j ${ext}`),
+        `-A ${fw} -m comment --comment ${q(`other traffic to ${p.spn} will be dropped by KUBE-PROXY-FIREWALL`)}`,
+      ].join('\n'))
     }
   }
   for (const [k, v] of used) f.objects.set(k, v)
@@ -155,7 +197,7 @@ export function iptablesFullRestore(services: Fragment[], stale: string[] = []):
     for (const c of Object.keys(base)) out.push(`:${c} - [0:0]`)
     for (const k of [...own, ...gone]) out.push(`:${split(k)[1]} - [0:0]`)
     for (const lines of Object.values(base)) out.push(...lines)
-    for (const chain of table === 'nat' ? ['KUBE-SERVICES', 'KUBE-NODEPORTS'] : ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES']) {
+    for (const chain of table === 'nat' ? ['KUBE-SERVICES', 'KUBE-NODEPORTS'] : ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-PROXY-FIREWALL']) {
       const prefix = `${table} ${chain} `
       for (const e of all.entries) if (e.startsWith(prefix)) out.push(`-A ${chain} ${e.slice(prefix.length)}`)
       if (table === 'nat' && chain === 'KUBE-SERVICES') out.push(`-A KUBE-SERVICES ${NODEPORTS_LAST}`)
@@ -207,6 +249,15 @@ export function iptablesApplyPlan(restore: string, ensureJumps: boolean): Plan {
   }
   return plan
 }
+
+/**
+ * KUBE-PROXY-FIREWALL and the jumps into it, made where missing: before an incremental restore that
+ * writes into it on a node programmed before the chain existed (a full restore declares it anyway).
+ */
+export const iptablesFirewallEnsure = (): Plan => [
+  step(['iptables', '-w', '5', '-t', 'filter', '-N', 'KUBE-PROXY-FIREWALL'], {unless: ['iptables', '-w', '5', '-t', 'filter', '-S', 'KUBE-PROXY-FIREWALL']}),
+  ...FIREWALL_JUMPS.map(([table, chain, spec]) => step(['iptables', '-w', '5', '-t', table, '-I', chain, ...specArgv(spec)], {unless: ['iptables', '-w', '5', '-t', table, '-C', chain, ...specArgv(spec)]})),
+]
 
 /** Reads the KUBE-* chains a node has: "table chain" per line (for a full re-sync). */
 export const iptablesChainsRead = (): Plan => [

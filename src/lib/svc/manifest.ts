@@ -1,9 +1,10 @@
 import {z} from 'zod'
 import {InputError} from '../errors.js'
 import type {ServicePort, ServiceRecord} from '../state/schema.js'
-import {isIPv4} from '../util/cidr.js'
-import {validateName} from '../util/names.js'
+import {contains, isIPv4, parseCidr} from '../util/cidr.js'
+import {validateName, validateSubdomain} from '../util/names.js'
 import {validateLabels, zodMessage} from '../pod/spec.js'
+import {AFFINITY_SECONDS} from './model.js'
 
 const Labels = z.record(z.string(), z.string())
 
@@ -21,15 +22,50 @@ export const V1ServiceSchema = z.object({
   kind: z.literal('Service'),
   metadata: z.object({name: z.string(), namespace: z.string().optional(), labels: Labels.optional()}),
   spec: z.object({
-    type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+    type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).default('ClusterIP'),
     selector: Labels.optional(),
     ports: z.array(V1ServicePort).default([]),
     clusterIP: z.string().optional(),
     sessionAffinity: z.enum(['None', 'ClientIP']).default('None'),
     externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
     loadBalancerIP: z.string().optional(),
+    externalName: z.string().optional(),
+    internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+    sessionAffinityConfig: z.object({clientIP: z.object({timeoutSeconds: z.number().int().min(1).max(86400).optional()}).optional()}).optional(),
+    externalIPs: z.array(z.string()).optional(),
+    loadBalancerSourceRanges: z.array(z.string()).optional(),
+    publishNotReadyAddresses: z.boolean().optional(),
   }),
 })
+
+/** Addresses that cannot be an external IP (as Kubernetes refuses them): unspecified, loopback, link-local, multicast. */
+const BAD_EXTERNAL = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4']
+
+/** spec.externalIPs: IPv4 addresses, each once, none loopback, link-local or multicast. */
+export function validateExternalIPs(ips: readonly string[]): string[] {
+  const seen = new Set<string>()
+  ips.forEach((ip, i) => {
+    const at = `spec.externalIPs[${i}]`
+    if (!isIPv4(ip)) throw new InputError(`invalid ${at} ${JSON.stringify(ip)}: an IPv4 address`, 'mk8s services are IPv4; e.g. externalIPs: [192.168.56.200]')
+    const bad = BAD_EXTERNAL.find((c) => contains(parseCidr(c), ip))
+    if (bad) throw new InputError(`invalid ${at} ${ip}: inside ${bad}, which cannot be an external IP`, 'give an address that routes to a node')
+    if (seen.has(ip)) throw new InputError(`${at} ${ip} is listed twice`)
+    seen.add(ip)
+  })
+  return [...ips]
+}
+
+/** spec.loadBalancerSourceRanges: IPv4 networks (no host bits set), as kube-proxy filters on them. */
+export function validateSourceRanges(ranges: readonly string[]): string[] {
+  return ranges.map((r, i) => {
+    try {
+      return parseCidr(r.trim(), `spec.loadBalancerSourceRanges[${i}]`).text
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(error.message, error.hint ?? 'e.g. loadBalancerSourceRanges: [192.168.56.0/24]')
+      throw error
+    }
+  })
+}
 
 export type V1Service = z.input<typeof V1ServiceSchema>
 
@@ -51,7 +87,7 @@ export function validatePorts(ports: ServicePort[], type: ServiceRecord['type'],
     if (typeof p.targetPort === 'string' && !IANA_SVC_NAME.test(p.targetPort)) {
       throw new InputError(`invalid targetPort ${JSON.stringify(p.targetPort)}: a container port name (at most 15 lower-case letters, digits and '-') or a number`)
     }
-    if (p.nodePort !== undefined && type === 'ClusterIP') throw new InputError(`port ${p.port} has a nodePort but the service is of type ClusterIP`, 'use type NodePort or LoadBalancer')
+    if (p.nodePort !== undefined && (type === 'ClusterIP' || type === 'ExternalName')) throw new InputError(`port ${p.port} has a nodePort but the service is of type ${type}`, 'use type NodePort or LoadBalancer')
   }
 }
 
@@ -66,9 +102,26 @@ export function parseV1Service(obj: unknown, defaultNamespace: string): ServiceI
   validateName('service', m.name)
   validateName('namespace', namespace)
   const headless = spec.clusterIP === 'None'
+  const externalName = spec.type === 'ExternalName'
+  if (externalName) {
+    if (!spec.externalName) throw new InputError('spec.externalName is required with type ExternalName', 'e.g. externalName: db.example.com')
+    // a trailing dot (an absolute name) is allowed, as Kubernetes allows it
+    validateSubdomain('spec.externalName', spec.externalName.replace(/\.$/, ''))
+    if (spec.clusterIP) throw new InputError(`a service of type ExternalName has no ClusterIP (spec.clusterIP ${JSON.stringify(spec.clusterIP)})`, 'remove spec.clusterIP')
+    if (spec.externalTrafficPolicy) throw new InputError('spec.externalTrafficPolicy may not be set with type ExternalName', 'remove it')
+    if (spec.internalTrafficPolicy) throw new InputError('spec.internalTrafficPolicy may not be set with type ExternalName', 'remove it')
+  } else if (spec.externalName) {
+    throw new InputError(`spec.externalName is only for type ExternalName, not ${spec.type}`, 'remove spec.externalName, or set type: ExternalName')
+  }
+  const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds
+  if (spec.sessionAffinityConfig && spec.sessionAffinity !== 'ClientIP') throw new InputError('spec.sessionAffinityConfig must not be set when spec.sessionAffinity is None', 'set sessionAffinity: ClientIP, or remove sessionAffinityConfig')
+  const externalIPs = validateExternalIPs(spec.externalIPs ?? [])
+  if (externalIPs.length && (headless || externalName)) throw new InputError(`spec.externalIPs need a ClusterIP: not for a ${headless ? 'headless service' : 'service of type ExternalName'}`, 'remove spec.externalIPs')
+  const sourceRanges = validateSourceRanges(spec.loadBalancerSourceRanges ?? [])
+  if (sourceRanges.length && spec.type !== 'LoadBalancer') throw new InputError(`spec.loadBalancerSourceRanges is only for type LoadBalancer, not ${spec.type}`, 'remove it, or set type: LoadBalancer')
   if (spec.clusterIP && !headless && spec.clusterIP !== '' && !isIPv4(spec.clusterIP)) throw new InputError(`invalid spec.clusterIP ${JSON.stringify(spec.clusterIP)}: an IPv4 address or "None"`)
   if (headless && spec.type !== 'ClusterIP') throw new InputError(`a headless service (clusterIP: None) must be of type ClusterIP, not ${spec.type}`)
-  if (spec.externalTrafficPolicy === 'Local' && spec.type === 'ClusterIP') throw new InputError('externalTrafficPolicy: Local needs type NodePort or LoadBalancer')
+  if (spec.externalTrafficPolicy === 'Local' && spec.type === 'ClusterIP' && !externalIPs.length) throw new InputError('externalTrafficPolicy: Local needs type NodePort or LoadBalancer, or spec.externalIPs')
   if (spec.loadBalancerIP && (!isIPv4(spec.loadBalancerIP) || spec.type !== 'LoadBalancer')) throw new InputError(`spec.loadBalancerIP ${JSON.stringify(spec.loadBalancerIP)} needs an IPv4 address and type LoadBalancer`)
   const ports: ServicePort[] = spec.ports.map((p) => ({
     ...(p.name ? {name: p.name} : {}),
@@ -77,7 +130,7 @@ export function parseV1Service(obj: unknown, defaultNamespace: string): ServiceI
     targetPort: p.targetPort ?? p.port,
     ...(p.nodePort !== undefined ? {nodePort: p.nodePort} : {}),
   }))
-  validatePorts(ports, spec.type, headless)
+  validatePorts(ports, spec.type, headless || externalName)
   return {
     namespace,
     name: m.name,
@@ -89,5 +142,11 @@ export function parseV1Service(obj: unknown, defaultNamespace: string): ServiceI
     sessionAffinity: spec.sessionAffinity,
     externalTrafficPolicy: spec.externalTrafficPolicy ?? 'Cluster',
     loadBalancerIP: spec.loadBalancerIP,
+    ...(externalName ? {externalName: spec.externalName} : {}),
+    ...(spec.internalTrafficPolicy === 'Local' ? {internalTrafficPolicy: 'Local' as const} : {}),
+    ...(timeout !== undefined && timeout !== AFFINITY_SECONDS ? {sessionAffinityTimeout: timeout} : {}),
+    ...(externalIPs.length ? {externalIPs} : {}),
+    ...(sourceRanges.length ? {loadBalancerSourceRanges: sourceRanges} : {}),
+    ...(spec.publishNotReadyAddresses ? {publishNotReadyAddresses: true} : {}),
   }
 }

@@ -15,8 +15,18 @@ export interface ProxyPort {
   nodePort?: number
   loadBalancerIP?: string
   affinity: boolean
-  /** externalTrafficPolicy Local (only meaningful with a NodePort or a LoadBalancer address) */
+  /** sessionAffinityConfig.clientIP.timeoutSeconds (10800 unless set) */
+  affinitySeconds: number
+  /** externalTrafficPolicy Local (only meaningful with a NodePort, a LoadBalancer address or external IPs) */
   localOnly: boolean
+  /** internalTrafficPolicy Local: traffic to the ClusterIP goes to this node's endpoints only */
+  internalLocal: boolean
+  /** spec.externalIPs: handled like the ClusterIP, through the external chain */
+  externalIPs: string[]
+  /** loadBalancerSourceRanges (LoadBalancer): other sources to the LoadBalancer address are dropped */
+  sourceRanges: string[]
+  /** this node's address (a source range holding it admits the node's own traffic, as kube-proxy does) */
+  nodeIP?: string
   endpoints: Array<{ip: string; port: number; local: boolean}>
 }
 
@@ -28,8 +38,8 @@ export interface ProxyConfig {
 
 export const AFFINITY_SECONDS = 10800
 
-/** Does a service get any rules at all? Headless ones (clusterIP None) do not. */
-export const hasRules = (svc: ServiceRecord): boolean => svc.clusterIP !== 'None' && svc.clusterIP !== ''
+/** Does a service get any rules at all? Headless ones (clusterIP None) and ExternalName ones (a DNS name only) do not. */
+export const hasRules = (svc: ServiceRecord): boolean => svc.type !== 'ExternalName' && svc.clusterIP !== 'None' && svc.clusterIP !== ''
 
 /** The ports of one service as node `node` must program them. */
 export function proxyPorts(state: State, svc: ServiceRecord, node: string): ProxyPort[] {
@@ -42,10 +52,15 @@ export function proxyPorts(state: State, svc: ServiceRecord, node: string): Prox
     protocol: port.protocol,
     clusterIP: svc.clusterIP,
     port: port.port,
-    nodePort: svc.type === 'ClusterIP' ? undefined : port.nodePort,
+    nodePort: svc.type === 'ClusterIP' || svc.type === 'ExternalName' ? undefined : port.nodePort,
     loadBalancerIP: svc.type === 'LoadBalancer' ? svc.loadBalancerIP : undefined,
     affinity: svc.sessionAffinity === 'ClientIP',
-    localOnly: svc.externalTrafficPolicy === 'Local' && svc.type !== 'ClusterIP',
+    affinitySeconds: svc.sessionAffinityTimeout ?? AFFINITY_SECONDS,
+    localOnly: svc.externalTrafficPolicy === 'Local' && (svc.type !== 'ClusterIP' || Boolean(svc.externalIPs?.length)),
+    internalLocal: svc.internalTrafficPolicy === 'Local',
+    externalIPs: svc.externalIPs ?? [],
+    sourceRanges: svc.type === 'LoadBalancer' ? svc.loadBalancerSourceRanges ?? [] : [],
+    ...(state.nodes[node]?.address ? {nodeIP: state.nodes[node].address} : {}),
     endpoints: endpoints.map((e) => ({ip: e.ip, port: e.port, local: e.node === node})),
   }))
 }

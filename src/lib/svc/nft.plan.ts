@@ -1,6 +1,7 @@
 import {step, type Plan} from '../host/plan.js'
 import {emptyFragment, mergeFragments, type Fragment, type FragmentDiff} from './fragment.js'
-import {AFFINITY_SECONDS, type ProxyConfig, type ProxyPort} from './model.js'
+import {contains, parseCidr} from '../util/cidr.js'
+import {type ProxyConfig, type ProxyPort} from './model.js'
 import {nftBase, nftEndpointChain} from './names.js'
 
 /**
@@ -25,6 +26,9 @@ const BASE = `table ${T} {
 \tmap no-endpoint-nodeports {
 \t\ttype inet_proto . inet_service : verdict
 \t}
+\tmap firewall-ips {
+\t\ttype ipv4_addr . inet_proto . inet_service : verdict
+\t}
 \tchain reject-chain {
 \t\treject
 \t}
@@ -46,6 +50,9 @@ const BASE = `table ${T} {
 \tchain nodeport-endpoints-check {
 \t\tfib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports
 \t}
+\tchain firewall-check {
+\t\tip daddr . meta l4proto . th dport vmap @firewall-ips
+\t}
 \tchain nat-prerouting {
 \t\ttype nat hook prerouting priority -100; policy accept;
 \t\tjump services
@@ -57,6 +64,10 @@ const BASE = `table ${T} {
 \tchain nat-postrouting {
 \t\ttype nat hook postrouting priority 100; policy accept;
 \t\tjump masquerading
+\t}
+\tchain filter-prerouting {
+\t\ttype filter hook prerouting priority -110; policy accept;
+\t\tct state new jump firewall-check
 \t}
 \tchain filter-input {
 \t\ttype filter hook input priority -110; policy accept;
@@ -70,6 +81,7 @@ const BASE = `table ${T} {
 \tchain filter-output {
 \t\ttype filter hook output priority -110; policy accept;
 \t\tct state new jump service-endpoints-check
+\t\tct state new jump firewall-check
 \t}
 }`
 
@@ -89,39 +101,71 @@ function spread(p: ProxyPort, eps: ProxyPort['endpoints']): string[] {
 
 const affinitySet = (endpointChain: string) => `affinity-${endpointChain.slice('endpoint-'.length)}`
 
-/** The rules of one service port on one node. */
+/**
+ * Networks none of which lies inside another (an anonymous nft set refuses overlapping intervals),
+ * in their order; a /32 is written as its address, as nft lists it.
+ */
+function withoutCovered(cidrs: string[]): string[] {
+  const nets = cidrs.map((c) => parseCidr(c))
+  const inside = (a: (typeof nets)[number], b: (typeof nets)[number]) => b.bits <= a.bits && contains(b, a.text.split('/')[0])
+  return nets.filter((a, i) => !nets.some((b, j) => j !== i && inside(a, b) && (a.bits !== b.bits || j < i))).map((n) => (n.bits === 32 ? n.text.slice(0, -3) : n.text))
+}
+
+/**
+ * The rules of one service port on one node: the ClusterIP's element goes to the service chain (or,
+ * with internalTrafficPolicy Local, to the local chain of this node's endpoints), NodePorts, external
+ * IPs and the LoadBalancer address to the external chain; LoadBalancer source ranges are a
+ * firewall chain that drops other sources before DNAT (filter prerouting and output, priority -110).
+ */
 export function nftPortFragment(p: ProxyPort, cfg: ProxyConfig): Fragment {
   const f = emptyFragment()
   const base = nftBase(p.namespace, p.name, p.protocol, p.portName)
   const svc = `service-${base}`
+  const loc = `local-${base}`
   const ext = `external-${base}`
   const pr = proto(p)
+  const key = (ip: string) => `${ip} . ${pr} . ${p.port}`
   if (p.endpoints.length === 0) {
-    f.entries.add(`no-endpoint-services ${p.clusterIP} . ${pr} . ${p.port} : goto reject-chain`)
+    f.entries.add(`no-endpoint-services ${key(p.clusterIP)} : goto reject-chain`)
+    for (const ip of p.externalIPs) f.entries.add(`no-endpoint-services ${key(ip)} : goto reject-chain`)
     if (p.nodePort !== undefined) f.entries.add(`no-endpoint-nodeports ${pr} . ${p.nodePort} : goto reject-chain`)
-    if (p.loadBalancerIP) f.entries.add(`no-endpoint-services ${p.loadBalancerIP} . ${pr} . ${p.port} : goto reject-chain`)
+    if (p.loadBalancerIP) f.entries.add(`no-endpoint-services ${key(p.loadBalancerIP)} : goto reject-chain`)
     return f
   }
-  f.entries.add(`service-ips ${p.clusterIP} . ${pr} . ${p.port} : goto ${svc}`)
-  f.objects.set(...chain(svc, [`ip daddr ${p.clusterIP} ${pr} dport ${p.port} ip saddr != ${cfg.podCIDR} jump mark-for-masquerade`, ...spread(p, p.endpoints)]))
-  for (const e of p.endpoints) {
+  const local = p.endpoints.filter((e) => e.local)
+  const external = p.nodePort !== undefined || p.loadBalancerIP !== undefined || p.externalIPs.length > 0
+  const usesCluster = !p.internalLocal || external
+  const internal = p.internalLocal ? loc : svc
+  const masq = `ip daddr ${p.clusterIP} ${pr} dport ${p.port} ip saddr != ${cfg.podCIDR} jump mark-for-masquerade`
+  if (!p.internalLocal || local.length) f.entries.add(`service-ips ${key(p.clusterIP)} : goto ${internal}`)
+  else f.entries.add(`no-endpoint-services ${key(p.clusterIP)} : drop`)
+  if (usesCluster) f.objects.set(...chain(svc, [...(internal === svc ? [masq] : []), ...spread(p, p.endpoints)]))
+  if (p.internalLocal && local.length) f.objects.set(...chain(loc, [masq, ...spread(p, local)]))
+  for (const e of usesCluster ? p.endpoints : local) {
     const n = nftEndpointChain(p.namespace, p.name, p.protocol, p.portName, e.ip, e.port)
     const lines = [`ip saddr ${e.ip} jump mark-for-masquerade`]
     if (p.affinity) {
       lines.push(`update @${affinitySet(n)} { ip saddr }`)
-      f.objects.set(`set ${affinitySet(n)}`, `type ipv4_addr; flags dynamic,timeout; timeout ${AFFINITY_SECONDS}s;`)
+      f.objects.set(`set ${affinitySet(n)}`, `type ipv4_addr; flags dynamic,timeout; timeout ${p.affinitySeconds}s;`)
     }
     lines.push(`meta l4proto ${pr} dnat to ${e.ip}:${e.port}`)
     f.objects.set(...chain(n, lines))
   }
-  if (p.nodePort === undefined && !p.loadBalancerIP) return f
+  if (!external) return f
+  for (const ip of p.externalIPs) f.entries.add(`service-ips ${key(ip)} : goto ${ext}`)
   if (p.nodePort !== undefined) f.entries.add(`service-nodeports ${pr} . ${p.nodePort} : goto ${ext}`)
-  if (p.loadBalancerIP) f.entries.add(`service-ips ${p.loadBalancerIP} . ${pr} . ${p.port} : goto ${ext}`)
+  if (p.loadBalancerIP) f.entries.add(`service-ips ${key(p.loadBalancerIP)} : goto ${ext}`)
+  if (p.loadBalancerIP && p.sourceRanges.length) {
+    const fw = `firewall-${base}`
+    // the LoadBalancer address is local on the node that announces it: its own traffic may come from it
+    const from = withoutCovered([...p.sourceRanges, ...(p.nodeIP && p.sourceRanges.some((r) => contains(parseCidr(r), p.nodeIP!)) ? [`${p.loadBalancerIP}/32`] : [])])
+    f.entries.add(`firewall-ips ${key(p.loadBalancerIP)} : goto ${fw}`)
+    f.objects.set(...chain(fw, [`ip saddr != { ${from.join(', ')} } drop`]))
+  }
   if (!p.localOnly) {
     f.objects.set(...chain(ext, ['jump mark-for-masquerade', `goto ${svc}`]))
     return f
   }
-  const local = p.endpoints.filter((e) => e.local)
   f.objects.set(...chain(ext, [
     `ip saddr ${cfg.podCIDR} goto ${svc}`,
     'fib saddr type local jump mark-for-masquerade',
@@ -129,8 +173,9 @@ export function nftPortFragment(p: ProxyPort, cfg: ProxyConfig): Fragment {
     ...spread(p, local),
   ]))
   if (!local.length) {
+    for (const ip of p.externalIPs) f.entries.add(`no-endpoint-services ${key(ip)} : drop`)
     if (p.nodePort !== undefined) f.entries.add(`no-endpoint-nodeports ${pr} . ${p.nodePort} : drop`)
-    if (p.loadBalancerIP) f.entries.add(`no-endpoint-services ${p.loadBalancerIP} . ${pr} . ${p.port} : drop`)
+    if (p.loadBalancerIP) f.entries.add(`no-endpoint-services ${key(p.loadBalancerIP)} : drop`)
   }
   return f
 }

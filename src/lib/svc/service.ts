@@ -34,10 +34,12 @@ export function buildService(state: State, input: ServiceInput, now = new Date()
   const cluster = requireCluster(state)
   const key = objKey(input.namespace, input.name)
   const old = state.services[key]
-  const askedIP = input.clusterIP ?? (old && old.clusterIP !== 'None' ? old.clusterIP : undefined)
-  if (old && input.clusterIP && old.clusterIP !== input.clusterIP) throw new InputError(`spec.clusterIP of service ${key} cannot change (${old.clusterIP} -> ${input.clusterIP})`, `delete the service first: mk8s svc delete ${input.name} -n ${input.namespace}`)
-  validatePorts(input.ports, input.type, askedIP === 'None')
-  const clusterIP = allocateClusterIP(state, cluster, key, askedIP)
+  // a ClusterIP is kept across re-applies of another type, ports or selector; ExternalName has none (a change to it frees the address)
+  const externalName = input.type === 'ExternalName'
+  const askedIP = input.clusterIP ?? (old && old.clusterIP !== 'None' && old.clusterIP !== '' ? old.clusterIP : undefined)
+  if (old && input.clusterIP && old.clusterIP && old.clusterIP !== input.clusterIP) throw new InputError(`spec.clusterIP of service ${key} cannot change (${old.clusterIP} -> ${input.clusterIP})`, `delete the service first: mk8s svc delete ${input.name} -n ${input.namespace}`)
+  validatePorts(input.ports, input.type, askedIP === 'None' || externalName)
+  const clusterIP = externalName ? '' : allocateClusterIP(state, cluster, key, askedIP)
   const ports = allocateNodePorts(state, cluster, key, input.type, input.ports, old)
   const rec: ServiceRecord = {
     namespace: input.namespace,
@@ -50,6 +52,12 @@ export function buildService(state: State, input: ServiceInput, now = new Date()
     labels: input.labels,
     sessionAffinity: input.sessionAffinity,
     externalTrafficPolicy: input.externalTrafficPolicy,
+    ...(input.externalName ? {externalName: input.externalName} : {}),
+    ...(input.internalTrafficPolicy ? {internalTrafficPolicy: input.internalTrafficPolicy} : {}),
+    ...(input.sessionAffinityTimeout !== undefined ? {sessionAffinityTimeout: input.sessionAffinityTimeout} : {}),
+    ...(input.externalIPs?.length ? {externalIPs: input.externalIPs} : {}),
+    ...(input.loadBalancerSourceRanges?.length ? {loadBalancerSourceRanges: input.loadBalancerSourceRanges} : {}),
+    ...(input.publishNotReadyAddresses ? {publishNotReadyAddresses: true} : {}),
     createdAt: old?.createdAt ?? now,
   }
   if (input.type === 'LoadBalancer') {

@@ -4,7 +4,7 @@ import type {NodeChange} from '../pipeline/types.js'
 import {selects} from '../pod/spec.js'
 import type {NodeRecord, PodRecord, State} from '../state/schema.js'
 import {diffFragments, diffSize, emptyDiff, emptyFragment, type Fragment} from './fragment.js'
-import {iptablesApplyPlan, iptablesFragment, iptablesFullRestore, iptablesIncrementalRestore, iptablesRemovePlan, RESTORE} from './iptables.plan.js'
+import {iptablesApplyPlan, iptablesFirewallEnsure, iptablesFragment, iptablesFullRestore, iptablesIncrementalRestore, iptablesRemovePlan, RESTORE} from './iptables.plan.js'
 import {announcedOn, lbAnnouncePlan, lbRemovePlan} from './lb.js'
 import {proxyPorts, sortedServices, type ProxyConfig} from './model.js'
 import {nftApplyPlan, nftFragment, nftFullScript, nftIncrementalScript, nftRemovePlan} from './nft.plan.js'
@@ -23,7 +23,7 @@ export function serviceFragment(state: State, key: string, node: string, mode: M
 /** Everything a service's rules on a node depend on, as text: equal inputs give equal rules. */
 function inputsOf(state: State, key: string, node: string): string {
   const svc = state.services[key]
-  return svc ? JSON.stringify([svc.type, svc.clusterIP, svc.ports, svc.sessionAffinity, svc.externalTrafficPolicy, svc.loadBalancerIP, proxyPorts(state, svc, node).map((p) => p.endpoints), state.cluster?.podCIDR]) : ''
+  return svc ? JSON.stringify([svc.type, svc.clusterIP, svc.ports, svc.sessionAffinity, svc.externalTrafficPolicy, svc.loadBalancerIP, proxyPorts(state, svc, node).map((p) => p.endpoints), state.cluster?.podCIDR, svc.internalTrafficPolicy, svc.sessionAffinityTimeout, svc.externalIPs, svc.loadBalancerSourceRanges, state.nodes[node]?.address]) : ''
 }
 
 /**
@@ -89,7 +89,8 @@ export function incrementalServicesPlan(before: State, after: State, node: NodeR
   const nowLb = announcedOn(after, node.name)
   const lb = lbAnnouncePlan(nowLb.filter((ip) => !wasLb.includes(ip)), wasLb.filter((ip) => !nowLb.includes(ip)), false)
   if (diffSize(diff) === 0) return lb
-  const rules = mode === 'iptables' ? iptablesApplyPlan(iptablesIncrementalRestore(diff), false) : nftApplyPlan(nftIncrementalScript(diff))
+  const firewall = mode === 'iptables' && diff.addEntries.some((e) => e.startsWith('filter KUBE-PROXY-FIREWALL ')) ? iptablesFirewallEnsure() : []
+  const rules = mode === 'iptables' ? [...firewall, ...iptablesApplyPlan(iptablesIncrementalRestore(diff), false)] : nftApplyPlan(nftIncrementalScript(diff))
   return [...rules, ...lb]
 }
 

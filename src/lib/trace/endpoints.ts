@@ -33,6 +33,7 @@ export function resolveEndpoint(state: State, namespace: string, text: string): 
   if (kind === 'svc' || kind === 'service') {
     const svc = state.services[objKey(namespace, name)]
     if (!svc) throw new InputError(`service "${name}" not found in namespace ${namespace}`, "see 'mk8s svc list'")
+    if (svc.type === 'ExternalName') throw new InputError(`service "${name}" is of type ExternalName: it is the DNS name ${svc.externalName}, with no ClusterIP and no rules to trace`, `trace to the address that name resolves to`)
     if (svc.clusterIP === 'None' || !svc.clusterIP) throw new InputError(`service "${name}" is headless: it has no ClusterIP to trace`, 'trace to one of its pods instead')
     const sp = port === undefined ? svc.ports[0] : svc.ports.find((p) => p.port === port)
     if (!sp) throw new InputError(`service "${name}" has no port ${port}`, `its ports: ${svc.ports.map((p) => p.port).join(', ')}`)

@@ -13,6 +13,15 @@ export interface ServiceStep {
   stop: boolean
 }
 
+const FILTER_CHAINS = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-PROXY-FIREWALL']
+
+/** Why a filter rule of the service proxy stops a packet, from the comment kube-proxy gives it. */
+function filterCause(text: string, p: Packet): string {
+  if (text.includes('has no local endpoints')) return 'the service has no endpoint on this node and its traffic policy is Local'
+  if (text.includes('traffic not accepted by')) return `the source ${p.src} is outside the service's loadBalancerSourceRanges`
+  return 'the service has no endpoints'
+}
+
 const pct = (p: number) => `${Math.round(p * 1000) / 10}%`
 
 function podNodeOf(state: State, ip: string): string | undefined {
@@ -55,11 +64,12 @@ export function serviceStep(state: State, f: HostFacts, p: Packet, hook: 'PREROU
   const branches = walkChain(rs, 'nat', hook, p)
   const candidates = candidatesOf(state, branches)
   if (candidates.length === 0) {
-    if (!isService) return {packet: p, candidates, stop: false}
-    const filter = walkChain(rs, 'filter', 'KUBE-SERVICES', p).find((b) => b.verdict === 'REJECT' || b.verdict === 'DROP')
+    // what the nat rules left un-DNATed, filter may drop: no endpoints, none on this node for a Local policy, a source outside loadBalancerSourceRanges
+    const filter = FILTER_CHAINS.flatMap((c) => walkChain(rs, 'filter', c, p)).find((b) => b.verdict === 'REJECT' || b.verdict === 'DROP')
     if (filter?.by) {
-      return {hop: broken({...base, detail: `filter ${filter.by.chain} #${filter.by.num}: ${filter.by.text}`, counters: [ruleRef(f.node, filter.by)]}, `the service has no endpoints: ${filter.by.chain} ${filter.verdict}s it on ${f.node}`), packet: p, candidates, stop: true}
+      return {hop: broken({...base, detail: `filter ${filter.by.chain} #${filter.by.num}: ${filter.by.text}`, counters: [ruleRef(f.node, filter.by)]}, `${filterCause(filter.by.text, p)}: ${filter.by.chain} ${filter.verdict}s it on ${f.node}`), packet: p, candidates, stop: true}
     }
+    if (!isService) return {packet: p, candidates, stop: false}
     return {hop: broken({...base, detail: 'no KUBE-SERVICES rule matches'}, `no service rule for ${what} on ${f.node}: the service proxy has not programmed this node (try 'mk8s svc sync')`), packet: p, candidates, stop: true}
   }
   const pick = branches.find((b) => b.dnat && (choose === undefined || b.dnat === choose || b.dnat.split(':')[0] === choose)) ?? branches.find((b) => b.dnat)!
@@ -82,7 +92,8 @@ function nftStep(state: State, f: HostFacts, p: Packet, choose?: string): Servic
   if (bs.length === 0) return undefined
   const base = {host: f.node, kind: 'service', what: `${p.dst}:${p.dport ?? ''}`}
   const stop = bs.find((b) => b.verdict === 'REJECT' || b.verdict === 'DROP')
-  if (stop) return {hop: broken({...base, detail: `table ip mk8s: ${stop.chains.join(' > ')}`}, `the service has no endpoints: nftables ${stop.verdict === 'DROP' ? 'drops' : 'rejects'} it on ${f.node}`), packet: p, candidates: [], stop: true}
+  const why = stop?.chains[0]?.startsWith('firewall-') ? `the source ${p.src} is outside the service's loadBalancerSourceRanges` : stop?.verdict === 'DROP' ? 'the service has no endpoint on this node and its traffic policy is Local' : 'the service has no endpoints'
+  if (stop) return {hop: broken({...base, detail: `table ip mk8s: ${stop.chains.join(' > ')}`}, `${why}: nftables ${stop.verdict === 'DROP' ? 'drops' : 'rejects'} it on ${f.node}`), packet: p, candidates: [], stop: true}
   const candidates: Candidate[] = bs.filter((b) => b.dnat).map((b) => ({endpoint: b.dnat!, probability: b.probability, chain: b.chains[b.chains.length - 1], node: podNodeOf(state, b.dnat!.split(':')[0]), masquerade: b.masquerade}))
   const pick = bs.find((b) => b.dnat && (choose === undefined || b.dnat === choose)) ?? bs.find((b) => b.dnat)!
   const list = candidates.map((c) => `${c.endpoint}${c.node ? ` (${c.node})` : ''} ${pct(c.probability)}`).join(', ')

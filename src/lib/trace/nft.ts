@@ -93,11 +93,20 @@ function walk(t: NftTable, chain: string, p: Pkt, b: NftBranch, depth = 0): NftB
   return out
 }
 
+/** `ip saddr != { a, b/n } drop`: does it drop this source? */
+function dropsSource(rule: string, src: string): boolean {
+  const m = /^ip saddr != \{ (.*) \} drop$/.exec(rule)
+  return Boolean(m) && !m![1].split(',').some((x) => inNet(x.trim(), src))
+}
+
 /** Every way a packet to a service goes through the table (an empty list: no service has its address and port). */
 export function nftServiceBranches(t: NftTable, p: Pkt): NftBranch[] {
   const start: NftBranch = {probability: 1, chains: [], masquerade: false, verdict: 'NONE'}
   const key = `${p.dst} . ${p.proto} . ${p.dport}`
   const local = p.local?.includes(p.dst)
+  // loadBalancerSourceRanges: the firewall chain drops other sources before any DNAT
+  const fw = target(t.maps.get('firewall-ips')?.get(key) ?? '')
+  if (fw && (t.chains.get(fw) ?? []).some((r) => dropsSource(r, p.src))) return [{...start, chains: [fw], verdict: 'DROP'}]
   const verdict = t.maps.get('service-ips')?.get(key) ?? (local ? t.maps.get('service-nodeports')?.get(`${p.proto} . ${p.dport}`) : undefined)
   if (verdict) return walk(t, target(verdict)!, p, start)
   const none = t.maps.get('no-endpoint-services')?.get(key) ?? (local ? t.maps.get('no-endpoint-nodeports')?.get(`${p.proto} . ${p.dport}`) : undefined)

@@ -30,7 +30,7 @@ export const serviceChainChecks: Check = ({state, facts}) => {
 }
 
 /** nftables mode: the chains and sets a service owns and the map elements that lead to them. */
-const NFT_OWN = /^(service|endpoint|external|affinity)-[A-Z0-9]{8}-/
+const NFT_OWN = /^(service|local|endpoint|external|firewall|affinity)-[A-Z0-9]{8}-/
 const listed = (xs: string[]) => `${xs.slice(0, 4).join(', ')}${xs.length > 4 ? ', ...' : ''}`
 
 /**
