@@ -11,7 +11,7 @@ import {fieldPath, type Segment} from '../manifest/fields.js'
 import type {BatchOptions, KindHandler} from '../manifest/kinds.js'
 import {program} from '../pipeline/index.js'
 import {validateLabels} from '../pod/spec.js'
-import {objKey, type EndpointPort, type EndpointSliceRecord, type EndpointsRecord, type State} from '../state/schema.js'
+import {EndpointSliceSchema, EndpointsSchema, objKey, type EndpointPort, type EndpointSliceRecord, type EndpointsRecord, type State} from '../state/schema.js'
 import {contains, parseCidr} from '../util/cidr.js'
 import {validateSubdomain} from '../util/names.js'
 import {CONTROLLER, derivedSliceName as derivedName, hasSelector, MANAGED_BY_LABEL, portMatches, SERVICE_NAME_LABEL} from './model.js'
@@ -63,7 +63,8 @@ export async function applyEndpoints(ctx: Ctx, input: EndpointsInput, where: str
   const r = await ctx.store.update((s) => {
     checkServiceCidr(s, where, input.subsets.flatMap((sub, i) => (['addresses', 'notReadyAddresses'] as const).flatMap((k) => sub[k].map((a, j) => ({path: ['subsets', i, k, j, 'ip'], ip: a.ip})))))
     const old = s.endpoints[key]
-    const rec: EndpointsRecord = {...input, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()}
+    // in the schema's key order, as the state file reads back, so that the same object is unchanged
+    const rec: EndpointsRecord = EndpointsSchema.parse({...input, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()})
     s.endpoints[key] = rec
     return {created: !old, changed: JSON.stringify(old) !== JSON.stringify(rec), note: endpointsNote(s, input)}
   })
@@ -76,7 +77,7 @@ export async function applyEndpointSlice(ctx: Ctx, input: EndpointSliceInput, wh
   const r = await ctx.store.update((s) => {
     checkServiceCidr(s, where, input.endpoints.flatMap((e, i) => e.addresses.map((ip, j) => ({path: ['endpoints', i, 'addresses', j], ip}))))
     const old = s.endpointSlices[key]
-    const rec: EndpointSliceRecord = {...input, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()}
+    const rec: EndpointSliceRecord = EndpointSliceSchema.parse({...input, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()})
     s.endpointSlices[key] = rec
     return {created: !old, changed: JSON.stringify(old) !== JSON.stringify(rec), note: sliceNote(s, input)}
   })
