@@ -97,13 +97,13 @@ describe('kind names', () => {
   it.each([
     ['po', 'Pod'], ['pods', 'Pod'], ['Pod', 'Pod'], ['svc', 'Service'], ['services', 'Service'], ['deploy', 'Deployment'],
     ['deployments.apps', 'Deployment'], ['deployment.apps', 'Deployment'], ['ing', 'Ingress'], ['ingresses.networking.k8s.io', 'Ingress'],
-    ['no', 'Node'], ['ns', 'Namespace'], ['ep', 'Endpoints'], ['endpoints', 'Endpoints'], ['secret', 'Secret'],
+    ['no', 'Node'], ['ns', 'Namespace'], ['ep', 'Endpoints'], ['endpoints', 'Endpoints'], ['endpointslices', 'EndpointSlice'], ['endpointslice.discovery.k8s.io', 'EndpointSlice'], ['secret', 'Secret'],
   ])('%s is %s', (w, kind) => {
     expect(resolveKind(w).kind).toBe(kind)
   })
 
   it('refuses a kind mk8s does not make, and an unknown one with a guess', () => {
-    expect(() => resolveKind('sts')).toThrowError('mk8s has no StatefulSets: the kinds it makes are pods, services, deployments, endpoints, ingresses, secrets, configmaps, networkpolicies, ingressclasses, nodes, namespaces')
+    expect(() => resolveKind('sts')).toThrowError('mk8s has no StatefulSets: the kinds it makes are pods, services, deployments, endpoints, endpointslices, ingresses, secrets, configmaps, networkpolicies, ingressclasses, nodes, namespaces')
     expect(() => resolveKind('podz')).toThrowError(expect.objectContaining({message: 'the server doesn\'t have a resource type "podz"', hint: 'did you mean "pods"?', exitCode: 2}))
   })
 

@@ -5,6 +5,8 @@
  * the new cluster allocates itself). Pods made by a Deployment come with their Deployment.
  */
 import {BUILT_IN_NAMESPACES, NAME_LABEL} from '../namespace/model.js'
+import {hasSelector} from '../endpoints/model.js'
+import {toV1StoredEndpoints} from '../endpoints/v1.js'
 import type {DeploymentRecord, IngressRecord, NetworkPolicyRecord, PodRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
 
 export interface Manifest {
@@ -15,6 +17,12 @@ export interface Manifest {
   /** Secret */
   type?: string
   data?: Record<string, string>
+  /** Endpoints */
+  subsets?: unknown[]
+  /** EndpointSlice */
+  addressType?: string
+  endpoints?: unknown[]
+  ports?: unknown[]
 }
 
 /** Namespaces every cluster has. */
@@ -100,7 +108,7 @@ const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.nam
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
  * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, ConfigMaps, Services,
- * Deployments, Pods not owned by a Deployment, Ingresses and NetworkPolicies.
+ * the Endpoints and EndpointSlices listed by hand, Deployments, Pods not owned by a Deployment, Ingresses and NetworkPolicies.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
   const pick = <T extends {namespace: string; name: string}>(xs: Record<string, T>) =>
@@ -114,8 +122,14 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   const configMaps = pick(state.configMaps)
   const ingresses = pick(state.ingresses)
   const netpols = pick(state.networkPolicies)
+  // what was applied by hand; one named like a Service with a selector is not used, and not exported
+  const endpoints = pick(state.endpoints).filter((e) => {
+    const svc = state.services[`${e.namespace}/${e.name}`]
+    return !svc || !hasSelector(svc)
+  })
+  const slices = pick(state.endpointSlices)
   const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
-  const used = [...services, ...deployments, ...pods, ...secrets, ...configMaps, ...ingresses, ...netpols].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
+  const used = [...services, ...deployments, ...pods, ...secrets, ...configMaps, ...ingresses, ...netpols, ...endpoints, ...slices].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
   const namespaces = [...new Set([...applied, ...used])].sort()
   const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
@@ -129,6 +143,8 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
     ...secrets.map(secretManifest),
     ...configMaps.map((m): Manifest => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(m), data: m.data})),
     ...services.map(serviceManifest),
+    ...endpoints.map((e): Manifest => ({apiVersion: 'v1', kind: 'Endpoints', metadata: metadata(e), subsets: toV1StoredEndpoints(e).subsets})),
+    ...slices.map((e): Manifest => ({apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: metadata(e), addressType: e.addressType, endpoints: e.endpoints, ports: e.ports})),
     ...deployments.map(deploymentManifest),
     ...pods.map(podManifest),
     ...ingresses.map(ingressManifest),

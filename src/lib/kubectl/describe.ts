@@ -16,6 +16,8 @@ import {requireDeployment} from '../deploy/service.js'
 import {labelsText} from './printers.js'
 import {deploymentReady} from './wait.js'
 import {endpointsText, namespacesOf, toV1Endpoints} from './v1.js'
+import {listEndpoints, listSlices, type V1Endpoints} from '../endpoints/v1.js'
+import {notFound} from '../errors.js'
 import type {Target} from './verbs.js'
 
 /** Rows of `Key:  value`, the values aligned two spaces past the longest key. */
@@ -52,13 +54,28 @@ export async function describeTarget(ctx: Ctx, t: Target): Promise<string> {
       ])
     }
     case 'Endpoints': {
-      const e = toV1Endpoints(state, getService(state, t.namespace, t.name))
+      const e: V1Endpoints = listEndpoints(state, (s) => toV1Endpoints(state, s)).find((x) => x.namespace === t.namespace && x.name === t.name)?.obj ?? toV1Endpoints(state, getService(state, t.namespace, t.name))
+      const ips = (xs?: unknown[]) => ((xs ?? []) as Array<{ip: string}>).map((a) => a.ip).join(',') || '<none>'
       return keyValues([
         ['Name', t.name],
         ['Namespace', t.namespace],
         ['Labels', labelsText(e.metadata.labels)],
-        ['Subsets', e.subsets.map((s) => `  Addresses:  ${(s.addresses as Array<{ip: string}>).map((a) => a.ip).join(',')}\n  Ports:\n${(s.ports as Array<{name?: string; port: number; protocol: string}>).map((p) => `    ${p.name ?? '<unset>'}  ${p.port}  ${p.protocol}`).join('\n')}`).join('\n') || '  <none>'],
+        ['Subsets', e.subsets.map((s) => `  Addresses:          ${ips(s.addresses)}\n  NotReadyAddresses:  ${ips(s.notReadyAddresses)}\n  Ports:\n${((s.ports ?? []) as Array<{name?: string; port: number; protocol: string}>).map((p) => `    ${p.name ?? '<unset>'}  ${p.port}  ${p.protocol}`).join('\n')}`).join('\n') || '  <none>'],
         ['Endpoints', endpointsText(e)],
+      ])
+    }
+    case 'EndpointSlice': {
+      const found = listSlices(state).find((x) => x.namespace === t.namespace && x.name === t.name)
+      if (!found) throw notFound('endpointslice', objKey(t.namespace, t.name), 'mk8s get endpointslices')
+      const e = found.obj
+      return keyValues([
+        ['Name', e.metadata.name],
+        ['Namespace', t.namespace],
+        ['Labels', labelsText(e.metadata.labels)],
+        ['AddressType', e.addressType],
+        ['Ports', `\n  Name     Port  Protocol\n  ----     ----  --------\n${e.ports.map((p) => `  ${(p.name || '<unset>').padEnd(7)}  ${String(p.port).padEnd(4)}  ${p.protocol}`).join('\n') || '  <unset>'}`],
+        ['Endpoints', e.endpoints.map((x) => `  - Addresses:  ${x.addresses.join(',')}\n    Conditions:\n      Ready:    ${x.conditions?.ready ?? '<unset>'}\n    Hostname:   ${('hostname' in x ? x.hostname : undefined) ?? '<unset>'}\n    NodeName:   ${x.nodeName ?? '<unset>'}${x.targetRef ? `\n    TargetRef:  ${String(x.targetRef.kind ?? '')}/${String(x.targetRef.name ?? '')}` : ''}`).join('\n') || '  <none>'],
+        ['Managed', found.derived ? `derived by mk8s from the pods service ${e.metadata.labels?.['kubernetes.io/service-name']} selects (read-only)` : 'applied'],
       ])
     }
     case 'Ingress': {

@@ -21,6 +21,7 @@ export const KINDS: readonly KindInfo[] = [
   {kind: 'Service', plural: 'services', singular: 'service', short: ['svc'], group: '', apiVersion: 'v1', namespaced: true},
   {kind: 'Deployment', plural: 'deployments', singular: 'deployment', short: ['deploy'], group: 'apps', apiVersion: 'apps/v1', namespaced: true},
   {kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', short: ['ep'], group: '', apiVersion: 'v1', namespaced: true},
+  {kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', short: [], group: 'discovery.k8s.io', apiVersion: 'discovery.k8s.io/v1', namespaced: true},
   {kind: 'Ingress', plural: 'ingresses', singular: 'ingress', short: ['ing'], group: 'networking.k8s.io', apiVersion: 'networking.k8s.io/v1', namespaced: true},
   {kind: 'Secret', plural: 'secrets', singular: 'secret', short: [], group: '', apiVersion: 'v1', namespaced: true},
   {kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', short: ['cm'], group: '', apiVersion: 'v1', namespaced: true},

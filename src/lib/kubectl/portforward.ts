@@ -46,8 +46,9 @@ export function forwardTarget(state: State, namespace: string, target: string, f
   const svc = state.services[`${namespace}/${name}`]
   if (!svc) throw new InputError(`services "${name}" not found in namespace "${namespace}"`, "see 'mk8s svc list'")
   const ports = endpointsOf(state, svc)
-  const first = ports.flatMap((p) => p.endpoints)[0]
-  if (!first) throw new InputError(`service ${namespace}/${name} has no endpoints: no Running pod is selected`, `see 'mk8s get endpoints ${name}'`)
+  // as kubectl: a pod of the service (an address listed by hand in Endpoints has none to forward to)
+  const first = ports.flatMap((p) => p.endpoints).find((e) => e.pod !== undefined)
+  if (!first) throw new InputError(`service ${namespace}/${name} has no pod endpoints: no Running pod is selected`, `see 'mk8s get endpoints ${name}'; port-forward a pod, or reach an address listed by hand directly`)
   const pod = state.pods[`${namespace}/${first.pod}`]
   // as kubectl: the service port asked is mapped to the pod's target port
   return {

@@ -17,6 +17,7 @@ import type {KindInfo} from './kinds.js'
 import {labelsText, type Group, type Row, type V1Object} from './printers.js'
 import {matchesFields, matchesSelector, type FieldRequirement, type Selector} from './selector.js'
 import {selectorText, toV1NetworkPolicy} from '../netpol/render.js'
+import {listEndpoints, listSlices, sliceEndpointsText, slicePortsText} from '../endpoints/v1.js'
 import {endpointsText, namespacesOf, toV1ConfigMap, toV1Deployment, toV1Endpoints, toV1IngressClass, toV1Namespace, toV1Secret} from './v1.js'
 
 export interface Query {
@@ -36,6 +37,7 @@ export const HEADS: Record<string, {head: string[]; wideHead: string[]}> = {
   Service: {head: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'], wideHead: ['SELECTOR']},
   Deployment: {head: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'], wideHead: ['CONTAINERS', 'IMAGES', 'SELECTOR']},
   Endpoints: {head: ['ENDPOINTS', 'AGE'], wideHead: []},
+  EndpointSlice: {head: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'], wideHead: []},
   Ingress: {head: ['CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE'], wideHead: []},
   Secret: {head: ['TYPE', 'DATA', 'AGE'], wideHead: []},
   Node: {head: ['STATUS', 'ROLES', 'AGE', 'VERSION'], wideHead: ['INTERNAL-IP', 'EXTERNAL-IP', 'POD-CIDR']},
@@ -84,10 +86,9 @@ async function rowsOf(ctx: Ctx, state: State, kind: KindInfo, q: Query): Promise
         }
       })
     case 'Endpoints':
-      return named(Object.values(state.services).filter(inNs(q)).sort(byKey)).map((s) => {
-        const obj = toV1Endpoints(state, s)
-        return {obj: obj as V1Object, cells: [endpointsText(obj), age(s.createdAt, now)], wide: []}
-      })
+      return named(listEndpoints(state, (s) => toV1Endpoints(state, s)).filter(inNs(q))).map((e) => ({obj: e.obj as V1Object, cells: [endpointsText(e.obj), age(e.createdAt, now)], wide: []}))
+    case 'EndpointSlice':
+      return named(listSlices(state).filter(inNs(q))).map((e) => ({obj: e.obj as V1Object, cells: [e.obj.addressType, slicePortsText(e.obj), sliceEndpointsText(e.obj), age(e.createdAt, now)], wide: []}))
     case 'Ingress': {
       const address = ingressAddress(state)
       return named(Object.values(state.ingresses).filter(inNs(q)).sort(byKey)).map((i) => ({

@@ -3,7 +3,7 @@
  * toV1Pod, toV1Service, toV1Node and toV1Ingress of their areas.
  */
 import type {ConfigMapRecord, DeploymentRecord, IngressClassRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
-import {endpointsOf} from '../svc/endpoints.js'
+import {podEndpointsOf} from '../svc/endpoints.js'
 import {ownedPods} from '../deploy/service.js'
 
 const meta = (o: {name: string; namespace: string; uid: string; createdAt: string; labels?: Record<string, string>; annotations?: Record<string, string>}) => ({
@@ -69,9 +69,9 @@ export const toV1Namespace = (n: {name: string; createdAt: string}) => ({
   status: {phase: 'Active'},
 })
 
-/** v1 Endpoints of a service, from the pods it selects (never stored). */
+/** v1 Endpoints of a service with a selector, from the pods it selects (never stored), as Kubernetes' endpoints controller makes it. */
 export function toV1Endpoints(state: State, s: ServiceRecord) {
-  const eps = endpointsOf(state, s)
+  const eps = podEndpointsOf(state, s)
   // one subset per distinct address set, as the endpoints controller groups them
   const subsets: Array<{addresses: unknown[]; ports: unknown[]; key: string}> = []
   for (const {port, endpoints} of eps) {
@@ -90,9 +90,9 @@ export function toV1Endpoints(state: State, s: ServiceRecord) {
   }
 }
 
-/** kubectl's ENDPOINTS column: ip:port, the first three, then "+ N more...". */
-export function endpointsText(e: ReturnType<typeof toV1Endpoints>): string {
-  const all = e.subsets.flatMap((s) => (s.addresses as Array<{ip: string}>).flatMap((a) => (s.ports as Array<{port: number}>).map((p) => `${a.ip}:${p.port}`)))
+/** kubectl's ENDPOINTS column: ip:port (ip alone in a subset without ports) of the ready addresses, the first three, then "+ N more...". */
+export function endpointsText(e: {subsets: Array<{addresses?: unknown[]; ports?: unknown[]}>}): string {
+  const all = e.subsets.flatMap((s) => ((s.addresses ?? []) as Array<{ip: string}>).flatMap((a) => (s.ports?.length ? (s.ports as Array<{port: number}>).map((p) => `${a.ip}:${p.port}`) : [a.ip])))
   if (!all.length) return '<none>'
   return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',')
 }

@@ -12,7 +12,9 @@ import {parseLabels} from '../pod/spec.js'
 import {objKey, type State} from '../state/schema.js'
 import {parseKindArgs, qualified, type KindInfo} from './kinds.js'
 import {matchesSelector, parseSelector} from './selector.js'
-import {namespacesOf} from './v1.js'
+import {namespacesOf, toV1Endpoints} from './v1.js'
+import {listEndpoints, listSlices} from '../endpoints/v1.js'
+import {derivedDeleteRefusal} from '../endpoints/kinds.js'
 
 export interface Target {
   kind: KindInfo
@@ -37,7 +39,8 @@ type Stored = {namespace: string; name: string; labels: Record<string, string>; 
 export const recordsOf = (state: State, kind: KindInfo): Stored[] => {
   const where = STORE[kind.kind]
   if (where) return Object.values(state[where]) as Stored[]
-  if (kind.kind === 'Endpoints') return Object.values(state.services)
+  if (kind.kind === 'Endpoints') return listEndpoints(state, (s) => toV1Endpoints(state, s))
+  if (kind.kind === 'EndpointSlice') return listSlices(state)
   if (kind.kind === 'Node') return Object.values(state.nodes).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux'}}))
   if (kind.kind === 'IngressClass') return Object.values(state.ingressClasses).map((c) => ({namespace: '', name: c.name, labels: c.labels}))
   return namespacesOf(state).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/metadata.name': n.name}}))
@@ -150,6 +153,11 @@ export async function deleteTargets(ctx: Ctx, targets: Target[]): Promise<string
     if (!handler) {
       const how = t.kind.kind === 'Node' ? `mk8s node leave ${t.name}` : t.kind.kind === 'Endpoints' ? `mk8s delete service ${t.name}` : `mk8s delete all --all -n ${t.name}`
       throw new InputError(`mk8s does not delete ${t.kind.plural} this way`, `use '${how}'`)
+    }
+    // one derived from a Service's pods is refused before anything is deleted
+    if (t.kind.kind === 'Endpoints' || t.kind.kind === 'EndpointSlice') {
+      const refusal = derivedDeleteRefusal(ctx.store.read(), t.kind.kind, t.namespace, t.name)
+      if (refusal) throw refusal
     }
   }
   for (const t of targets) lines.push(await manifestKinds.get(t.kind.kind)!.delete(ctx, t.namespace, t.name, {program: false}))

@@ -256,6 +256,64 @@ export const networkPolicyFields = top({
   }),
 })
 
+const targetRef = obj({
+  kind: ok('kept and shown, any kind'),
+  name: ok(),
+  namespace: ok(),
+  uid: ok(),
+  apiVersion: ok(),
+  resourceVersion: ok(),
+  fieldPath: ok(),
+}, 'kept and shown; mk8s does not follow it')
+const endpointAddress = obj({
+  ip: ok('an IPv4 address the nodes reach (a pod, a node, the control machine...); not loopback, link-local, multicast or in the service CIDR'),
+  hostname: ok('a DNS label, kept and shown'),
+  nodeName: ok('the node it is on: local there (externalTrafficPolicy: Local)'),
+  targetRef,
+})
+const endpointPort = obj({
+  name: ok('matched to the Service port of that name (both unnamed: the only port)'),
+  port: ok('the port traffic is sent to'),
+  protocol: ok('TCP or UDP, matched to the Service port\'s'),
+  appProtocol: refuse('mk8s keeps no application protocol'),
+})
+
+export const endpointsFields = top({
+  subsets: list(obj({
+    addresses: list(endpointAddress),
+    notReadyAddresses: list(endpointAddress),
+    ports: list(endpointPort),
+  }, 'the backends of the Service of the same name, while it has no selector (one with a selector takes its pods, as Kubernetes\' endpoints controller overwrites such an object)')),
+})
+
+const addressType = rule('IPv4 (mk8s services are IPv4)', (v) => (v === 'IPv4' ? undefined : {why: `mk8s serves IPv4 endpoints only, not ${JSON.stringify(v)}`, fix: v === 'FQDN' ? 'list the IPv4 addresses the name resolves to, with addressType: IPv4' : 'use addressType: IPv4 with IPv4 addresses'}))
+
+export const endpointSliceFields = top({
+  addressType,
+  endpoints: list(obj({
+    addresses: ok('IPv4 addresses, 1 to 100; the first is used, as kube-proxy does'),
+    conditions: obj({
+      ready: ok('false: not sent traffic; unset means ready'),
+      serving: ok('kept and shown; mk8s sends traffic by ready only'),
+      terminating: ok('kept and shown; mk8s sends traffic by ready only'),
+    }),
+    hostname: ok('a DNS label, kept and shown'),
+    nodeName: ok('the node it is on: local there (externalTrafficPolicy: Local)'),
+    zone: ok('kept and shown; mk8s has no zones'),
+    targetRef,
+    hints: refuse('mk8s has no topology-aware routing'),
+    deprecatedTopology: refuse('mk8s has no topology-aware routing'),
+  })),
+  ports: list(obj({
+    name: ok('matched to the Service port of that name (both unnamed: the only port)'),
+    port: ok('the port traffic is sent to (required: mk8s does not route every port)'),
+    protocol: ok('TCP or UDP, matched to the Service port\'s'),
+    appProtocol: refuse('mk8s keeps no application protocol'),
+  })),
+}, metadataFields({
+  labels: map('kubernetes.io/service-name: SERVICE makes these the backends of that Service (beside its pods when it has a selector, as kube-proxy does); a slice with endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io is Kubernetes\' own and not used (mk8s derives that one)'),
+}))
+
 /** Each kind's tree, by kind. */
 export const kindFields: Record<string, Field> = {
   Pod: podFields,
@@ -267,4 +325,6 @@ export const kindFields: Record<string, Field> = {
   IngressClass: ingressClassFields,
   NetworkPolicy: networkPolicyFields,
   ConfigMap: configMapFields,
+  Endpoints: endpointsFields,
+  EndpointSlice: endpointSliceFields,
 }

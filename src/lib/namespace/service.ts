@@ -7,6 +7,7 @@ import {deletePods} from '../pod/service.js'
 import {deleteSecret} from '../secret/service.js'
 import {deleteService} from '../svc/service.js'
 import {deleteConfigMap} from '../configmap/kinds.js'
+import {deleteEndpointSlice, deleteEndpoints} from '../endpoints/kinds.js'
 import type {NamespaceRecord} from '../state/schema.js'
 import {program} from '../pipeline/index.js'
 import {NAME_LABEL, namespaceContents, namespaceExists, UNDELETABLE_NAMESPACES} from './model.js'
@@ -45,6 +46,8 @@ export async function deleteNamespace(ctx: Ctx, name: string, o: {program?: bool
   if (lone.length) await deletePods(ctx, lone, later)
   for (const s of inNs(state.secrets)) await deleteSecret(ctx, name, s.name, later)
   for (const m of inNs(state.configMaps)) await deleteConfigMap(ctx, name, m.name)
+  for (const e of inNs(state.endpoints)) await deleteEndpoints(ctx, name, e.name, later)
+  for (const e of inNs(state.endpointSlices)) await deleteEndpointSlice(ctx, name, e.name, later)
   await ctx.store.update((s) => {
     delete s.namespaces[name]
   })

@@ -2,7 +2,7 @@ import type {Programmed} from '../state/store.js'
 import type {State} from '../state/schema.js'
 
 /** What a change of these collections means for the hosts; what only describes is left out. */
-const COLLECTIONS = ['nodes', 'netns', 'netlinks', 'pods', 'services', 'ingresses', 'ingressClasses', 'networkPolicies', 'namespaces', 'configMaps', 'secrets'] as const
+const COLLECTIONS = ['nodes', 'netns', 'netlinks', 'pods', 'services', 'ingresses', 'ingressClasses', 'networkPolicies', 'namespaces', 'configMaps', 'secrets', 'endpoints', 'endpointSlices'] as const
 
 const singular: Record<(typeof COLLECTIONS)[number], string> = {
   nodes: 'node',
@@ -16,6 +16,8 @@ const singular: Record<(typeof COLLECTIONS)[number], string> = {
   namespaces: 'namespace',
   configMaps: 'configmap',
   secrets: 'secret',
+  endpoints: 'endpoints',
+  endpointSlices: 'endpointslice',
 }
 
 /** An object as far as the hosts care: a node's readiness and a pod's progress are the state's own business. */

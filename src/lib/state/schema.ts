@@ -231,6 +231,57 @@ export const NetworkPolicySchema = z.object({
   createdAt: z.string(),
 })
 
+/** One address of a v1 Endpoints subset (as applied; targetRef kept as given). */
+export const EndpointAddressSchema = z.object({
+  ip: z.string(),
+  hostname: z.string().optional(),
+  nodeName: z.string().optional(),
+  targetRef: z.record(z.string(), z.unknown()).optional(),
+})
+
+/** A port of an Endpoints subset or an EndpointSlice: matched to a Service port by name and protocol. */
+export const EndpointPortSchema = z.object({
+  name: z.string().optional(),
+  port: z.number().int(),
+  protocol: z.enum(['TCP', 'UDP']),
+})
+
+/** A v1 Endpoints object that was applied: the backends of the selectorless Service of its name. */
+export const EndpointsSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  labels: Labels.default({}),
+  annotations: Labels.optional(),
+  subsets: z.array(z.object({
+    addresses: z.array(EndpointAddressSchema).default([]),
+    /** kept and shown; never given traffic */
+    notReadyAddresses: z.array(EndpointAddressSchema).default([]),
+    ports: z.array(EndpointPortSchema).default([]),
+  })).default([]),
+  createdAt: z.string(),
+})
+
+/** A discovery.k8s.io/v1 EndpointSlice that was applied: backends of the Service its kubernetes.io/service-name label names. */
+export const EndpointSliceSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  labels: Labels.default({}),
+  annotations: Labels.optional(),
+  addressType: z.literal('IPv4'),
+  endpoints: z.array(z.object({
+    addresses: z.array(z.string()),
+    conditions: z.object({ready: z.boolean().optional(), serving: z.boolean().optional(), terminating: z.boolean().optional()}).optional(),
+    hostname: z.string().optional(),
+    nodeName: z.string().optional(),
+    zone: z.string().optional(),
+    targetRef: z.record(z.string(), z.unknown()).optional(),
+  })).default([]),
+  ports: z.array(EndpointPortSchema).default([]),
+  createdAt: z.string(),
+})
+
 export const StateSchema = z.object({
   apiVersion: z.literal('mk8s/v1'),
   version: z.number().int(),
@@ -253,6 +304,10 @@ export const StateSchema = z.object({
   /** keys are "namespace/name" */
   networkPolicies: z.record(z.string(), NetworkPolicySchema).default({}),
   configMaps: z.record(z.string(), ConfigMapSchema).default({}),
+  /** applied v1 Endpoints, keys "namespace/name" (those of Services with a selector are derived, never stored) */
+  endpoints: z.record(z.string(), EndpointsSchema).default({}),
+  /** applied EndpointSlices, keys "namespace/name" */
+  endpointSlices: z.record(z.string(), EndpointSliceSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -271,6 +326,9 @@ export type NamespaceRecord = z.infer<typeof NamespaceSchema>
 export type IngressClassRecord = z.infer<typeof IngressClassSchema>
 export type NetworkPolicyRecord = z.infer<typeof NetworkPolicySchema>
 export type ConfigMapRecord = z.infer<typeof ConfigMapSchema>
+export type EndpointsRecord = z.infer<typeof EndpointsSchema>
+export type EndpointSliceRecord = z.infer<typeof EndpointSliceSchema>
+export type EndpointPort = z.infer<typeof EndpointPortSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 

@@ -1,13 +1,20 @@
 import type {PodRecord, ServicePort, ServiceRecord, State} from '../state/schema.js'
 import {ipToNum} from '../util/cidr.js'
 import {selects} from '../pod/spec.js'
+import {manualAddresses, manualEndpoints} from '../endpoints/model.js'
 
-/** One backend of one service port: a Running pod's address and the port its container listens on. */
+/**
+ * One backend of one service port: a Running pod's address and the port its container listens on,
+ * or an address listed by hand (Endpoints, EndpointSlice: no pod; node as listed, or '').
+ */
 export interface Endpoint {
   ip: string
   port: number
-  pod: string
+  /** the pod's name; none for an address listed by hand */
+  pod?: string
   node: string
+  /** listed by hand with a hostname (a headless service's DNS names it) */
+  hostname?: string
 }
 
 
@@ -36,8 +43,8 @@ export function selectedPods(state: State, svc: ServiceRecord): PodRecord[] {
     .sort((a, b) => ipToNum(a.ip!) - ipToNum(b.ip!) || a.name.localeCompare(b.name))
 }
 
-/** Endpoints of every port of a service, derived from the pods (never stored). */
-export function endpointsOf(state: State, svc: ServiceRecord): Array<{port: ServicePort; endpoints: Endpoint[]}> {
+/** Endpoints of every port of a service derived from the pods it selects (what Kubernetes' controllers derive). */
+export function podEndpointsOf(state: State, svc: ServiceRecord): Array<{port: ServicePort; endpoints: Endpoint[]}> {
   const pods = selectedPods(state, svc)
   return svc.ports.map((port) => ({
     port,
@@ -46,4 +53,24 @@ export function endpointsOf(state: State, svc: ServiceRecord): Array<{port: Serv
       return n === undefined ? [] : [{ip: p.ip!, port: n, pod: p.name, node: p.node}]
     }),
   }))
+}
+
+/**
+ * Endpoints of every port of a service, as kube-proxy takes them: the pods' (never stored), then
+ * the addresses users listed (an Endpoints object of a selectorless Service, EndpointSlices
+ * labelled with its name), each ip:port once.
+ */
+export function endpointsOf(state: State, svc: ServiceRecord): Array<{port: ServicePort; endpoints: Endpoint[]}> {
+  return podEndpointsOf(state, svc).map(({port, endpoints}) => {
+    const seen = new Set(endpoints.map((e) => `${e.ip}:${e.port}`))
+    const manual = manualEndpoints(state, svc, port).filter((e) => !seen.has(`${e.ip}:${e.port}`) && seen.add(`${e.ip}:${e.port}`))
+    return {port, endpoints: manual.length ? [...endpoints, ...manual.sort((a, b) => ipToNum(a.ip) - ipToNum(b.ip) || a.port - b.port)] : endpoints}
+  })
+}
+
+/** The ready addresses of a service whatever its ports (a headless service's A records): its pods', then those listed by hand, each once. */
+export function endpointAddresses(state: State, svc: ServiceRecord): Array<{ip: string; pod?: string; hostname?: string}> {
+  const pods = selectedPods(state, svc).map((p) => ({ip: p.ip!, pod: p.name}))
+  const seen = new Set(pods.map((p) => p.ip))
+  return [...pods, ...manualAddresses(state, svc).filter((a) => !seen.has(a.ip)).sort((a, b) => ipToNum(a.ip) - ipToNum(b.ip))]
 }

@@ -2,6 +2,7 @@ import type {Plan} from '../host/plan.js'
 import {step} from '../host/plan.js'
 import type {NodeChange} from '../pipeline/types.js'
 import {selects} from '../pod/spec.js'
+import {servicesOfChangedEndpoints} from '../endpoints/model.js'
 import type {NodeRecord, PodRecord, State} from '../state/schema.js'
 import {diffFragments, diffSize, emptyDiff, emptyFragment, type Fragment} from './fragment.js'
 import {iptablesApplyPlan, iptablesFirewallEnsure, iptablesFragment, iptablesFullRestore, iptablesIncrementalRestore, iptablesRemovePlan, RESTORE} from './iptables.plan.js'
@@ -54,8 +55,8 @@ const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.s
 
 /**
  * The services whose rules may differ between two states, found without deriving any service's
- * rules: those added, removed or changed, and those selecting a pod that was added, removed or
- * changed (every one when the cluster's settings changed). What a change costs then grows with
+ * rules: those added, removed or changed, those selecting a pod that was added, removed or
+ * changed, and those whose Endpoints or EndpointSlices changed (every one when the cluster's settings changed). What a change costs then grows with
  * what it changes, not with the number of services.
  */
 export function touchedServices(before: State, after: State): string[] {
@@ -69,10 +70,11 @@ export function touchedServices(before: State, after: State): string[] {
     if (b) pods.push(b)
     if (a) pods.push(a)
   }
+  const listed = servicesOfChangedEndpoints(before, after)
   return keys.filter((k) => {
     const b = before.services[k]
     const a = after.services[k]
-    if (!b || !a || !same(b, a)) return true
+    if (!b || !a || !same(b, a) || listed.has(k)) return true
     return pods.some((p) => p.namespace === a.namespace && selects(a.selector, p.labels))
   })
 }
