@@ -5,6 +5,7 @@
  * the new cluster allocates itself). Pods made by a Deployment come with their Deployment.
  */
 import {BUILT_IN_NAMESPACES, NAME_LABEL} from '../namespace/model.js'
+import {statefulSetManifest} from '../statefulset/v1.js'
 import type {DeploymentRecord, IngressRecord, NetworkPolicyRecord, PodRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
 
 export interface Manifest {
@@ -94,7 +95,7 @@ const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.nam
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
  * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, ConfigMaps, Services,
- * Deployments, Pods not owned by a Deployment, Ingresses and NetworkPolicies.
+ * Deployments, StatefulSets, Pods not owned by either, Ingresses and NetworkPolicies.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
   const pick = <T extends {namespace: string; name: string}>(xs: Record<string, T>) =>
@@ -103,13 +104,14 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
       .sort(byKey)
   const services = pick(state.services)
   const deployments = pick(state.deployments)
+  const statefulSets = pick(state.statefulSets)
   const pods = pick(state.pods).filter((p) => !p.owner)
   const secrets = pick(state.secrets)
   const configMaps = pick(state.configMaps)
   const ingresses = pick(state.ingresses)
   const netpols = pick(state.networkPolicies)
   const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
-  const used = [...services, ...deployments, ...pods, ...secrets, ...configMaps, ...ingresses, ...netpols].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
+  const used = [...services, ...deployments, ...statefulSets, ...pods, ...secrets, ...configMaps, ...ingresses, ...netpols].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
   const namespaces = [...new Set([...applied, ...used])].sort()
   const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
@@ -124,6 +126,7 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
     ...configMaps.map((m): Manifest => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(m), data: m.data})),
     ...services.map(serviceManifest),
     ...deployments.map(deploymentManifest),
+    ...statefulSets.map(statefulSetManifest),
     ...pods.map(podManifest),
     ...ingresses.map(ingressManifest),
     ...netpols.map(networkPolicyManifest),

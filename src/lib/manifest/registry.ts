@@ -6,6 +6,7 @@ import {namespaceKind} from '../namespace/kinds.js'
 import {ingressClassKind} from '../ingress/class-kind.js'
 import {networkPolicyKind} from '../netpol/kinds.js'
 import {configMapKind} from '../configmap/kinds.js'
+import {statefulSetKind} from '../statefulset/kinds.js'
 import type {KindHandler} from './kinds.js'
 
 /** The kinds `apply -f` and `delete -f` know. */
@@ -19,4 +20,5 @@ export const manifestKinds: ReadonlyMap<string, KindHandler> = new Map([
   ['IngressClass', ingressClassKind],
   ['NetworkPolicy', networkPolicyKind],
   ['ConfigMap', configMapKind],
+  ['StatefulSet', statefulSetKind],
 ])
