@@ -9,12 +9,13 @@ import type {State} from '../lib/state/schema.js'
 import {VALIDATE_MODES} from '../lib/manifest/fields.js'
 
 export default class Apply extends BaseCommand<typeof Apply> {
-  static override summary = 'Create or update objects from Kubernetes YAML or JSON: v1 Namespace/Pod/Service/Secret/ConfigMap, apps/v1 Deployment, networking.k8s.io/v1 Ingress/IngressClass/NetworkPolicy'
-  static override description = 'Every document of every file is validated before anything is applied. A field mk8s would not act on (unknown, misspelt, or a Kubernetes feature mk8s does not have, such as readinessProbe) is exit 2 naming its path, as kubectl --validate=strict does; --validate=warn applies the rest and prints one warning per field left out; --validate=ignore leaves them out silently. status and the metadata the API server writes (uid, resourceVersion, managedFields, ...) are accepted, so kubectl get -o yaml output applies; docs/manifests.md lists every field. -f can be repeated and can name a folder (its .yaml, .yml and .json files; -R for subfolders). Applying a Deployment again with other replicas scales it. --dry-run=client validates and shows what would be applied; --dry-run=server (or --dry-run) also prints the commands each host would run.'
+  static override summary = 'Create or update objects from Kubernetes YAML or JSON: v1 Namespace/Pod/Service/Secret/ConfigMap, apps/v1 Deployment/StatefulSet, networking.k8s.io/v1 Ingress/IngressClass/NetworkPolicy'
+  static override description = 'Every document of every file is validated before anything is applied. A field mk8s would not act on (unknown, misspelt, or a Kubernetes feature mk8s does not have, such as readinessProbe) is exit 2 naming its path, as kubectl --validate=strict does; --validate=warn applies the rest and prints one warning per field left out; --validate=ignore leaves them out silently. status and the metadata the API server writes (uid, resourceVersion, managedFields, ...) are accepted, so kubectl get -o yaml output applies; docs/manifests.md lists every field. -f can be repeated and can name a folder (its .yaml, .yml and .json files; -R for subfolders). Applying a Deployment or StatefulSet again with other replicas scales it; a StatefulSet makes its pods NAME-0, NAME-1, ... in order, each Running before the next, with hostname NAME-i and subdomain spec.serviceName. --dry-run=client validates and shows what would be applied; --dry-run=server (or --dry-run) also prints the commands each host would run.'
   static override examples = [
     '<%= config.bin %> apply -f web.yaml',
     '<%= config.bin %> apply -f manifests/ -R',
     '<%= config.bin %> apply -f web.yaml -f svc.json',
+    '<%= config.bin %> apply -f db-headless-svc.yaml -f db-statefulset.yaml',
     '<%= config.bin %> apply -k overlays/base',
     'cat web.yaml | <%= config.bin %> apply -f -',
     '<%= config.bin %> apply -f web.yaml --dry-run=client -o yaml',
@@ -48,7 +49,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     checkNamespace(objs, namespaceGiven(this.argv) ? this.flags.namespace : undefined)
     if (dryRunMode(this.flags['dry-run']) === 'client') {
       const state = this.ctx.store.read()
-      const lines = objs.map((o) => `${o.kind.toLowerCase()}${o.kind === 'Deployment' ? '.apps' : o.kind === 'Ingress' ? '.networking.k8s.io' : ''}/${o.name} ${existsIn(state, o) ? 'configured' : 'created'} (dry run)`)
+      const lines = objs.map((o) => `${o.kind.toLowerCase()}${o.kind === 'Deployment' || o.kind === 'StatefulSet' ? '.apps' : o.kind === 'Ingress' ? '.networking.k8s.io' : ''}/${o.name} ${existsIn(state, o) ? 'configured' : 'created'} (dry run)`)
       this.render({apiVersion: 'v1', kind: 'List', items: rawObjects(sources)}, () => lines.join('\n'))
       return lines
     }

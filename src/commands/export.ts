@@ -6,7 +6,7 @@ import {toYamlDocuments} from '../lib/export/yaml.js'
 export default class Export extends BaseCommand<typeof Export> {
   static override summary = "Write the cluster's objects as Kubernetes manifests that kubectl apply accepts"
   static override description =
-    'Namespaces (with their labels), IngressClasses, Secrets, ConfigMaps, Services, Deployments, the Pods not made by a Deployment, and Ingresses, with apiVersion, kind, metadata (name, namespace, ' +
+    'Namespaces (with their labels), IngressClasses, Secrets, ConfigMaps, Services, Deployments, StatefulSets, the Pods not made by either, and Ingresses, with apiVersion, kind, metadata (name, namespace, ' +
     'labels) and spec; what only means something in this cluster (uids, times, addresses, ClusterIPs, the node a pod ' +
     'runs on) is left out, so a real cluster allocates its own. Namespaces other than the built-in ones come first. ' +
     'Multi-document YAML by default; -o json gives a v1 List.'

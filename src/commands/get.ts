@@ -9,8 +9,8 @@ import {parseDuration} from '../lib/kubectl/wait.js'
 import {parseFieldSelector, parseSelector} from '../lib/kubectl/selector.js'
 
 export default class Get extends BaseCommand<typeof Get> {
-  static override summary = "List or show objects of any kind, as kubectl get does: pods, services, deployments, endpoints, ingresses, secrets, nodes, namespaces"
-  static override description = `KIND is any of kubectl's names for a kind: plural, singular or short (po, svc, deploy, ep, ing, no, ns), several joined by commas, or "all" (pods, services, deployments). Objects can also be named as KIND/NAME. An empty result prints kubectl's "No resources found in NAMESPACE namespace." on stderr and exits 0; a name that does not exist is an error (exit 1).`
+  static override summary = "List or show objects of any kind, as kubectl get does: pods, services, deployments, statefulsets, endpoints, ingresses, secrets, nodes, namespaces"
+  static override description = `KIND is any of kubectl's names for a kind: plural, singular or short (po, svc, deploy, sts, ep, ing, no, ns), several joined by commas, or "all" (pods, services, deployments, statefulsets). Objects can also be named as KIND/NAME. An empty result prints kubectl's "No resources found in NAMESPACE namespace." on stderr and exits 0; a name that does not exist is an error (exit 1).`
   static override strict = false
   static override args = {kind: Args.string({description: 'KIND[,KIND], or KIND/NAME'}), name: Args.string({description: 'names of objects of that kind'})}
   static override usage = ['get KIND[,KIND] [NAME...] [flags]', 'get KIND/NAME... [flags]']
@@ -21,6 +21,7 @@ export default class Get extends BaseCommand<typeof Get> {
     "<%= config.bin %> get pod web -o jsonpath='{.status.podIP}'",
     "<%= config.bin %> get pods -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,IP:.status.podIP --sort-by=.status.podIP",
     '<%= config.bin %> get all',
+    '<%= config.bin %> get sts -o wide',
     '<%= config.bin %> get pods -w --timeout 2m',
   ]
   static override flags = {

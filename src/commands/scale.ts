@@ -4,16 +4,17 @@ import {selectorFlag} from '../lib/kubectl/flags.js'
 import {resolveTargets, scaleTargets} from '../lib/kubectl/verbs.js'
 
 export default class Scale extends BaseCommand<typeof Scale> {
-  static override summary = 'Set the number of replicas of a deployment: pods are made or removed at once, and services follow'
+  static override summary = 'Set the number of replicas of a deployment or statefulset: pods are made or removed, and services follow'
+  static override description = "A deployment's pods are made or removed at once. A statefulset's (podManagementPolicy OrderedReady, the default) are made lowest ordinal first, each Running before the next is made, and removed highest ordinal first: scaling web from 3 to 1 removes web-2, then web-1; scaling back to 2 makes web-1 again, with the same name and hostname (and a new address). Parallel statefulsets make and remove theirs at once."
   static override strict = false
-  static override usage = ['scale deployment/NAME... --replicas N [flags]', 'scale deployment NAME... --replicas N [flags]']
-  static override args = {target: Args.string({description: 'deployment/NAME, or deployment NAME'})}
-  static override examples = ['<%= config.bin %> scale deployment/web --replicas 3', '<%= config.bin %> scale deploy web --replicas 0', '<%= config.bin %> scale deploy -l app=web --replicas 2 --current-replicas 1']
+  static override usage = ['scale deployment/NAME... --replicas N [flags]', 'scale statefulset/NAME... --replicas N [flags]', 'scale deployment NAME... --replicas N [flags]']
+  static override args = {target: Args.string({description: 'deployment/NAME or statefulset/NAME (sts/NAME), or KIND NAME'})}
+  static override examples = ['<%= config.bin %> scale deployment/web --replicas 3', '<%= config.bin %> scale deploy web --replicas 0', '<%= config.bin %> scale statefulset/db --replicas 1', '<%= config.bin %> scale sts db --replicas 3 --current-replicas 1', '<%= config.bin %> scale deploy -l app=web --replicas 2 --current-replicas 1']
   static override flags = {
     replicas: Flags.integer({description: 'the new number of replicas', required: true}),
-    'current-replicas': Flags.integer({description: 'scale only if the deployment has this many now'}),
+    'current-replicas': Flags.integer({description: 'scale only if the deployment (or statefulset) has this many now'}),
     ...selectorFlag,
-    all: Flags.boolean({description: 'every deployment of the namespace', default: false}),
+    all: Flags.boolean({description: 'every object of the kind in the namespace', default: false}),
     ...dryRunFlag,
   }
 

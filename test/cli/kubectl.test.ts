@@ -195,7 +195,7 @@ describe('kubectl verbs on the state', () => {
     expect(mk8s('wait', '--for=condition=Ready', 'pod/client', '--timeout=0s')).toMatchObject({code: 1, stderr: expect.stringContaining('error: timed out waiting for the condition on pods/client')})
     expect(mk8s('wait', '--for=condition=Happy', 'pod/client')).toMatchObject({code: 2, stderr: expect.stringContaining('pods have no condition "happy" here')})
     expect(mk8s('rollout', 'status', 'deployment/web', '--watch=false')).toEqual({code: 1, stdout: 'Waiting for deployment "web" rollout to finish: 0 of 2 updated replicas are available...\n', stderr: ''})
-    expect(mk8s('scale', 'svc/web', '--replicas', '2')).toMatchObject({code: 2, stderr: expect.stringContaining('scale is for deployments: service/web is a Service')})
+    expect(mk8s('scale', 'svc/web', '--replicas', '2')).toMatchObject({code: 2, stderr: expect.stringContaining('scale is for deployments and statefulsets: service/web is a Service')})
   })
 
   it('applies -f DIR -R, JSON and a plain kustomization under --dry-run=client; refuses another namespace', () => {

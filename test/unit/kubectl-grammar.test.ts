@@ -103,12 +103,13 @@ describe('kind names', () => {
   })
 
   it('refuses a kind mk8s does not make, and an unknown one with a guess', () => {
-    expect(() => resolveKind('sts')).toThrowError('mk8s has no StatefulSets: the kinds it makes are pods, services, deployments, endpoints, endpointslices, ingresses, secrets, configmaps, networkpolicies, ingressclasses, nodes, namespaces')
+    expect(() => resolveKind('ds')).toThrowError('mk8s has no DaemonSets: the kinds it makes are pods, services, deployments, statefulsets, endpoints, endpointslices, ingresses, secrets, configmaps, networkpolicies, ingressclasses, nodes, namespaces')
     expect(() => resolveKind('podz')).toThrowError(expect.objectContaining({message: 'the server doesn\'t have a resource type "podz"', hint: 'did you mean "pods"?', exitCode: 2}))
   })
 
   it('knows the ConfigMaps, NetworkPolicies and IngressClasses that apply -f takes, by every name kubectl has', () => {
     expect(['cm', 'configmaps', 'netpol', 'networkpolicies.networking.k8s.io', 'ingressclass', 'IngressClass'].map((w) => resolveKind(w).kind)).toEqual(['ConfigMap', 'ConfigMap', 'NetworkPolicy', 'NetworkPolicy', 'IngressClass', 'IngressClass'])
+    expect(['sts', 'statefulset', 'statefulsets', 'statefulsets.apps', 'StatefulSet'].map((w) => resolveKind(w).kind)).toEqual(Array(5).fill('StatefulSet'))
   })
 
   it('reads KIND[,KIND] NAME... and KIND/NAME...', () => {
@@ -116,7 +117,7 @@ describe('kind names', () => {
     expect(names(['po,svc'])).toEqual(['pods:', 'services:'])
     expect(names(['po', 'a', 'b'])).toEqual(['pods:a+b'])
     expect(names(['pod/a', 'svc/b', 'po/c'])).toEqual(['pods:a+c', 'services:b'])
-    expect(names(['all'])).toEqual(['pods:', 'services:', 'deployments:'])
+    expect(names(['all'])).toEqual(['pods:', 'services:', 'deployments:', 'statefulsets:'])
     expect(parseKindArgs(['all']).multi).toBe(true)
     expect(parseKindArgs(['pods']).multi).toBe(false)
     expect(() => parseKindArgs([])).toThrowError('you must specify the type of resource to get')

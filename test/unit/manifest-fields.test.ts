@@ -185,7 +185,7 @@ describe('manifests: nothing silently dropped', () => {
   })
 
   it('every kind apply knows has a tree, and the tree walks a whole document', () => {
-    expect(Object.keys(kindFields).sort()).toEqual(['ConfigMap', 'Deployment', 'EndpointSlice', 'Endpoints', 'Ingress', 'IngressClass', 'Namespace', 'NetworkPolicy', 'Pod', 'Secret', 'Service'])
+    expect(Object.keys(kindFields).sort()).toEqual(['ConfigMap', 'Deployment', 'EndpointSlice', 'Endpoints', 'Ingress', 'IngressClass', 'Namespace', 'NetworkPolicy', 'Pod', 'Secret', 'Service', 'StatefulSet'])
     expect(walk(kindFields.Pod, {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a', finalizers: ['x']}, spec: {containers: [{name: 'c', image: 'i', tty: true}], initContainers: []}}).map((i) => fieldPath(i.path))).toEqual([
       'metadata.finalizers',
       'spec.containers[0].tty',

@@ -3,7 +3,7 @@ import {BaseCommand, dryRunFlag} from '../../lib/cli/base.js'
 import {deleteNamespace} from '../../lib/namespace/service.js'
 
 export default class NsDelete extends BaseCommand<typeof NsDelete> {
-  static override summary = 'Delete a namespace and everything in it: ingresses, services, deployments, pods, secrets'
+  static override summary = 'Delete a namespace and everything in it: ingresses, services, deployments, statefulsets, pods, secrets'
   static override aliases = ['ns rm']
   static override examples = ['<%= config.bin %> ns delete shop', '<%= config.bin %> ns delete shop --dry-run']
   static override args = {name: Args.string({description: 'namespace name', required: true})}

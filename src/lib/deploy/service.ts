@@ -2,8 +2,7 @@ import {createHash, randomBytes, randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {requireCluster} from '../cluster/model.js'
 import {InputError, notFound} from '../errors.js'
-import {abandoned} from '../pod/model.js'
-import {createPods, deletePods, goneSandboxes, validatePods} from '../pod/service.js'
+import {createPods, deadPods, deletePods, validatePods} from '../pod/service.js'
 import {program} from '../pipeline/index.js'
 import {selects, validateLabels} from '../pod/spec.js'
 import {objKey, type DeploymentRecord, type PodRecord, type State} from '../state/schema.js'
@@ -23,7 +22,7 @@ export const templateHash = (template: unknown): string => createHash('sha256').
 const podName = (deploy: string, hash: string) => `${deploy}-${hash.slice(0, 8)}-${randomBytes(3).toString('hex').slice(0, 5)}`
 
 export function ownedPods(state: State, d: {namespace: string; name: string}): PodRecord[] {
-  return Object.values(state.pods).filter((p) => p.namespace === d.namespace && p.owner === d.name)
+  return Object.values(state.pods).filter((p) => p.namespace === d.namespace && p.owner === d.name && p.ownerKind === undefined)
 }
 
 /** Checks that a deployment is well-formed before anything happens (exit 2 otherwise). */
@@ -65,20 +64,11 @@ export async function applyDeployment(ctx: Ctx, d: DeploymentInput): Promise<{de
   return {deployment: record, ...(await reconcile(ctx, record, hash))}
 }
 
-/**
- * Replicas that will never be Running are replaced, whatever an earlier command left: pods
- * Pending or Terminating whose mk8s process is gone (killed part way), Failed ones, and Running
- * ones whose containers are gone from their node. Pods another live process is still making count.
- */
-async function deadReplicas(ctx: Ctx, pods: readonly PodRecord[]): Promise<Set<string>> {
-  const dead = pods.filter((p) => abandoned(p) || p.phase === 'Failed')
-  return new Set([...dead, ...(await goneSandboxes(ctx, pods))].map((p) => p.uid))
-}
-
 async function reconcile(ctx: Ctx, d: DeploymentRecord, hash: string) {
   const state = ctx.store.read()
   const all = ownedPods(state, d).sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-  const dead = await deadReplicas(ctx, all)
+  // replicas that will never be Running are replaced (see deadPods)
+  const dead = await deadPods(ctx, all)
   // a pod another live mk8s is deleting is neither a replica nor ours to delete
   const pods = all.filter((p) => !dead.has(p.uid) && p.phase !== 'Terminating')
   const stale = [...all.filter((p) => dead.has(p.uid)), ...pods.filter((p) => p.labels['pod-template-hash'] !== hash)]

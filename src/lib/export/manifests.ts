@@ -7,6 +7,7 @@
 import {BUILT_IN_NAMESPACES, NAME_LABEL} from '../namespace/model.js'
 import {hasSelector} from '../endpoints/model.js'
 import {toV1StoredEndpoints} from '../endpoints/v1.js'
+import {statefulSetManifest} from '../statefulset/v1.js'
 import type {DeploymentRecord, IngressRecord, NetworkPolicyRecord, PodRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
 
 export interface Manifest {
@@ -108,7 +109,7 @@ const byKey = <T extends {namespace: string; name: string}>(a: T, b: T) => a.nam
 /**
  * Manifests of one namespace (or all, when namespace is undefined): Namespaces first (applied
  * ones, and those objects are in that a cluster does not have already), IngressClasses (with -A), then Secrets, ConfigMaps, Services,
- * the Endpoints and EndpointSlices listed by hand, Deployments, Pods not owned by a Deployment, Ingresses and NetworkPolicies.
+ * the Endpoints and EndpointSlices listed by hand, Deployments, StatefulSets, Pods not owned by either, Ingresses and NetworkPolicies.
  */
 export function exportManifests(state: State, namespace?: string): Manifest[] {
   const pick = <T extends {namespace: string; name: string}>(xs: Record<string, T>) =>
@@ -117,6 +118,7 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
       .sort(byKey)
   const services = pick(state.services)
   const deployments = pick(state.deployments)
+  const statefulSets = pick(state.statefulSets)
   const pods = pick(state.pods).filter((p) => !p.owner)
   const secrets = pick(state.secrets)
   const configMaps = pick(state.configMaps)
@@ -129,7 +131,7 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
   })
   const slices = pick(state.endpointSlices)
   const applied = Object.keys(state.namespaces).filter((n) => namespace === undefined || n === namespace)
-  const used = [...services, ...deployments, ...pods, ...secrets, ...configMaps, ...ingresses, ...netpols, ...endpoints, ...slices].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
+  const used = [...services, ...deployments, ...statefulSets, ...pods, ...secrets, ...configMaps, ...ingresses, ...netpols, ...endpoints, ...slices].map((o) => o.namespace).filter((n) => !BUILT_IN.has(n))
   const namespaces = [...new Set([...applied, ...used])].sort()
   const classes = namespace === undefined ? Object.values(state.ingressClasses).sort((a, b) => a.name.localeCompare(b.name)) : []
   return [
@@ -146,6 +148,7 @@ export function exportManifests(state: State, namespace?: string): Manifest[] {
     ...endpoints.map((e): Manifest => ({apiVersion: 'v1', kind: 'Endpoints', metadata: metadata(e), subsets: toV1StoredEndpoints(e).subsets})),
     ...slices.map((e): Manifest => ({apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: metadata(e), addressType: e.addressType, endpoints: e.endpoints, ports: e.ports})),
     ...deployments.map(deploymentManifest),
+    ...statefulSets.map(statefulSetManifest),
     ...pods.map(podManifest),
     ...ingresses.map(ingressManifest),
     ...netpols.map(networkPolicyManifest),

@@ -8,11 +8,13 @@ import {requireIngress} from '../ingress/service.js'
 import {ingressAddress} from '../ingress/v1.js'
 import {nodeStatus} from '../node/render.js'
 import {renderDescribe} from '../pod/render.js'
-import {describePod} from '../pod/service.js'
+import {describePod, livePods, podStatus} from '../pod/service.js'
 import {objKey, type State} from '../state/schema.js'
 import {describeService} from '../svc/v1.js'
 import {getService} from '../svc/service.js'
 import {requireDeployment} from '../deploy/service.js'
+import {requireStatefulSet} from '../statefulset/service.js'
+import {ordinalOf, setPods} from '../statefulset/model.js'
 import {labelsText} from './printers.js'
 import {deploymentReady} from './wait.js'
 import {endpointsText, namespacesOf, toV1Endpoints} from './v1.js'
@@ -50,6 +52,28 @@ export async function describeTarget(ctx: Ctx, t: Target): Promise<string> {
         ['Replicas', `${d.replicas} desired | ${r.total} updated | ${r.total} total | ${r.ready} available | ${Math.max(0, r.total - r.ready)} unavailable`],
         ['StrategyType', 'Recreate (mk8s makes the new pods, then removes the old)'],
         ...(restarted ? ([['Restarted At', restarted]] as Array<[string, string]>) : []),
+        ['Pod Template', cs.map((c) => `  ${c.name}:\n    Image:  ${c.image}\n    Ports:  ${(c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '<none>'}`).join('\n')],
+      ])
+    }
+    case 'StatefulSet': {
+      const s = requireStatefulSet(state, t.namespace, t.name)
+      const pods = setPods(state, s).sort((a, b) => (ordinalOf(s, a.name) ?? -1) - (ordinalOf(s, b.name) ?? -1))
+      const live = await livePods(ctx, pods)
+      const running = live.filter((l) => podStatus(l) === 'Running').length
+      const cs = ((s.template as {spec?: {containers?: Array<{name: string; image: string; ports?: Array<{containerPort: number; protocol?: string}>}>}}).spec?.containers ?? [])
+      return keyValues([
+        ['Name', s.name],
+        ['Namespace', s.namespace],
+        ['CreationTimestamp', s.createdAt],
+        ['Selector', labelsText(s.selector)],
+        ['Labels', labelsText(s.labels)],
+        ['Annotations', annotationsText(s.annotations)],
+        ['Replicas', `${s.replicas} desired | ${pods.length} total`],
+        ['Update Strategy', s.updateStrategy === 'RollingUpdate' ? 'RollingUpdate (highest ordinal first, one at a time)' : 'OnDelete'],
+        ['Pod Management Policy', s.podManagementPolicy],
+        ['Service Name', s.serviceName ?? '<none>'],
+        ['Pods Status', `${running} Running / ${live.filter((l) => l.pod.phase === 'Pending').length} Waiting / 0 Succeeded / ${live.filter((l) => ['Failed', 'Error', 'CrashLoopBackOff'].includes(podStatus(l))).length} Failed`],
+        ['Pods', live.map((l) => `  ${l.pod.name}  ${podStatus(l)}  ${l.pod.ip ?? '<none>'}  ${l.pod.node}  hostname ${l.pod.spec.hostname ?? l.pod.name}${s.serviceName ? `.${s.serviceName}` : ''}`).join('\n') || '  <none>'],
         ['Pod Template', cs.map((c) => `  ${c.name}:\n    Image:  ${c.image}\n    Ports:  ${(c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ') || '<none>'}`).join('\n')],
       ])
     }

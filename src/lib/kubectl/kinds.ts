@@ -20,6 +20,7 @@ export const KINDS: readonly KindInfo[] = [
   {kind: 'Pod', plural: 'pods', singular: 'pod', short: ['po'], group: '', apiVersion: 'v1', namespaced: true},
   {kind: 'Service', plural: 'services', singular: 'service', short: ['svc'], group: '', apiVersion: 'v1', namespaced: true},
   {kind: 'Deployment', plural: 'deployments', singular: 'deployment', short: ['deploy'], group: 'apps', apiVersion: 'apps/v1', namespaced: true},
+  {kind: 'StatefulSet', plural: 'statefulsets', singular: 'statefulset', short: ['sts'], group: 'apps', apiVersion: 'apps/v1', namespaced: true},
   {kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', short: ['ep'], group: '', apiVersion: 'v1', namespaced: true},
   {kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', short: [], group: 'discovery.k8s.io', apiVersion: 'discovery.k8s.io/v1', namespaced: true},
   {kind: 'Ingress', plural: 'ingresses', singular: 'ingress', short: ['ing'], group: 'networking.k8s.io', apiVersion: 'networking.k8s.io/v1', namespaced: true},
@@ -32,11 +33,10 @@ export const KINDS: readonly KindInfo[] = [
 ]
 
 /** What `get all` lists, in kubectl's order (of the kinds mk8s has). */
-export const ALL = ['pods', 'services', 'deployments'] as const
+export const ALL = ['pods', 'services', 'deployments', 'statefulsets'] as const
 
 /** Kinds of Kubernetes that mk8s does not make, so that the refusal says so rather than "unknown". */
 const ABSENT: Record<string, string> = {
-  sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
   ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
   rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
   job: 'Job', jobs: 'Job', cj: 'CronJob', cronjob: 'CronJob', cronjobs: 'CronJob',

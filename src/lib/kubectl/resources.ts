@@ -18,6 +18,7 @@ import {labelsText, type Group, type Row, type V1Object} from './printers.js'
 import {matchesFields, matchesSelector, type FieldRequirement, type Selector} from './selector.js'
 import {selectorText, toV1NetworkPolicy} from '../netpol/render.js'
 import {listEndpoints, listSlices, sliceEndpointsText, slicePortsText} from '../endpoints/v1.js'
+import {toV1StatefulSet} from '../statefulset/v1.js'
 import {endpointsText, namespacesOf, toV1ConfigMap, toV1Deployment, toV1Endpoints, toV1IngressClass, toV1Namespace, toV1Secret} from './v1.js'
 
 export interface Query {
@@ -36,6 +37,7 @@ export const HEADS: Record<string, {head: string[]; wideHead: string[]}> = {
   Pod: {head: ['READY', 'STATUS', 'RESTARTS', 'AGE'], wideHead: ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']},
   Service: {head: ['TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'], wideHead: ['SELECTOR']},
   Deployment: {head: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'], wideHead: ['CONTAINERS', 'IMAGES', 'SELECTOR']},
+  StatefulSet: {head: ['READY', 'AGE'], wideHead: ['CONTAINERS', 'IMAGES']},
   Endpoints: {head: ['ENDPOINTS', 'AGE'], wideHead: []},
   EndpointSlice: {head: ['ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE'], wideHead: []},
   Ingress: {head: ['CLASS', 'HOSTS', 'ADDRESS', 'PORTS', 'AGE'], wideHead: []},
@@ -84,6 +86,12 @@ async function rowsOf(ctx: Ctx, state: State, kind: KindInfo, q: Query): Promise
           cells: [`${obj.status.readyReplicas}/${d.replicas}`, String(obj.status.updatedReplicas), String(obj.status.availableReplicas), age(d.createdAt, now)],
           wide: [cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(','), labelsText(d.selector)],
         }
+      })
+    case 'StatefulSet':
+      return named(Object.values(state.statefulSets).filter(inNs(q)).sort(byKey)).map((s) => {
+        const obj = toV1StatefulSet(state, s)
+        const cs = containersOf(s.template)
+        return {obj: obj as V1Object, cells: [`${obj.status.readyReplicas}/${s.replicas}`, age(s.createdAt, now)], wide: [cs.map((c) => c.name).join(','), cs.map((c) => c.image).join(',')]}
       })
     case 'Endpoints':
       return named(listEndpoints(state, (s) => toV1Endpoints(state, s)).filter(inNs(q))).map((e) => ({obj: e.obj as V1Object, cells: [endpointsText(e.obj), age(e.createdAt, now)], wide: []}))

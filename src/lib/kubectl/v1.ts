@@ -54,7 +54,7 @@ export const toV1Secret = (s: SecretRecord) => ({apiVersion: 'v1', kind: 'Secret
 /** The namespaces: default, and every one an object of the state is in. */
 export function namespacesOf(state: State): Array<{name: string; createdAt: string}> {
   const first = new Map<string, string>()
-  const objs = [...Object.values(state.pods), ...Object.values(state.services), ...Object.values(state.deployments), ...Object.values(state.ingresses), ...Object.values(state.secrets)]
+  const objs = [...Object.values(state.pods), ...Object.values(state.services), ...Object.values(state.deployments), ...Object.values(state.statefulSets), ...Object.values(state.ingresses), ...Object.values(state.secrets)]
   const since = state.cluster?.createdAt ?? new Date(0).toISOString()
   first.set('default', since)
   for (const o of objs) if (!first.has(o.namespace) || first.get(o.namespace)! > o.createdAt) first.set(o.namespace, o.namespace === 'default' ? since : o.createdAt)

@@ -9,6 +9,7 @@ import {InputError} from '../errors.js'
 import {manifestKinds} from '../manifest/registry.js'
 import {program} from '../pipeline/index.js'
 import {parseLabels} from '../pod/spec.js'
+import {requireStatefulSet, scaleStatefulSet} from '../statefulset/service.js'
 import {objKey, type State} from '../state/schema.js'
 import {parseKindArgs, qualified, type KindInfo} from './kinds.js'
 import {matchesSelector, parseSelector} from './selector.js'
@@ -23,7 +24,7 @@ export interface Target {
 }
 
 /** Where each kind's records live in the state (the kinds that are stored). */
-export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'deployments' | 'ingresses' | 'secrets' | 'configMaps' | 'networkPolicies'>> = {
+export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'deployments' | 'ingresses' | 'secrets' | 'configMaps' | 'networkPolicies' | 'statefulSets'>> = {
   Pod: 'pods',
   Service: 'services',
   Deployment: 'deployments',
@@ -31,6 +32,7 @@ export const STORE: Record<string, keyof Pick<State, 'pods' | 'services' | 'depl
   Secret: 'secrets',
   ConfigMap: 'configMaps',
   NetworkPolicy: 'networkPolicies',
+  StatefulSet: 'statefulSets',
 }
 
 type Stored = {namespace: string; name: string; labels: Record<string, string>; annotations?: Record<string, string>}
@@ -170,16 +172,19 @@ const onlyDeployments = (targets: Target[], verb: string): Target[] => {
   return targets
 }
 
+/** kubectl scale: deployments and statefulsets (a StatefulSet adds its pods lowest ordinal first, removes them highest first). */
 export async function scaleTargets(ctx: Ctx, targets: Target[], replicas: number, current?: number): Promise<string[]> {
   if (!Number.isInteger(replicas) || replicas < 0) throw new InputError('--replicas must be a whole number >= 0', "e.g. 'mk8s scale deployment/web --replicas 3'")
   const state = ctx.store.read()
-  for (const t of onlyDeployments(targets, 'scale')) {
-    const d = requireDeployment(state, t.namespace, t.name)
+  for (const t of targets) {
+    if (t.kind.kind !== 'Deployment' && t.kind.kind !== 'StatefulSet') throw new InputError(`scale is for deployments and statefulsets: ${refName(t)} is a ${t.kind.kind}`, "e.g. 'mk8s scale deployment/web --replicas 3' or 'mk8s scale sts/db --replicas 3'")
+    const d = t.kind.kind === 'Deployment' ? requireDeployment(state, t.namespace, t.name) : requireStatefulSet(state, t.namespace, t.name)
     if (current !== undefined && d.replicas !== current) throw new InputError(`expected replicas to be ${current}, was ${d.replicas}`, `${refName(t)} was not scaled`)
   }
   const lines: string[] = []
   for (const t of targets) {
-    await scaleDeployment(ctx, t.namespace, t.name, replicas)
+    if (t.kind.kind === 'Deployment') await scaleDeployment(ctx, t.namespace, t.name, replicas)
+    else await scaleStatefulSet(ctx, t.namespace, t.name, replicas)
     lines.push(`${refName(t)} scaled`)
   }
   return lines

@@ -5,7 +5,7 @@ import {kindFields, metadataFields} from './supported.js'
 export const DOC_BEGIN = '<!-- generated from src/lib/manifest/supported.ts: begin -->'
 export const DOC_END = '<!-- generated: end -->'
 
-const API: Record<string, string> = {Pod: 'v1', Deployment: 'apps/v1', Service: 'v1', Secret: 'v1', Ingress: 'networking.k8s.io/v1', Namespace: 'v1', IngressClass: 'networking.k8s.io/v1', ConfigMap: 'v1', NetworkPolicy: 'networking.k8s.io/v1', Endpoints: 'v1', EndpointSlice: 'discovery.k8s.io/v1'}
+const API: Record<string, string> = {Pod: 'v1', Deployment: 'apps/v1', Service: 'v1', Secret: 'v1', Ingress: 'networking.k8s.io/v1', Namespace: 'v1', IngressClass: 'networking.k8s.io/v1', ConfigMap: 'v1', NetworkPolicy: 'networking.k8s.io/v1', Endpoints: 'v1', EndpointSlice: 'discovery.k8s.io/v1', StatefulSet: 'apps/v1'}
 
 const cell = (s: string) => s.replaceAll('|', '\\|')
 

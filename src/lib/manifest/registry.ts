@@ -7,6 +7,7 @@ import {ingressClassKind} from '../ingress/class-kind.js'
 import {networkPolicyKind} from '../netpol/kinds.js'
 import {configMapKind} from '../configmap/kinds.js'
 import {endpointSliceKind, endpointsKind} from '../endpoints/kinds.js'
+import {statefulSetKind} from '../statefulset/kinds.js'
 import type {KindHandler} from './kinds.js'
 
 /** The kinds `apply -f` and `delete -f` know. */
@@ -22,4 +23,5 @@ export const manifestKinds: ReadonlyMap<string, KindHandler> = new Map([
   ['ConfigMap', configMapKind],
   ['Endpoints', endpointsKind],
   ['EndpointSlice', endpointSliceKind],
+  ['StatefulSet', statefulSetKind],
 ])

@@ -148,6 +148,47 @@ export const deploymentFields = top({
   }),
 })
 
+const setPodSpec: Field =
+  podSpecFields.t === 'obj'
+    ? obj({
+        ...podSpecFields.fields,
+        hostname: refuse('the StatefulSet sets each pod\'s hostname to its name, NAME-ORDINAL', 'remove it'),
+        subdomain: refuse('the StatefulSet sets each pod\'s subdomain to spec.serviceName', 'remove it, and set spec.serviceName'),
+      })
+    : podSpecFields
+
+export const statefulSetFields = top({
+  spec: obj({
+    replicas: ok('pods NAME-0..NAME-(replicas-1) (from ordinals.start), each with hostname NAME-i and the label statefulset.kubernetes.io/pod-name'),
+    serviceName: ok('the governing (headless) Service: each pod\'s spec.subdomain, so that NAME-i.SERVICE.NAMESPACE.svc names it; cannot be changed'),
+    selector: obj({matchLabels: ok('cannot be changed'), matchExpressions: refuse('mk8s selects by matchLabels only', 'use matchLabels')}),
+    template: obj({
+      metadata: obj({
+        labels: map('the pods\' labels; must include every selector label'),
+        annotations: map('free-form notes'),
+        creationTimestamp: readOnly,
+        name: refuse('the StatefulSet names its pods NAME-ORDINAL', 'remove it'),
+        namespace: refuse('the pods are made in the StatefulSet\'s namespace', 'remove it'),
+      }),
+      spec: setPodSpec,
+    }),
+    podManagementPolicy: ok('OrderedReady (the default: each pod Running before the next is made, removed highest ordinal first) or Parallel (all at once); cannot be changed'),
+    updateStrategy: obj({
+      type: ok('RollingUpdate (a pod of an older template is replaced highest ordinal first, one at a time) or OnDelete (only a pod that was deleted is made new, on the next apply)'),
+      rollingUpdate: obj({
+        partition: defaults([0], 'mk8s updates every ordinal'),
+        maxUnavailable: defaults([1], 'mk8s replaces one pod at a time'),
+      }),
+    }),
+    ordinals: obj({start: ok('the first ordinal (default 0)')}),
+    minReadySeconds: defaults([0], noProbes),
+    revisionHistoryLimit: defaults([10], 'what kubectl writes; mk8s keeps no ControllerRevisions'),
+    volumeClaimTemplates: rule('accepted when empty ([]): mk8s pods have no volumes', (v) =>
+      Array.isArray(v) && v.length === 0 ? undefined : {why: 'mk8s pods have no volumes, so a StatefulSet makes no PersistentVolumeClaims', fix: 'remove volumeClaimTemplates (and the containers\' volumeMounts); keep state outside the pods'}),
+    persistentVolumeClaimRetentionPolicy: defaults([{whenDeleted: 'Retain', whenScaled: 'Retain'}, {whenScaled: 'Retain', whenDeleted: 'Retain'}], 'what kubectl writes; mk8s has no volumes to retain'),
+  }),
+})
+
 const servicePort = obj({
   name: ok('needed when there are several ports'),
   protocol: ok('TCP or UDP'),
@@ -327,4 +368,5 @@ export const kindFields: Record<string, Field> = {
   ConfigMap: configMapFields,
   Endpoints: endpointsFields,
   EndpointSlice: endpointSliceFields,
+  StatefulSet: statefulSetFields,
 }

@@ -30,7 +30,7 @@ export function namespaceContents(state: State, ns: string): {pods: number; depl
 }
 
 const usedNamespaces = (state: State): string[] =>
-  [...new Set([state.pods, state.deployments, state.services, state.ingresses, state.secrets, state.configMaps].flatMap((xs) => Object.values(xs).map((x) => x.namespace)))]
+  [...new Set([state.pods, state.deployments, state.statefulSets, state.services, state.ingresses, state.secrets, state.configMaps].flatMap((xs) => Object.values(xs).map((x) => x.namespace)))]
 
 /** All namespaces, sorted by name. */
 export function listNamespaces(state: State): NamespaceView[] {

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 import type {Ctx} from '../context.js'
 import {InputError, notFound} from '../errors.js'
 import {deleteDeployment} from '../deploy/service.js'
+import {deleteStatefulSet} from '../statefulset/service.js'
 import {deleteIngress} from '../ingress/service.js'
 import {deletePods} from '../pod/service.js'
 import {deleteSecret} from '../secret/service.js'
@@ -29,7 +30,7 @@ export async function applyNamespace(ctx: Ctx, input: NamespaceInput): Promise<{
 
 /**
  * Delete a namespace and everything in it, as Kubernetes does: its ingresses, services,
- * deployments (with their pods), the other pods, its secrets and ConfigMaps, each through its own area so
+ * deployments and statefulsets (with their pods), the other pods, its secrets and ConfigMaps, each through its own area so
  * that the hosts follow; then the Namespace itself.
  */
 export async function deleteNamespace(ctx: Ctx, name: string, o: {program?: boolean} = {}): Promise<{name: string; deleted: ReturnType<typeof namespaceContents>}> {
@@ -42,6 +43,7 @@ export async function deleteNamespace(ctx: Ctx, name: string, o: {program?: bool
   for (const i of inNs(state.ingresses)) await deleteIngress(ctx, name, i.name, later)
   for (const s of inNs(state.services)) await deleteService(ctx, name, s.name, later)
   for (const d of inNs(state.deployments)) await deleteDeployment(ctx, name, d.name, later)
+  for (const d of inNs(state.statefulSets)) await deleteStatefulSet(ctx, name, d.name, later)
   const lone = inNs(ctx.store.read().pods)
   if (lone.length) await deletePods(ctx, lone, later)
   for (const s of inNs(state.secrets)) await deleteSecret(ctx, name, s.name, later)

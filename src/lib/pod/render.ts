@@ -32,7 +32,7 @@ export function renderDescribe(d: PodLive & {logs: Record<string, string>}): str
     `IP:           ${p.ip ?? '<none>'}`,
     `Host veth:    ${p.hostVeth ?? '<none>'} (on cni0)`,
     `Pause:        ${d.pause ? `${d.pause.id.slice(0, 12)} ${d.pause.state}` : 'missing'}`,
-    ...(p.owner ? [`Controlled By: Deployment/${p.owner}`] : []),
+    ...(p.owner ? [`Controlled By: ${p.ownerKind ?? 'Deployment'}/${p.owner}`] : []),
     'Containers:',
   ]
   for (const c of p.containers) {

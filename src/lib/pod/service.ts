@@ -25,6 +25,8 @@ export interface PodInput {
   labels: Record<string, string>
   spec: unknown
   owner?: string
+  /** the owner's kind when it is not a Deployment */
+  ownerKind?: PodRecord['ownerKind']
   /** "none": only lo (the documents' fourth Docker mode); hostNetwork in the spec means "host" */
   network?: 'pod' | 'none'
 }
@@ -89,6 +91,7 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
         labels: p.labels,
         spec: {...p.parsed, nodeName: node.name},
         owner: p.owner,
+        ...(p.ownerKind ? {ownerKind: p.ownerKind} : {}),
         phase: 'Pending',
         pid: process.pid,
         containers: p.parsed.containers.map((c) => ({name: c.name, image: c.image})),
@@ -231,6 +234,17 @@ export async function goneSandboxes(ctx: Ctx, pods: readonly PodRecord[]): Promi
     return out
   }).catch(() => [] as PodRecord[])))
   return per.flat()
+}
+
+/**
+ * Replicas that will never be Running, whatever an earlier command left: pods Pending or
+ * Terminating whose mk8s process is gone (killed part way), Failed ones, and Running ones whose
+ * containers are gone from their node. Pods another live process is still making are not dead.
+ * What a controller (Deployment, StatefulSet) replaces when it is applied again.
+ */
+export async function deadPods(ctx: Ctx, pods: readonly PodRecord[]): Promise<Set<string>> {
+  const dead = pods.filter((p) => abandoned(p) || p.phase === 'Failed')
+  return new Set([...dead, ...(await goneSandboxes(ctx, pods))].map((p) => p.uid))
 }
 
 /** Pods of a node whose sandbox is gone (see goneSandboxes). */

@@ -35,7 +35,7 @@ export function toV1Pod(p: PodRecord, live?: PodLive, hostIP?: string) {
       labels: p.labels,
       ...(p.annotations && Object.keys(p.annotations).length ? {annotations: p.annotations} : {}),
       creationTimestamp: p.createdAt,
-      ...(p.owner ? {ownerReferences: [{apiVersion: 'apps/v1', kind: 'Deployment', name: p.owner, controller: true}]} : {}),
+      ...(p.owner ? {ownerReferences: [{apiVersion: 'apps/v1', kind: p.ownerKind ?? 'Deployment', name: p.owner, controller: true}]} : {}),
     },
     spec: {...spec, nodeName: p.node},
     status: {

@@ -89,6 +89,8 @@ export const PodSchema = z.object({
   spec: z.custom<PodSpec>(isObject),
   /** owning Deployment's name, when made by one */
   owner: z.string().optional(),
+  /** the owner's kind: absent for a Deployment (states written before StatefulSets), or StatefulSet */
+  ownerKind: z.enum(['StatefulSet']).optional(),
   phase: z.enum(['Pending', 'Running', 'Failed', 'Terminating']),
   /** while Pending: the mk8s process (on this control machine) that is making the pod */
   pid: z.number().int().optional(),
@@ -108,6 +110,27 @@ export const DeploymentSchema = z.object({
   uid: z.string(),
   replicas: z.number().int().min(0),
   selector: Labels,
+  labels: Labels.default({}),
+  /** set by `mk8s annotate` (kubectl's metadata.annotations) */
+  annotations: Labels.optional(),
+  /** v1 PodTemplateSpec */
+  template: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+})
+
+/** An apps/v1 StatefulSet: pods NAME-0..NAME-(N-1) with stable names and hostnames. */
+export const StatefulSetSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  replicas: z.number().int().min(0),
+  selector: Labels,
+  /** the governing (headless) Service: each pod's spec.subdomain */
+  serviceName: z.string().optional(),
+  podManagementPolicy: z.enum(['OrderedReady', 'Parallel']).default('OrderedReady'),
+  updateStrategy: z.enum(['RollingUpdate', 'OnDelete']).default('RollingUpdate'),
+  /** spec.ordinals.start: the first pod's number */
+  start: z.number().int().min(0).default(0),
   labels: Labels.default({}),
   /** set by `mk8s annotate` (kubectl's metadata.annotations) */
   annotations: Labels.optional(),
@@ -308,6 +331,8 @@ export const StateSchema = z.object({
   endpoints: z.record(z.string(), EndpointsSchema).default({}),
   /** applied EndpointSlices, keys "namespace/name" */
   endpointSlices: z.record(z.string(), EndpointSliceSchema).default({}),
+  /** keys are "namespace/name" */
+  statefulSets: z.record(z.string(), StatefulSetSchema).default({}),
 })
 
 export type State = z.infer<typeof StateSchema>
@@ -329,6 +354,7 @@ export type ConfigMapRecord = z.infer<typeof ConfigMapSchema>
 export type EndpointsRecord = z.infer<typeof EndpointsSchema>
 export type EndpointSliceRecord = z.infer<typeof EndpointSliceSchema>
 export type EndpointPort = z.infer<typeof EndpointPortSchema>
+export type StatefulSetRecord = z.infer<typeof StatefulSetSchema>
 
 export const emptyState = (): State => StateSchema.parse({apiVersion: 'mk8s/v1', version: STATE_VERSION})
 
