@@ -3,6 +3,15 @@ import type {KindHandler} from '../manifest/kinds.js'
 import {applyDeployment, deleteDeployment, validateDeployment, type DeploymentInput} from '../deploy/service.js'
 import {createPods, deletePod, validatePods, type PodInput} from './service.js'
 import {validateName} from '../util/names.js'
+import type {PodRecord} from '../state/schema.js'
+
+/** What apply adds to its line for pods left not ready: the probe's last word, and what probes them again. */
+export function notReadyNote(pods: readonly PodRecord[]): string {
+  const left = pods.filter((p) => p.phase === 'Running' && p.ready === false)
+  if (!left.length) return ''
+  const why = left[0].probe ? `: ${left[0].probe.detail}` : ''
+  return ` (${left.length === pods.length && left.length === 1 ? 'not ready' : `${left.length} of ${pods.length} new pod(s) not ready`}${why}; no endpoint until mk8s doctor --fix finds its readinessProbe passing)`
+}
 
 const meta = (doc: Record<string, unknown>) => (doc.metadata ?? {}) as {name: string; labels?: Record<string, string>; annotations?: Record<string, string>}
 
@@ -26,8 +35,8 @@ export const podKind: KindHandler = {
       if (JSON.stringify({...existing.spec, nodeName: undefined}) === JSON.stringify({...validatePods([input])[0].parsed, nodeName: undefined})) return `pod/${p.name} unchanged`
       throw new InputError(`pod/${p.name} exists with another spec; a pod's spec cannot be changed`, `delete it first (mk8s pod delete ${p.name}), or use a Deployment`)
     }
-    await createPods(ctx, [input])
-    return `pod/${p.name} created`
+    const made = await createPods(ctx, [input])
+    return `pod/${p.name} created${notReadyNote(made)}`
   },
   async delete(ctx, namespace, name, o) {
     await deletePod(ctx, namespace, name, o)
@@ -52,8 +61,8 @@ export const deploymentKind: KindHandler = {
     const existed = Boolean(ctx.store.read().deployments[`${p.namespace}/${p.name}`])
     const r = await applyDeployment(ctx, p.value as DeploymentInput)
     // kubectl's word for a new object; a changed one says what changed
-    if (!existed) return `deployment.apps/${p.name} created`
-    return `deployment.apps/${p.name} ${r.created.length || r.deleted.length ? `configured (${r.deployment.replicas} replicas: +${r.created.length} -${r.deleted.length})` : 'unchanged'}`
+    if (!existed) return `deployment.apps/${p.name} created${notReadyNote(r.created)}`
+    return `deployment.apps/${p.name} ${r.created.length || r.deleted.length ? `configured (${r.deployment.replicas} replicas: +${r.created.length} -${r.deleted.length})` : 'unchanged'}${notReadyNote(r.created)}`
   },
   async delete(ctx, namespace, name, o) {
     await deleteDeployment(ctx, namespace, name, o)
