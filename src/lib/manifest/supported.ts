@@ -83,7 +83,7 @@ const containerFields = obj({
     grpc: refuse('mk8s runs exec, httpGet and tcpSocket probes', 'use exec with a grpc health client, or tcpSocket'),
     initialDelaySeconds: ok('default 0'),
     periodSeconds: ok('default 10'),
-    timeoutSeconds: ok('default 1'),
+    timeoutSeconds: ok('default 1 (an exec probe gets 2 s more, for docker exec itself)'),
     successThreshold: ok('default 1'),
     failureThreshold: ok('default 3; a ready pod is marked not ready by doctor --fix after this many failures in a row'),
     terminationGracePeriodSeconds: refuse('mk8s removes a pod\'s containers at once'),

@@ -36,7 +36,10 @@ export function probePort(c: Container, port: number | string): number | undefin
   return c.ports.find((p) => p.name === port)?.containerPort
 }
 
-const bounded = (probe: Probe, argv: string[]): string[] => ['timeout', '-k', '1', String(probe.timeoutSeconds), ...argv]
+/** docker exec itself (the client, the API call, the exec set up) takes time that is not the probe's: exec probes get this much more. */
+export const EXEC_SLACK_SECONDS = 2
+
+const bounded = (seconds: number, argv: string[]): string[] => ['timeout', '-k', '1', String(seconds), ...argv]
 
 /** The request headers of an httpGet probe, as kubelet sends them: Host, User-Agent and Accept unless the probe gives its own. */
 export function httpHeaders(probe: Probe, ip: string, port: number): string[] {
@@ -58,13 +61,13 @@ export function httpHeaders(probe: Probe, ip: string, port: number): string[] {
 export function probeStep(pod: PodRecord, c: Container): Step | {error: string} {
   const probe = c.readinessProbe
   if (!probe) return {error: `container ${c.name} has no readinessProbe`}
-  if (probe.exec) return step(bounded(probe, ['docker', 'exec', containerName(pod, c.name), ...probe.exec.command]), {capture: true})
+  if (probe.exec) return step(bounded(probe.timeoutSeconds + EXEC_SLACK_SECONDS, ['docker', 'exec', containerName(pod, c.name), ...probe.exec.command]), {capture: true})
   const h = probe.httpGet ?? probe.tcpSocket!
   const port = probePort(c, h.port)
   if (port === undefined) return {error: `container ${c.name} has no port named "${h.port}"`}
   if (!pod.ip) return {error: 'the pod has no address to probe (network none)'}
-  if (probe.tcpSocket) return step(bounded(probe, ['bash', '-c', TCP_CONNECT, 'bash', pod.ip, String(port)]), {capture: true})
-  return step(bounded(probe, ['bash', '-c', HTTP_GET, 'bash', pod.ip, String(port), probe.httpGet!.path, ...httpHeaders(probe, pod.ip, port)]), {capture: true})
+  if (probe.tcpSocket) return step(bounded(probe.timeoutSeconds, ['bash', '-c', TCP_CONNECT, 'bash', pod.ip, String(port)]), {capture: true})
+  return step(bounded(probe.timeoutSeconds, ['bash', '-c', HTTP_GET, 'bash', pod.ip, String(port), probe.httpGet!.path, ...httpHeaders(probe, pod.ip, port)]), {capture: true})
 }
 
 const firstLine = (text: string): string => {
