@@ -2,8 +2,9 @@ import {InputError} from '../errors.js'
 import type {KindHandler} from '../manifest/kinds.js'
 import {applyDeployment, deleteDeployment, validateDeployment, type DeploymentInput} from '../deploy/service.js'
 import {createPods, deletePod, validatePods, type PodInput} from './service.js'
+import {objKey} from '../state/schema.js'
 import {validateName} from '../util/names.js'
-import type {PodRecord} from '../state/schema.js'
+import type {PodRecord, State} from '../state/schema.js'
 
 /** What apply adds to its line for pods left not ready: the probe's last word, and what probes them again. */
 export function notReadyNote(pods: readonly PodRecord[]): string {
@@ -18,6 +19,14 @@ const meta = (doc: Record<string, unknown>) => (doc.metadata ?? {}) as {name: st
 /** mk8s.io/network: none gives a pod only lo (Docker's "none" mode, which Kubernetes has no field for). */
 const networkAnnotation = (m: ReturnType<typeof meta>): 'none' | undefined => (m.annotations?.['mk8s.io/network'] === 'none' ? 'none' : undefined)
 
+/** An existing pod of the name: unchanged when its spec is the same, else exit 2 (a pod's spec cannot be changed). */
+function existingLine(state: State, input: PodInput): string | undefined {
+  const existing = state.pods[objKey(input.namespace, input.name)]
+  if (!existing) return undefined
+  if (JSON.stringify({...existing.spec, nodeName: undefined}) === JSON.stringify({...validatePods([input])[0].parsed, nodeName: undefined})) return `pod/${input.name} unchanged`
+  throw new InputError(`pod/${input.name} exists with another spec; a pod's spec cannot be changed`, `delete it first (mk8s pod delete ${input.name}), or use a Deployment`)
+}
+
 export const podKind: KindHandler = {
   apiVersions: ['v1'],
   stage: 'workload',
@@ -29,14 +38,19 @@ export const podKind: KindHandler = {
     return {kind: 'Pod', namespace, name: m.name, value: input}
   },
   async apply(ctx, p) {
-    const input = p.value as PodInput
-    const existing = ctx.store.read().pods[`${p.namespace}/${p.name}`]
-    if (existing) {
-      if (JSON.stringify({...existing.spec, nodeName: undefined}) === JSON.stringify({...validatePods([input])[0].parsed, nodeName: undefined})) return `pod/${p.name} unchanged`
-      throw new InputError(`pod/${p.name} exists with another spec; a pod's spec cannot be changed`, `delete it first (mk8s pod delete ${p.name}), or use a Deployment`)
-    }
-    const made = await createPods(ctx, [input])
-    return `pod/${p.name} created${notReadyNote(made)}`
+    return (await podKind.applyMany!(ctx, [p]))[0]
+  },
+  /** The new pods of a batch start together (and their readinessProbes are probed side by side). */
+  async applyMany(ctx, ps) {
+    const state = ctx.store.read()
+    const lines = ps.map((p) => existingLine(state, p.value as PodInput))
+    const fresh = ps.map((p) => p.value as PodInput).filter((_, i) => lines[i] === undefined)
+    const made = fresh.length ? await createPods(ctx, fresh) : []
+    return ps.map((p, i) => {
+      if (lines[i] !== undefined) return lines[i]!
+      const m = made.find((x) => x.namespace === p.namespace && x.name === p.name)
+      return `pod/${p.name} created${m ? notReadyNote([m]) : ''}`
+    })
   },
   async delete(ctx, namespace, name, o) {
     await deletePod(ctx, namespace, name, o)
