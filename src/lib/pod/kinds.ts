@@ -3,6 +3,7 @@ import type {KindHandler} from '../manifest/kinds.js'
 import {applyDeployment, deleteDeployment, validateDeployment, type DeploymentInput} from '../deploy/service.js'
 import {createPods, deletePod, validatePods, type PodInput} from './service.js'
 import {objKey} from '../state/schema.js'
+import {awaitReadiness} from './readiness.js'
 import {validateName} from '../util/names.js'
 import type {PodRecord, State} from '../state/schema.js'
 
@@ -46,6 +47,9 @@ export const podKind: KindHandler = {
     const lines = ps.map((p) => existingLine(state, p.value as PodInput))
     const fresh = ps.map((p) => p.value as PodInput).filter((_, i) => lines[i] === undefined)
     const made = fresh.length ? await createPods(ctx, fresh) : []
+    // pods applied again unchanged but left not ready (a wait that ended, a kill while probing) are probed again
+    const again = ps.map((p) => state.pods[objKey(p.namespace, p.name)]).filter((x, i) => x !== undefined && lines[i] !== undefined && x.phase === 'Running' && x.ready === false)
+    if (again.length) await awaitReadiness(ctx, again)
     return ps.map((p, i) => {
       if (lines[i] !== undefined) return lines[i]!
       const m = made.find((x) => x.namespace === p.namespace && x.name === p.name)
