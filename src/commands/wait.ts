@@ -6,7 +6,7 @@ import {resolveTargets} from '../lib/kubectl/verbs.js'
 import {parseDuration, parseFor, waitTargets} from '../lib/kubectl/wait.js'
 
 export default class Wait extends BaseCommand<typeof Wait> {
-  static override summary = 'Wait until pods are Ready (their containers run, asked on the nodes), a deployment is Available, or objects are gone'
+  static override summary = 'Wait until pods are Ready (their containers run, asked on the nodes, and their readinessProbe passed when mk8s last probed it), a deployment is Available, or objects are gone'
   static override strict = false
   static override usage = ['wait KIND/NAME... --for=condition=COND [--timeout 30s] [flags]', 'wait KIND (-l SELECTOR | --all) --for=... [flags]']
   static override args = {target: Args.string({description: 'KIND/NAME, or KIND NAME'})}

@@ -10,6 +10,8 @@ export interface Ctx {
   runtime: Runtime
   namespace: string
   dryRun: boolean
+  /** how long a command that starts pods waits for their readiness probes (ms; 0: not at all); default DEFAULT_READY_TIMEOUT_MS */
+  readyTimeoutMs?: number
   /** A progress line on stderr for people (silent when -o is given). */
   progress: (msg: string) => void
 }

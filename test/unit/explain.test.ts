@@ -17,7 +17,8 @@ FIELDS:
   backend <Object>  supported`)
     const e = explain('deploy.spec.template.spec.containers')
     expect(e).toMatchObject({kind: 'Deployment', version: 'apps/v1', field: 'spec.template.spec.containers', type: '[]Object'})
-    expect(e.fields.find((f) => f.name === 'readinessProbe')).toMatchObject({what: 'refused', note: expect.stringContaining('mk8s runs no probes')})
+    expect(e.fields.find((f) => f.name === 'livenessProbe')).toMatchObject({what: 'refused', note: expect.stringContaining('mk8s runs no liveness probes')})
+    expect(e.fields.find((f) => f.name === 'readinessProbe')).toMatchObject({what: 'supported', note: expect.stringContaining('does not watch pods continuously')})
     expect(e.fields.find((f) => f.name === 'ports')).toEqual({name: 'ports', type: '[]Object', what: 'supported', note: ''})
   })
   it('the kind itself, by any of kubectl\'s names; --recursive gives every field below', () => {

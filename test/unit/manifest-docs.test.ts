@@ -5,7 +5,7 @@ import {IngressSpecSchema} from '../../src/lib/ingress/spec.js'
 import {DOC_BEGIN, DOC_END, renderFieldDocs} from '../../src/lib/manifest/docs.js'
 import type {Field} from '../../src/lib/manifest/fields.js'
 import {ingressFields, podSpecFields, serviceFields} from '../../src/lib/manifest/supported.js'
-import {ContainerPortSchema, ContainerSchema, PodSpecSchema} from '../../src/lib/pod/spec.js'
+import {ContainerPortSchema, ContainerSchema, PodSpecSchema, ProbeSchema} from '../../src/lib/pod/spec.js'
 import {V1ServiceSchema} from '../../src/lib/svc/manifest.js'
 
 /** The sub-tree at a path of object keys ("[]" steps into a list). */
@@ -38,6 +38,7 @@ describe('docs/manifests.md', () => {
     ['Pod spec', podSpecFields, [], PodSpecSchema],
     ['container', podSpecFields, ['containers', '[]'], ContainerSchema],
     ['container port', podSpecFields, ['containers', '[]', 'ports', '[]'], ContainerPortSchema],
+    ['readinessProbe', podSpecFields, ['containers', '[]', 'readinessProbe'], ProbeSchema],
     ['Service spec', serviceFields, ['spec'], V1ServiceSchema.shape.spec],
     ['Ingress spec', ingressFields, ['spec'], IngressSpecSchema],
   ] as Array<[string, Field, string[], z.ZodObject]>)('the %s parser reads what the tree accepts, and the tree supports only what it reads', (_name, tree, path, schema) => {

@@ -117,8 +117,8 @@ status:
 
 describe('manifests: nothing silently dropped', () => {
   it('refuses an unsupported field with exit 2, its path, why, and what to do', () => {
-    expect(run(deployment('        readinessProbe: {httpGet: {path: /, port: 80}}\n'))).toEqual({
-      error: 'Deployment default/web (f.yaml document 1): spec.template.spec.containers[0].readinessProbe: mk8s runs no probes: a pod is an endpoint while its containers run',
+    expect(run(deployment('        livenessProbe: {httpGet: {path: /, port: 80}}\n'))).toEqual({
+      error: 'Deployment default/web (f.yaml document 1): spec.template.spec.containers[0].livenessProbe: mk8s runs no liveness probes; restartPolicy restarts a container that exits',
       hint: 'remove it, or apply with --validate=warn; nothing was applied',
       exitCode: 2,
       warnings: [],
@@ -194,6 +194,6 @@ describe('manifests: nothing silently dropped', () => {
   })
 
   it('delete -f reads a file with fields apply would refuse (they do not name other objects)', () => {
-    expect(run(deployment('        readinessProbe: {exec: {command: [true]}}\n'), 'ignore').objs?.map((o) => o.name)).toEqual(['web'])
+    expect(run(deployment('        livenessProbe: {exec: {command: [true]}}\n'), 'ignore').objs?.map((o) => o.name)).toEqual(['web'])
   })
 })

@@ -4,6 +4,7 @@ import {requireCluster} from '../cluster/model.js'
 import {InputError, notFound} from '../errors.js'
 import {createPods, deadPods, deletePods, validatePods} from '../pod/service.js'
 import {program} from '../pipeline/index.js'
+import {awaitReadiness} from '../pod/readiness.js'
 import {selects, validateLabels} from '../pod/spec.js'
 import {objKey, type DeploymentRecord, type PodRecord, type State} from '../state/schema.js'
 
@@ -87,6 +88,9 @@ async function reconcile(ctx: Ctx, d: DeploymentRecord, hash: string) {
   const created = inputs.length ? await createPods(ctx, inputs) : []
   if (toDelete.length) await deletePods(ctx, toDelete)
   if (!inputs.length && !toDelete.length) await program(ctx) // the deployment's labels may matter to nothing, but a turn costs no round trip when nothing changed
+  // replicas left not ready (a wait that ended, a command killed while probing) are probed again: applying again converges
+  const waiting = current.slice(0, d.replicas).filter((p) => p.phase === 'Running' && p.ready === false)
+  if (waiting.length) await awaitReadiness(ctx, waiting)
   return {created, deleted: toDelete}
 }
 

@@ -26,13 +26,16 @@ export interface Finding {
 
 /**
  * A pod whose record and containers disagree is resolved as kubelet would: started again from its
- * spec on its node with its address, or, when a delete was cut short, deleted for good.
+ * spec on its node with its address, or, when a delete was cut short, deleted for good. A pod
+ * whose readinessProbe now says otherwise than its record is marked ready or not ready.
  */
 export interface PodRepair {
-  kind: 'restart' | 'finish-delete'
+  kind: 'restart' | 'finish-delete' | 'mark-ready' | 'mark-not-ready'
   /** namespace/name */
   pod: string
   uid: string
+  /** mark-ready, mark-not-ready: what the probe said */
+  detail?: string
 }
 
 /** What every check sees: the state and what each readable node holds. */

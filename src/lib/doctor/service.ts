@@ -7,7 +7,8 @@ import {readAllFacts} from '../trace/service.js'
 import {CHECKS} from './checks/index.js'
 import type {DoctorReport, Finding, Inputs, PodRepair} from './model.js'
 import {deletePods, restartPods} from '../pod/service.js'
-import {markReady, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
+import {lookAgain, markReadiness, type ProbeLook} from '../pod/readiness.js'
+import {markReady, objKey, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {ownerGone} from '../util/owner.js'
 import {FIREWALL_READS} from '../firewall/detect.js'
 import {firewallFindings} from '../firewall/doctor.js'
@@ -31,6 +32,10 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
   }
   const inputs: Inputs = {state, facts, docker, extras}
   const findings = [...CHECKS.flatMap((c) => c(inputs)), ...firewallFindings(state, raw), ...staleLeaseFindings(raw, docker)]
+  // the readiness probes of running pods, again (pods doctor starts again anyway, or whose node did not answer, are left out)
+  const broken = new Set(findings.flatMap((f) => (f.repair ? [f.repair.uid] : [])))
+  for (const p of Object.values(state.pods)) if (errors.has(p.node)) broken.add(p.uid)
+  findings.push(...(await lookAgain(ctx, state, broken)).flatMap(readinessFinding))
   const behind = ctx.dryRun ? [] : unprogrammed(state, ctx.store.readProgrammed())
   if (behind.length && !(await ctx.store.programmingNow())) {
     findings.unshift({id: 'hosts-behind-state', severity: 'error', object: 'state', evidence: `the state holds what the nodes were not programmed with (a command stopped between its state write and its scripts): ${behind.slice(0, 6).join('; ')}${behind.length > 6 ? `; and ${behind.length - 6} more` : ''}`, fix: 'program the nodes from the state: any command that changes hosts does it, as does doctor --fix', safe: true})
@@ -44,13 +49,25 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
   return {findings, notes}
 }
 
+/** What a pod's readiness probe says now against its record: a finding when they differ, or when it is not ready. */
+function readinessFinding(l: ProbeLook): Finding[] {
+  const p = l.pod
+  const base = {node: p.node, object: `pod/${p.namespace}/${p.name}`}
+  const repair = (kind: 'mark-ready' | 'mark-not-ready') => ({kind, pod: objKey(p.namespace, p.name), uid: p.uid, detail: l.detail})
+  if (!l.wasReady && l.ready) return [{id: 'pod-probe-passing', severity: 'warning', ...base, evidence: `not ready, but its readinessProbe passes now (${l.detail}): no Service sends it traffic`, fix: 'mark it ready, so that its Services send it traffic (--fix does it)', safe: true, repair: repair('mark-ready')}]
+  if (l.wasReady && !l.ready) return [{id: 'pod-probe-failing', severity: 'error', ...base, evidence: `ready, but its readinessProbe fails (${l.detail}): its Services still send it traffic`, fix: 'mark it not ready, so that no Service sends it traffic (--fix does it)', safe: true, repair: repair('mark-not-ready')}]
+  if (!l.ready) return [{id: 'pod-not-ready', severity: 'warning', ...base, evidence: `its readinessProbe fails (${l.detail}): no Service sends it traffic`, fix: `see why (mk8s pod logs ${p.name} -n ${p.namespace}, mk8s describe pod ${p.name} -n ${p.namespace}); mk8s doctor probes it again each time it runs, and --fix marks it ready once it passes`, safe: false}]
+  return []
+}
+
 /** Nodes left Joining by a killed node join. */
 const joinsCutShort = (state: State): NodeRecord[] => Object.values(state.nodes).filter((n) => !n.ready && n.reason === 'Joining' && ownerGone(n.pid, n.joinedAt))
 
 const counts = (f: Finding) => f.severity !== 'info'
 const label = (f: Finding) => `${f.id} ${f.node ?? ''} ${f.object}`.replace(/\s+/g, ' ')
 
-const repairText = (r: PodRepair) => (r.kind === 'restart' ? `start pod ${r.pod} again from its spec` : `finish deleting pod ${r.pod}`)
+const REPAIR_TEXT: Record<PodRepair['kind'], string> = {'restart': 'start pod %s again from its spec', 'finish-delete': 'finish deleting pod %s', 'mark-ready': 'mark pod %s ready (an endpoint)', 'mark-not-ready': 'mark pod %s not ready (no endpoint)'}
+const repairText = (r: PodRepair) => REPAIR_TEXT[r.kind].replace('%s', r.pod)
 
 function report(findings: Finding[], notes: string[], extra: Partial<DoctorReport> = {}): DoctorReport {
   return {
@@ -116,4 +133,9 @@ async function repairPods(ctx: Ctx, findings: readonly Finding[]): Promise<void>
     await deletePods(ctx, deletes)
   }
   if (restarts.length) await restartPods(ctx, restarts)
+  const marks = (['mark-ready', 'mark-not-ready'] as const).flatMap((k) => pick(k).map((pod) => ({pod, ready: k === 'mark-ready', detail: findings.find((f) => f.repair?.uid === pod.uid)?.repair?.detail ?? ''})))
+  if (marks.length) {
+    ctx.progress(`marking ${marks.map((m) => `pod ${m.pod.namespace}/${m.pod.name} ${m.ready ? 'ready' : 'not ready'}`).join(', ')}`)
+    await markReadiness(ctx, marks)
+  }
 }

@@ -10,6 +10,7 @@ import {nodeStatus} from '../node/render.js'
 import {refreshReadiness, toV1Node} from '../node/service.js'
 import {livePods, podStatus, type PodLive} from '../pod/service.js'
 import {toV1Pod} from '../pod/v1.js'
+import {containerReady} from '../pod/model.js'
 import type {PodRecord, State} from '../state/schema.js'
 import {clusterIPText, externalIP, portsText, toV1Service} from '../svc/v1.js'
 import {age} from '../util/age.js'
@@ -49,11 +50,11 @@ export const HEADS: Record<string, {head: string[]; wideHead: string[]}> = {
   IngressClass: {head: ['CONTROLLER', 'PARAMETERS', 'AGE'], wideHead: []},
 }
 
-/** kubectl's READY and STATUS of a pod, from its live containers (or the state's phase when the node was not asked). */
+/** kubectl's READY and STATUS of a pod, from its live containers (or the state's phase when the node was not asked); a container with a readinessProbe counts once the pod's probes passed. */
 export function podCells(l: PodLive, now?: number): {cells: string[]; wide: string[]} {
   const p = l.pod
   const asked = l.containers.length > 0 || Boolean(l.unknown)
-  const ready = asked ? `${l.containers.filter((c) => c.running).length}/${p.containers.length}` : `0/${p.containers.length}`
+  const ready = asked ? `${l.containers.filter((c) => containerReady(p, c.name, c.running)).length}/${p.containers.length}` : `0/${p.containers.length}`
   const restarts = l.containers.reduce((a, c) => a + c.restartCount, 0)
   return {cells: [ready, asked ? podStatus(l) : p.phase, String(restarts), age(p.createdAt, now)], wide: [p.ip ?? '<none>', p.node, '<none>', '<none>']}
 }

@@ -5,6 +5,7 @@
 import type {ConfigMapRecord, DeploymentRecord, IngressClassRecord, SecretRecord, ServiceRecord, State} from '../state/schema.js'
 import {podEndpointsOf} from '../svc/endpoints.js'
 import {ownedPods} from '../deploy/service.js'
+import {podReady} from '../pod/model.js'
 
 const meta = (o: {name: string; namespace: string; uid: string; createdAt: string; labels?: Record<string, string>; annotations?: Record<string, string>}) => ({
   name: o.name,
@@ -15,10 +16,10 @@ const meta = (o: {name: string; namespace: string; uid: string; createdAt: strin
   ...(o.annotations && Object.keys(o.annotations).length ? {annotations: o.annotations} : {}),
 })
 
-/** An apps/v1 Deployment; its counts come from the pods it owns (ready = Running). */
+/** An apps/v1 Deployment; its counts come from the pods it owns (ready = Running and its readinessProbe passed). */
 export function toV1Deployment(state: State, d: DeploymentRecord, ready?: (podName: string) => boolean) {
   const pods = ownedPods(state, d)
-  const readyCount = pods.filter((p) => (ready ? ready(p.name) : p.phase === 'Running')).length
+  const readyCount = pods.filter((p) => (ready ? ready(p.name) : podReady(p))).length
   const available = readyCount >= d.replicas
   return {
     apiVersion: 'apps/v1',

@@ -6,6 +6,7 @@ import type {Ctx} from '../context.js'
 import {ownedPods, requireDeployment} from '../deploy/service.js'
 import {InputError, Mk8sError} from '../errors.js'
 import {livePods, podStatus} from '../pod/service.js'
+import {podReady} from '../pod/model.js'
 import {objKey} from '../state/schema.js'
 import {qualified} from './kinds.js'
 import type {Target} from './verbs.js'
@@ -47,8 +48,10 @@ async function holds(ctx: Ctx, t: Target, f: WaitFor): Promise<boolean> {
   if (!exists) return false
   if (t.kind.kind === 'Pod') {
     if (!['ready', 'containersready', 'podscheduled', 'initialized'].includes(f.condition)) throw new InputError(`pods have no condition "${f.condition}" here`, 'use --for=condition=Ready')
-    const [live] = await livePods(ctx, [state.pods[objKey(t.namespace, t.name)]])
-    const ready = f.condition === 'podscheduled' || f.condition === 'initialized' ? true : podStatus(live) === 'Running'
+    const pod = state.pods[objKey(t.namespace, t.name)]
+    const [live] = await livePods(ctx, [pod])
+    // Ready: the containers run and the readinessProbe passed when mk8s last probed it (at its start, or doctor --fix)
+    const ready = f.condition === 'podscheduled' || f.condition === 'initialized' ? true : podStatus(live) === 'Running' && podReady(pod)
     return ready === (f.value === 'true')
   }
   if (!['available', 'progressing'].includes(f.condition)) throw new InputError(`deployments have no condition "${f.condition}" here`, 'use --for=condition=Available')
@@ -56,13 +59,13 @@ async function holds(ctx: Ctx, t: Target, f: WaitFor): Promise<boolean> {
   return (ready >= replicas) === (f.value === 'true')
 }
 
-/** A deployment's pods whose containers all run, by asking the nodes. */
+/** A deployment's pods whose containers all run (asking the nodes) and whose readinessProbe passed. */
 export async function deploymentReady(ctx: Ctx, t: {namespace: string; name: string}) {
   const state = ctx.store.read()
   const d = requireDeployment(state, t.namespace, t.name)
   const pods = ownedPods(state, d)
   const live = await livePods(ctx, pods)
-  return {ready: live.filter((l) => podStatus(l) === 'Running').length, total: pods.length, replicas: d.replicas}
+  return {ready: live.filter((l) => podStatus(l) === 'Running' && podReady(l.pod)).length, total: pods.length, replicas: d.replicas}
 }
 
 /** Wait until every target meets the condition; kubectl's lines, or its timeout error (exit 1). */

@@ -7,7 +7,8 @@
 import {defaults, list, map, obj, ok, readOnly, refuse, rule, type Field} from './fields.js'
 
 const noPlacement = 'mk8s places pods itself, spreading them over the ready nodes'
-const noProbes = 'mk8s runs no probes: a pod is an endpoint while its containers run'
+const noProbes = 'mk8s runs readiness probes only: a pod is an endpoint once its containers run and its readinessProbe (if any) passed'
+const probeDoc = 'probed from the pod\'s node by the mk8s command that starts the pod, until it passes (then the pod is an endpoint) or --wait-ready-timeout ends (it stays not ready); after that only mk8s doctor probes it again (--fix marks it ready or not ready): mk8s does not watch pods continuously'
 
 /** metadata of a namespaced object, with what the API server writes accepted and not kept. */
 export const metadataFields = (extra: Record<string, Field> = {}): Field =>
@@ -69,8 +70,25 @@ const containerFields = obj({
   imagePullPolicy: ok('Always, IfNotPresent or Never'),
   terminationMessagePath: defaults(['/dev/termination-log'], 'what kubectl writes; mk8s keeps no termination message'),
   terminationMessagePolicy: defaults(['File'], 'what kubectl writes; mk8s keeps no termination message'),
-  readinessProbe: refuse(noProbes, 'remove it, or apply with --validate=warn'),
-  livenessProbe: refuse('mk8s runs no probes; restartPolicy restarts a container that exits', 'remove it, or apply with --validate=warn'),
+  readinessProbe: obj({
+    exec: obj({command: ok('run in the container (docker exec on its node); exit code 0 passes')}),
+    httpGet: obj({
+      path: ok('default /'),
+      port: ok('a number or a container port name'),
+      scheme: defaults(['HTTP'], 'mk8s probes over plain HTTP'),
+      httpHeaders: list(obj({name: ok(), value: ok()})),
+      host: refuse('mk8s probes the pod\'s own address', 'remove host'),
+    }),
+    tcpSocket: obj({port: ok('a number or a container port name'), host: refuse('mk8s probes the pod\'s own address', 'remove host')}),
+    grpc: refuse('mk8s runs exec, httpGet and tcpSocket probes', 'use exec with a grpc health client, or tcpSocket'),
+    initialDelaySeconds: ok('default 0'),
+    periodSeconds: ok('default 10'),
+    timeoutSeconds: ok('default 1 (an exec probe gets 2 s more, for docker exec itself)'),
+    successThreshold: ok('default 1'),
+    failureThreshold: ok('default 3; a ready pod is marked not ready by doctor --fix after this many failures in a row'),
+    terminationGracePeriodSeconds: refuse('mk8s removes a pod\'s containers at once'),
+  }, probeDoc),
+  livenessProbe: refuse('mk8s runs no liveness probes; restartPolicy restarts a container that exits', 'remove it, or apply with --validate=warn'),
   startupProbe: refuse(noProbes, 'remove it, or apply with --validate=warn'),
   lifecycle: refuse('mk8s runs no postStart or preStop hooks'),
   volumeMounts: refuse('mk8s pods have no volumes'),
@@ -143,7 +161,7 @@ export const deploymentFields = top({
     strategy: defaults([{type: 'RollingUpdate', rollingUpdate: {maxSurge: '25%', maxUnavailable: '25%'}}, {rollingUpdate: {maxSurge: '25%', maxUnavailable: '25%'}, type: 'RollingUpdate'}], 'what kubectl writes; mk8s replaces the pods of an older template all at once'),
     revisionHistoryLimit: defaults([10], 'what kubectl writes; mk8s keeps no ReplicaSets'),
     progressDeadlineSeconds: defaults([600], 'what kubectl writes; mk8s reports no rollout progress'),
-    minReadySeconds: defaults([0], noProbes),
+    minReadySeconds: defaults([0], 'a replica counts as available as soon as it is ready'),
     paused: refuse('mk8s does not pause rollouts'),
   }),
 })

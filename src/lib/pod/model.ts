@@ -21,3 +21,15 @@ export function starting(s: State, now = Date.now()): State {
   for (const k of keys) pods[k] = {...pods[k], phase: 'Running'}
   return {...s, pods}
 }
+
+/** Does any container of the pod have a readinessProbe? */
+export const hasReadinessProbe = (p: Pick<PodRecord, 'spec'>): boolean => (p.spec.containers ?? []).some((c) => c.readinessProbe)
+
+/** Is the pod ready, as the endpoints controller asks: Running, and its readinessProbe passed (or it has none). */
+export const podReady = (p: PodRecord): boolean => p.phase === 'Running' && p.ready !== false
+
+/** kubectl's containerStatuses[].ready: the container runs and, when it has a readinessProbe, the pod's probes passed. */
+export const containerReady = (p: PodRecord, container: string, running: boolean): boolean => {
+  const c = (p.spec.containers ?? []).find((x) => x.name === container)
+  return running && (!c?.readinessProbe || p.ready !== false)
+}

@@ -1,8 +1,10 @@
 import {table} from '../cli/table.js'
 import {age} from '../util/age.js'
 import {podStatus, type PodLive} from './service.js'
+import {containerReady} from './model.js'
+import {describeProbe} from './probe.plan.js'
 
-const ready = (l: PodLive) => `${l.containers.filter((c) => c.running).length}/${l.pod.containers.length}`
+const ready = (l: PodLive) => `${l.containers.filter((c) => containerReady(l.pod, c.name, c.running)).length}/${l.pod.containers.length}`
 const restarts = (l: PodLive) => l.containers.reduce((a, c) => a + c.restartCount, 0)
 
 export function renderPods(lives: PodLive[], wide: boolean, withNamespace = false): string {
@@ -30,6 +32,7 @@ export function renderDescribe(d: PodLive & {logs: Record<string, string>}): str
     `Labels:       ${Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>'}`,
     `Status:       ${podStatus(d)}`,
     `IP:           ${p.ip ?? '<none>'}`,
+    ...(p.ready === undefined ? [] : [`Ready:        ${p.ready ? 'True' : 'False'}${p.probe ? ` (probed ${p.probe.at}: ${p.probe.detail})` : ''}`]),
     `Host veth:    ${p.hostVeth ?? '<none>'} (on cni0)`,
     `Pause:        ${d.pause ? `${d.pause.id.slice(0, 12)} ${d.pause.state}` : 'missing'}`,
     ...(p.owner ? [`Controlled By: ${p.ownerKind ?? 'Deployment'}/${p.owner}`] : []),
@@ -45,6 +48,8 @@ export function renderDescribe(d: PodLive & {logs: Record<string, string>}): str
       lines.push(`    Restart Count: ${l.restartCount}`)
       if (l.error) lines.push(`    Error:         ${l.error}`)
     }
+    const probe = p.spec.containers?.find((x) => x.name === c.name)?.readinessProbe
+    if (probe) lines.push(`    Readiness:     ${describeProbe(probe)} (probed by mk8s when the pod starts and by mk8s doctor, not continuously)`)
     if (d.logs[c.name] !== undefined) lines.push('    Last log lines:', ...(d.logs[c.name] || '(empty)').split('\n').map((x) => `      ${x}`))
   }
   if (d.unknown) lines.push(`Warning: could not ask node ${p.node}: ${d.unknown}`)

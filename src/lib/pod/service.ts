@@ -8,7 +8,8 @@ import {InterruptedError, safePoint} from '../interrupt.js'
 import {withDocker} from '../runtime/docker.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
-import {abandoned} from './model.js'
+import {abandoned, hasReadinessProbe} from './model.js'
+import {awaitReadiness} from './readiness.js'
 import {allocatePodIP, pickNode} from './ipam.js'
 import {containerName, hostVethName} from './plan.js'
 import {takenHostPorts} from '../hostport/plan.js'
@@ -94,6 +95,8 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
         ...(p.ownerKind ? {ownerKind: p.ownerKind} : {}),
         phase: 'Pending',
         pid: process.pid,
+        // a readinessProbe: Running but no endpoint until it passes
+        ...(p.parsed.containers.some((c) => c.readinessProbe) ? {ready: false} : {}),
         containers: p.parsed.containers.map((c) => ({name: c.name, image: c.image})),
         createdAt: new Date().toISOString(),
       }
@@ -105,8 +108,9 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
     }
     return made
   })
+  let running: PodRecord[]
   try {
-    return await startReserved(ctx, cluster, reserved)
+    running = await startReserved(ctx, cluster, reserved)
   } catch (error) {
     if (!(error instanceof InterruptedError)) throw error
     // stopped at a safe point: what is not Running yet is undone, what is Running stays
@@ -117,6 +121,8 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
     const kept = reserved.filter((r) => !undone.includes(r))
     throw new InterruptedError(error.signal, [kept.length ? `pod(s) ${names(kept)} created` : '', undone.length ? `pod(s) ${names(undone)} not created (what was made of them was removed)` : ''].filter(Boolean).join('; '))
   }
+  // the containers run: pods with a readinessProbe become endpoints once it passes
+  return awaitReadiness(ctx, running)
 }
 
 /** The reserved (Pending) pods made real: sandboxes, one script per node, app containers, Running. */
@@ -196,7 +202,7 @@ export async function restartPods(ctx: Ctx, pods: readonly PodRecord[], o: {whol
   const mine = pods.filter((p) => state.pods[keyOf(p)]?.uid === p.uid && state.nodes[p.node])
   if (mine.length === 0) return {pods: [], reports: o.whole?.length ? await program(ctx, {whole: o.whole}) : []}
   await ctx.store.update((s) => {
-    for (const p of mine) if (s.pods[keyOf(p)]?.uid === p.uid) s.pods[keyOf(p)] = {...s.pods[keyOf(p)], phase: 'Pending', pid: process.pid}
+    for (const p of mine) if (s.pods[keyOf(p)]?.uid === p.uid) s.pods[keyOf(p)] = {...s.pods[keyOf(p)], phase: 'Pending', pid: process.pid, ...(hasReadinessProbe(p) ? {ready: false} : {})}
   })
   const started = await Promise.all([...byNode(mine)].map(([n, list]) => ctx.runtime.on(state.nodes[n], async (rt) => {
     const out: PodRecord[] = []
@@ -217,7 +223,7 @@ export async function restartPods(ctx: Ctx, pods: readonly PodRecord[], o: {whol
     for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = {...s.pods[keyOf(r)], containers: r.containers, phase: 'Running', pid: undefined}
   })
   await program(ctx)
-  return {pods: running, reports}
+  return {pods: await awaitReadiness(ctx, running), reports}
 }
 
 /**

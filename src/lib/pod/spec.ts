@@ -25,6 +25,32 @@ export const FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid
 const KeyRef = z.object({name: z.string().regex(dns1123sub, 'must be a DNS-1123 subdomain'), key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'is not a key'), optional: z.boolean().optional()})
 const SourceRef = z.object({name: z.string().regex(dns1123sub, 'must be a DNS-1123 subdomain'), optional: z.boolean().optional()})
 
+const ProbePort = z.union([z.number().int().min(1).max(65535), z.string().max(15).regex(portName, 'must be a port number or the name of a container port')])
+const seconds = (min: number, dflt: number) => z.number().int().min(min).default(dflt)
+
+/** A v1 Probe as mk8s runs it (readinessProbe): one handler, Kubernetes's timing defaults. */
+export const ProbeSchema = z
+  .object({
+    exec: z.object({command: z.array(z.string()).min(1, 'give the command to run')}).optional(),
+    httpGet: z
+      .object({
+        path: z.string().regex(/^\/[\x21-\x7e]*$/, 'must begin with / and hold no spaces').default('/'),
+        port: ProbePort,
+        scheme: z.literal('HTTP', 'mk8s probes over plain HTTP only').default('HTTP'),
+        httpHeaders: z.array(z.object({name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not an HTTP header name'), value: z.string().regex(/^[^\r\n]*$/, 'must be one line')})).optional(),
+      })
+      .optional(),
+    tcpSocket: z.object({port: ProbePort}).optional(),
+    initialDelaySeconds: seconds(0, 0),
+    periodSeconds: seconds(1, 10),
+    timeoutSeconds: seconds(1, 1),
+    successThreshold: seconds(1, 1),
+    failureThreshold: seconds(1, 3),
+  })
+  .refine((p) => [p.exec, p.httpGet, p.tcpSocket].filter(Boolean).length === 1, 'give exactly one of exec, httpGet and tcpSocket')
+
+export type Probe = z.infer<typeof ProbeSchema>
+
 export const ContainerSchema = z.object({
   name: z.string().max(63).regex(dns1123, 'must be a DNS-1123 label'),
   image: z.string().min(1).max(255).regex(IMAGE_REF, 'is not an image reference (e.g. mk8s/busybox, registry:5000/team/app:1.2)'),
@@ -62,6 +88,7 @@ export const ContainerSchema = z.object({
     })
     .optional(),
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  readinessProbe: ProbeSchema.optional(),
 })
 
 export const PodSpecSchema = z.object({
@@ -116,6 +143,11 @@ export function parsePodSpec(raw: unknown, where: string): PodSpec {
         )
       }
       ports.set(key, c.name)
+    }
+    const probe = c.readinessProbe
+    const named = probe?.httpGet?.port ?? probe?.tcpSocket?.port
+    if (typeof named === 'string' && !c.ports.some((p) => p.name === named)) {
+      throw new InputError(`${where}: container "${c.name}" readinessProbe names port "${named}", which the container does not declare`, `name one of its ports (spec.containers[].ports[].name), or give the number`)
     }
     for (const q of [c.resources?.limits?.cpu, c.resources?.requests?.cpu]) if (q !== undefined) parseCpu(q, where)
     for (const q of [c.resources?.limits?.memory, c.resources?.requests?.memory]) if (q !== undefined) parseMemory(q, where)

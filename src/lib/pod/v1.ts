@@ -1,5 +1,6 @@
 import type {PodRecord} from '../state/schema.js'
 import {podStatus, type PodLive} from './service.js'
+import {containerReady, podReady} from './model.js'
 import type {ContainerLive} from './runtime.js'
 
 function containerState(c?: ContainerLive) {
@@ -19,7 +20,7 @@ export function toV1Pod(p: PodRecord, live?: PodLive, hostIP?: string) {
       image: c.image,
       imageID: '',
       containerID: l ? `docker://${l.id}` : c.id ? `docker://${c.id}` : undefined,
-      ready: l ? l.running : p.phase === 'Running',
+      ready: containerReady(p, c.name, l ? l.running : p.phase === 'Running'),
       started: l ? l.running : undefined,
       restartCount: l?.restartCount ?? 0,
       state: live ? containerState(l) : p.phase === 'Running' ? {running: {}} : {waiting: {reason: p.phase}},
@@ -45,7 +46,12 @@ export function toV1Pod(p: PodRecord, live?: PodLive, hostIP?: string) {
       podIP: p.ip,
       podIPs: p.ip ? [{ip: p.ip}] : [],
       startTime: p.createdAt,
-      conditions: [{type: 'Ready', status: statuses.every((s) => s.ready) ? 'True' : 'False'}],
+      conditions: [
+        {type: 'Initialized', status: 'True'},
+        {type: 'Ready', status: statuses.every((s) => s.ready) && podReady(p) ? 'True' : 'False', ...(p.probe && !p.probe.ok ? {reason: 'ContainersNotReady', message: `readinessProbe: ${p.probe.detail}`} : {}), ...(p.probe ? {lastProbeTime: p.probe.at} : {})},
+        {type: 'ContainersReady', status: statuses.every((s) => s.ready) ? 'True' : 'False'},
+        {type: 'PodScheduled', status: 'True'},
+      ],
       containerStatuses: statuses,
     },
   }

@@ -95,6 +95,10 @@ export const PodSchema = z.object({
   /** while Pending: the mk8s process (on this control machine) that is making the pod */
   pid: z.number().int().optional(),
   reason: z.string().optional(),
+  /** false while a readinessProbe has not passed (then the pod is no endpoint); absent: ready once Running (pods without a readinessProbe) */
+  ready: z.boolean().optional(),
+  /** the last readiness probe's outcome, as mk8s saw it when it probed (pod start, doctor) */
+  probe: z.object({ok: z.boolean(), at: z.string(), detail: z.string()}).optional(),
   /** host end of the pod's veth on cni0 */
   hostVeth: z.string().optional(),
   pauseId: z.string().optional(),

@@ -2,6 +2,7 @@ import type {PodRecord, ServicePort, ServiceRecord, State} from '../state/schema
 import {ipToNum} from '../util/cidr.js'
 import {selects} from '../pod/spec.js'
 import {manualAddresses, manualEndpoints} from '../endpoints/model.js'
+import {podReady} from '../pod/model.js'
 
 /**
  * One backend of one service port: a Running pod's address and the port its container listens on,
@@ -36,10 +37,10 @@ export function resolveTargetPort(pod: PodRecord, sp: ServicePort): number | und
   return undefined
 }
 
-/** The pods a service selects: same namespace, matching labels, Running, with an address; in address order. */
+/** The pods a service selects: same namespace, matching labels, ready (Running, its readinessProbe passed), with an address; in address order. */
 export function selectedPods(state: State, svc: ServiceRecord): PodRecord[] {
   return Object.values(state.pods)
-    .filter((p) => p.namespace === svc.namespace && p.phase === 'Running' && p.ip && selects(svc.selector, p.labels))
+    .filter((p) => p.namespace === svc.namespace && podReady(p) && p.ip && selects(svc.selector, p.labels))
     .sort((a, b) => ipToNum(a.ip!) - ipToNum(b.ip!) || a.name.localeCompare(b.name))
 }
 
