@@ -119,6 +119,16 @@ describe('cluster DNS (dnsmasq on every node) and the nginx ingress controller',
     // the pod records: a-b-c-d.<ns>.pod for any address of the pod network, a pod there or not
     expect(await dig('A', `${petIP.replaceAll('.', '-')}.default.pod.cluster.local`)).toEqual([petIP])
     expect(await dig('A', '10-244-200-9.default.pod.cluster.local')).toEqual(['10.244.200.9'])
+    // ExternalName: a CNAME; to a cluster name, the address with it
+    const ext = (name: string, target: string) => ({apiVersion: 'v1', kind: 'Service', metadata: {name}, spec: {type: 'ExternalName', externalName: target}})
+    await c.ok(['apply', '-f', '-'], {input: [ext('ext', 'db.example.com'), ext('alias', 'web.default.svc.cluster.local')].map((o) => JSON.stringify(o)).join('\n---\n')})
+    expect(await dig('CNAME', 'ext.default.svc.cluster.local')).toEqual(['db.example.com.'])
+    expect(await dig('A', 'alias.default.svc.cluster.local')).toEqual([web, 'web.default.svc.cluster.local.'].sort())
+    const alias = await c.run(['pod', 'exec', 'client', '--', 'timeout', '10', 'wget', '-qO-', 'http://alias/'])
+    expect(alias.stdout, alias.stderr).toContain('hello from web-1')
+    await c.ok(['svc', 'delete', 'ext'])
+    await c.ok(['svc', 'delete', 'alias'])
+    expect(await dig('CNAME', 'ext.default.svc.cluster.local')).toEqual([])
     await c.ok(['pod', 'delete', 'pet'])
     expect(await dig('A', 'pet-0.hl.default.svc.cluster.local')).toEqual([])
   })

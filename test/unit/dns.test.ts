@@ -18,7 +18,7 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
         'db.default': '10.244.2.7 10-244-2-7.db.default.svc.cluster.local db.default.svc.cluster.local\n192.168.56.11 192-168-56-11.db.default.svc.cluster.local db.default.svc.cluster.local\n',
       },
       conf: [
-        '# mk8s cluster DNS records dnsmasq reads when it starts (pod records, SRV); written by mk8s',
+        '# mk8s cluster DNS records dnsmasq reads when it starts (pod records, SRV, CNAME); written by mk8s',
         'synth-domain=default.pod.cluster.local,10.244.0.0/16',
         'srv-host=_pg._tcp.db.default.svc.cluster.local,10-244-2-7.db.default.svc.cluster.local,5432,0,50',
         'srv-host=_pg._tcp.db.default.svc.cluster.local,192-168-56-11.db.default.svc.cluster.local,5432,0,50',
@@ -37,6 +37,25 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
     expect(r.hosts['db.default'].split('\n')[0]).toBe('10.244.2.7 db-0.db.default.svc.cluster.local db.default.svc.cluster.local')
     expect(r.conf).toContain('srv-host=_pg._tcp.db.default.svc.cluster.local,db-0.db.default.svc.cluster.local,5432,0,50\n')
     expect(r.conf).toContain('synth-domain=default.pod.cluster.local,10.244.0.0/16\nsynth-domain=shop.pod.cluster.local,10.244.0.0/16\n')
+  })
+
+  it('ExternalName: a CNAME and nothing else; publishNotReadyAddresses publishes Running pods not ready; addresses listed by hand keep their hostname', () => {
+    const s = fixture()
+    s.services['default/ext'] = {...svc('ext', '', {}, []), type: 'ExternalName', externalName: 'db.example.com'}
+    s.services['default/alias'] = {...svc('alias', '', {}, []), type: 'ExternalName', externalName: 'web.default.svc.cluster.local'}
+    s.pods['default/db-3'] = pod('db-3', '10.244.2.9', {app: 'db'}, {ready: false})
+    const r = renderDnsRecords(s, cluster)
+    expect(Object.keys(r.hosts).sort()).toEqual(['db.default', 'web.default'])
+    expect(r.conf.split('\n').filter((l) => l.startsWith('cname='))).toEqual(['cname=alias.default.svc.cluster.local,web.default.svc.cluster.local', 'cname=ext.default.svc.cluster.local,db.example.com'])
+    expect(r.hosts['db.default']).not.toContain('10.244.2.9')
+    s.services['default/db'].publishNotReadyAddresses = true
+    expect(renderDnsRecords(s, cluster).hosts['db.default']).toContain('10.244.2.9 10-244-2-9.db.default.svc.cluster.local db.default.svc.cluster.local\n')
+    // a selectorless headless Service with an Endpoints object: its addresses, by their listed hostname
+    s.services['default/ext-db'] = svc('ext-db', 'None', {}, [{name: 'pg', protocol: 'TCP', port: 5432, targetPort: 5432}])
+    s.endpoints['default/ext-db'] = {namespace: 'default', name: 'ext-db', uid: 'e', labels: {}, createdAt: 'x', subsets: [{addresses: [{ip: '192.168.56.1', hostname: 'control'}], notReadyAddresses: [], ports: [{name: 'pg', port: 5432, protocol: 'TCP'}]}]} as never
+    const e = renderDnsRecords(s, cluster)
+    expect(e.hosts['ext-db.default']).toBe('192.168.56.1 control.ext-db.default.svc.cluster.local ext-db.default.svc.cluster.local\n')
+    expect(e.conf).toContain('srv-host=_pg._tcp.ext-db.default.svc.cluster.local,control.ext-db.default.svc.cluster.local,5432,0,100\n')
   })
 
   it('a headless service without ready pods has no record (NXDOMAIN, since the cluster domain is local only)', () => {

@@ -1,5 +1,5 @@
 import type {Cluster, PodRecord, ServiceRecord, State} from '../state/schema.js'
-import {endpointsOf, selectedPods} from '../svc/endpoints.js'
+import {endpointAddresses, endpointsOf, selectedPods} from '../svc/endpoints.js'
 
 /** The version of the Kubernetes DNS-Based Service Discovery specification these records follow (its dns-version TXT record). */
 export const DNS_SCHEMA_VERSION = '1.1.0'
@@ -29,26 +29,30 @@ const byKey = <T>(record: Record<string, T>): T[] =>
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, v]) => v)
 
-const isHeadless = (svc: ServiceRecord): boolean => svc.clusterIP === 'None' || svc.clusterIP === ''
+const isExternal = (svc: ServiceRecord): boolean => svc.type === 'ExternalName'
+const isHeadless = (svc: ServiceRecord): boolean => !isExternal(svc) && (svc.clusterIP === 'None' || svc.clusterIP === '')
 
 /** SRV weight as CoreDNS gives it: the targets of one name share 100. */
 const weight = (n: number): number => Math.max(1, Math.floor(100 / Math.max(1, n)))
 
 /**
- * The specification's _hostname_ of a headless Service's endpoint: the pod's spec.hostname when its
- * spec.subdomain names this Service (a StatefulSet's pods, or pods given both), otherwise a name
- * of its own that identifies it in the Service: its address, dashed.
+ * The specification's _hostname_ of a headless Service's endpoint: the hostname listed with an
+ * address given by hand (Endpoints, EndpointSlice); the pod's spec.hostname when its spec.subdomain
+ * names this Service (a StatefulSet's pods, or pods given both); otherwise a name of its own that
+ * identifies it in the Service: its address, dashed.
  */
-const hostnameOf = (svc: ServiceRecord, ip: string, pod: PodRecord | undefined): string =>
-  pod?.spec.hostname && pod.spec.subdomain === svc.name ? pod.spec.hostname : dashed(ip)
+const hostnameOf = (svc: ServiceRecord, ip: string, pod: PodRecord | undefined, listed?: string): string =>
+  listed ?? (pod?.spec.hostname && pod.spec.subdomain === svc.name ? pod.spec.hostname : dashed(ip))
 
-/** The hosts file of one Service: its ClusterIP, or one line per ready endpoint of a headless one. */
+/** The hosts file of one Service: its ClusterIP, or one line per ready endpoint of a headless one; none for ExternalName. */
 function serviceHosts(state: State, svc: ServiceRecord, domain: string): string | undefined {
   const fqdn = serviceFqdn(svc, domain)
+  if (isExternal(svc)) return undefined
   if (!isHeadless(svc)) return `${svc.clusterIP} ${fqdn}\n`
-  const pods = selectedPods(state, svc)
-  if (pods.length === 0) return undefined // no ready endpoint: NXDOMAIN, as the specification says
-  return pods.map((p) => `${p.ip} ${hostnameOf(svc, p.ip!, p)}.${fqdn} ${fqdn}\n`).join('')
+  const addrs = endpointAddresses(state, svc)
+  if (addrs.length === 0) return undefined // no ready endpoint: NXDOMAIN, as the specification says
+  const pods = new Map(selectedPods(state, svc).map((p) => [p.name, p]))
+  return addrs.map((a) => `${a.ip} ${hostnameOf(svc, a.ip, a.pod ? pods.get(a.pod) : undefined, a.hostname)}.${fqdn} ${fqdn}\n`).join('')
 }
 
 /** The namespaces whose pod records dnsmasq synthesizes: default, every applied one, and every one that holds a pod. */
@@ -59,27 +63,34 @@ export function renderDnsRecords(state: State, cluster: Pick<Cluster, 'clusterDo
   const domain = cluster.clusterDomain
   const hosts: Record<string, string> = {}
   const srv: string[] = []
+  const cnames: string[] = []
   for (const svc of byKey(state.services)) {
     const fqdn = serviceFqdn(svc, domain)
     const file = serviceHosts(state, svc, domain)
     if (file) hosts[`${svc.name}.${svc.namespace}`] = file
+    if (isExternal(svc)) {
+      // <svc>.<ns>.svc CNAME <externalName>: no address, no SRV
+      if (svc.externalName) cnames.push(`cname=${fqdn},${svc.externalName.replace(/\.$/, '')}`)
+      continue
+    }
     if (!isHeadless(svc)) {
       // _port._proto.<svc>.<ns>.svc -> the Service's own name
       for (const p of svc.ports.filter((p) => p.name)) srv.push(`srv-host=_${p.name}._${p.protocol.toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`)
       continue
     }
     // headless: one SRV per ready endpoint and named port, to the endpoint's own name
-    const pods = new Map(selectedPods(state, svc).map((p) => [p.ip!, p]))
+    const pods = new Map(selectedPods(state, svc).map((p) => [p.name, p]))
     for (const {port, endpoints} of endpointsOf(state, svc)) {
       if (!port.name) continue
-      for (const e of endpoints) srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${hostnameOf(svc, e.ip, pods.get(e.ip))}.${fqdn},${e.port},0,${weight(endpoints.length)}`)
+      for (const e of endpoints) srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${hostnameOf(svc, e.ip, e.pod ? pods.get(e.pod) : undefined, e.hostname)}.${fqdn},${e.port},0,${weight(endpoints.length)}`)
     }
   }
   const conf = [
-    '# mk8s cluster DNS records dnsmasq reads when it starts (pod records, SRV); written by mk8s',
+    '# mk8s cluster DNS records dnsmasq reads when it starts (pod records, SRV, CNAME); written by mk8s',
     // a-b-c-d.<ns>.pod -> a.b.c.d for every address of the pod network (the specification's deprecated pod records)
     ...podNamespaces(state).map((ns) => `synth-domain=${ns}.pod.${domain},${cluster.podCIDR}`),
     ...srv,
+    ...cnames,
     '',
   ].join('\n')
   return {hosts, conf}

@@ -37,10 +37,14 @@ export function resolveTargetPort(pod: PodRecord, sp: ServicePort): number | und
   return undefined
 }
 
-/** The pods a service selects: same namespace, matching labels, ready (Running, its readinessProbe passed), with an address; in address order. */
+/**
+ * The pods a service selects: same namespace, matching labels, ready (Running, its readinessProbe
+ * passed; with publishNotReadyAddresses, Running is enough), with an address; in address order.
+ */
 export function selectedPods(state: State, svc: ServiceRecord): PodRecord[] {
+  const ready = svc.publishNotReadyAddresses ? (p: PodRecord) => p.phase === 'Running' : podReady
   return Object.values(state.pods)
-    .filter((p) => p.namespace === svc.namespace && podReady(p) && p.ip && selects(svc.selector, p.labels))
+    .filter((p) => p.namespace === svc.namespace && ready(p) && p.ip && selects(svc.selector, p.labels))
     .sort((a, b) => ipToNum(a.ip!) - ipToNum(b.ip!) || a.name.localeCompare(b.name))
 }
 
