@@ -1,3 +1,7 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {dnsStartPlan, dnsStopPlan, dnsUpdatePlan, dnsmasqConf, hostsBundle, parseHostsBundle} from '../../src/lib/dns/plan.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
@@ -119,6 +123,23 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
       ['rm', '-rf', '/run/mk8s/dns'],
       ['ip', 'link', 'del', 'mk8s-dns0'],
     ])
+  })
+
+  it("the hosts step run by a real sh and awk: files written whole, removed ones gone, a removal alone (an empty stream) fine", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostsd-'))
+    const runStep = (plan: ReturnType<typeof dnsUpdatePlan>) => {
+      const [cmd, ...args] = plan[0].argv.map((a) => (a === '/run/mk8s/dns/hosts.d' ? dir : String(a)))
+      execFileSync(cmd, args, {input: plan[0].stdin ?? '\n'})
+    }
+    const files = (): Record<string, string> => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]))
+    writeFileSync(join(dir, 'old.default'), 'stale\n')
+    const empty = {hosts: {}, conf: ''}
+    runStep(dnsUpdatePlan(cluster, {hosts: {'old.default': 'stale\n'}, conf: ''}, {hosts: {'a.default': '10.96.0.1 a\n', 'b.x': '10.244.0.5 p.b\n10.244.1.5 q.b\n'}, conf: ''}))
+    expect(files()).toEqual({'a.default': '10.96.0.1 a\n', 'b.x': '10.244.0.5 p.b\n10.244.1.5 q.b\n'})
+    runStep(dnsUpdatePlan(cluster, {hosts: files(), conf: ''}, {hosts: {'a.default': '10.96.0.1 a\n'}, conf: ''}))
+    expect(files()).toEqual({'a.default': '10.96.0.1 a\n'})
+    runStep(dnsUpdatePlan(cluster, {hosts: files(), conf: ''}, empty))
+    expect(files()).toEqual({})
   })
 
   it('the hosts stream reads back into its files (what doctor reads of the folder)', () => {

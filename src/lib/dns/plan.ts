@@ -58,7 +58,7 @@ const WRITE_HOSTS = `cd "$1" || exit 1
 shift
 [ $# -eq 0 ] || rm -f -- "$@"
 umask 022
-awk '/^@@ / { if (f) close(f); f = $2; printf "" > f; next } { print > f }'`
+awk '/^@@ / { if (f != "") close(f); f = $2; printf "" > f; next } f != "" { print > f }'`
 
 /** The bundle of hosts files WRITE_HOSTS reads (and doctor's read of the folder prints). */
 export const hostsBundle = (files: Readonly<Record<string, string>>, names: readonly string[] = Object.keys(files)): string =>
