@@ -202,10 +202,10 @@ ${fooBarIngress('testsecret')}`,
   })
 
   it('endpoints follow: a new backend pod (on another node) joins the upstream; a request in flight outlives the reload; deleting the ingress stops nginx', async () => {
-    // a slow answer (10 s) from s2 through a second ingress, still in flight while s1's endpoints change
+    // a slow answer (25 s: a pod delete on a loaded 2-core machine has taken over 10) from s2 through a second ingress, still in flight while s1's endpoints change
     const slow = `mkdir -p /www/cgi-bin && cat >/www/cgi-bin/slow <<'END'
 #!/bin/sh
-sleep 10
+sleep 25
 printf 'Content-Type: text/plain\\r\\n\\r\\n'
 echo slow done
 END
@@ -226,7 +226,7 @@ spec:
     })
     expect((await httpUntil(`http://${INGRESS}/bar`, {host: 'slow.example'}, (a) => a.status === 200)).body.trim()).toBe('s2 s2-pod')
     let answered = false
-    const inflight = get(`http://${INGRESS}/cgi-bin/slow`, {host: 'slow.example', timeoutMs: 30_000}).finally(() => (answered = true))
+    const inflight = get(`http://${INGRESS}/cgi-bin/slow`, {host: 'slow.example', timeoutMs: 60_000}).finally(() => (answered = true))
     await new Promise((r) => setTimeout(r, 500))
     // deleting s1's only pod rewrites the upstreams and reloads nginx
     await c.ok(['pod', 'delete', 's1-pod'])
