@@ -56,6 +56,7 @@ describe('Endpoints and EndpointSlices on the CLI', () => {
   it('apply -f, then get with kubectl\'s columns: the applied ones, and the derived ones of the selector services', () => {
     const a = mk8s(['apply', '-f', '-'], MANIFESTS)
     expect(a.stdout).toBe('service/ext created\nendpoints/ext created\nendpointslice.discovery.k8s.io/ext-a created\n')
+    expect(mk8s(['apply', '-f', '-', '--dry-run=client'], MANIFESTS).stdout).toBe('service/ext configured (dry run)\nendpoints/ext configured (dry run)\nendpointslice.discovery.k8s.io/ext-a configured (dry run)\n')
     const ep = mk8s(['get', 'ep'])
     expect(ep.code, ep.stderr).toBe(0)
     expect(ep.stdout.replace(/ +\S+\n/g, '\n')).toBe('NAME     ENDPOINTS\next      192.168.56.1:8080,10.244.2.9:8080\nweb      10.244.1.2:8080,10.244.2.2:8080\nweb-np   10.244.1.2:8080,10.244.2.2:8080\n')
