@@ -54,7 +54,7 @@ export default class Apply extends BaseCommand<typeof Apply> {
     checkNamespace(objs, namespaceGiven(this.argv) ? this.flags.namespace : undefined)
     if (dryRunMode(this.flags['dry-run']) === 'client') {
       const state = this.ctx.store.read()
-      const lines = objs.map((o) => `${o.kind.toLowerCase()}${o.kind === 'Deployment' || o.kind === 'StatefulSet' ? '.apps' : o.kind === 'Ingress' ? '.networking.k8s.io' : ''}/${o.name} ${existsIn(state, o) ? 'configured' : 'created'} (dry run)`)
+      const lines = objs.map((o) => `${o.kind.toLowerCase()}${o.kind === 'Deployment' || o.kind === 'StatefulSet' ? '.apps' : o.kind === 'Ingress' ? '.networking.k8s.io' : o.kind === 'EndpointSlice' ? '.discovery.k8s.io' : ''}/${o.name} ${existsIn(state, o) ? 'configured' : 'created'} (dry run)`)
       this.render({apiVersion: 'v1', kind: 'List', items: rawObjects(sources)}, () => lines.join('\n'))
       return lines
     }
@@ -65,4 +65,6 @@ export default class Apply extends BaseCommand<typeof Apply> {
   }
 }
 
-const existsIn = (state: State, o: {kind: string; namespace: string; name: string}) => Boolean(STORE[o.kind] && state[STORE[o.kind]][`${o.namespace}/${o.name}`])
+const APPLIED: Record<string, 'endpoints' | 'endpointSlices'> = {Endpoints: 'endpoints', EndpointSlice: 'endpointSlices'}
+const existsIn = (state: State, o: {kind: string; namespace: string; name: string}) =>
+  Boolean(STORE[o.kind] ? state[STORE[o.kind]][`${o.namespace}/${o.name}`] : APPLIED[o.kind] && state[APPLIED[o.kind]][`${o.namespace}/${o.name}`])

@@ -1,12 +1,16 @@
+import http from 'node:http'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {TestCluster, labAddress} from './helpers.js'
 
 /**
  * A Service without a selector gets its backends from an Endpoints object (a pod's address) and an
- * EndpointSlice (a host-network server on another node), as in Kubernetes: traffic to its
- * ClusterIP from a pod reaches exactly the ready addresses listed; deleting them takes them away.
- * A Service with a selector shows its derived Endpoints and EndpointSlice, read-only.
+ * EndpointSlice (a host-network server on another node, and this machine, the control machine), as
+ * in Kubernetes: traffic to its ClusterIP from a pod reaches exactly the ready addresses listed;
+ * deleting them takes them away. A Service with a selector shows its derived Endpoints and
+ * EndpointSlice, read-only.
  */
+const CONTROL = '192.168.56.1'
+const HOST_PORT = 19090
 const SERVE = (body: string, port: number) => ['sh', '-c', `mkdir -p /tmp/www && echo ${body} > /tmp/www/index.html && exec httpd -f -p ${port} -h /tmp/www`]
 
 const service = `apiVersion: v1
@@ -27,7 +31,7 @@ kind: Endpoints
 metadata: {name: ext}
 subsets:
 - addresses: [{ip: ${podIP}, targetRef: {kind: Pod, name: backend}}]
-  notReadyAddresses: [{ip: ${labAddress('node2')}}]
+  notReadyAddresses: [{ip: ${labAddress('node1')}}]
   ports: [{name: http, port: 8080}]
 `
 const slice = `apiVersion: discovery.k8s.io/v1
@@ -37,18 +41,21 @@ metadata:
   labels: {kubernetes.io/service-name: ext}
 addressType: IPv4
 endpoints:
-- addresses: [${labAddress('node3')}]
-  conditions: {ready: true}
-  nodeName: node3
 - addresses: [${labAddress('node2')}]
+  conditions: {ready: true}
+  nodeName: node2
+- addresses: [${CONTROL}]
+- addresses: [${labAddress('node1')}]
   conditions: {ready: false}
-ports: [{name: http, port: 9090, protocol: TCP}]
+ports: [{name: http, port: ${HOST_PORT}, protocol: TCP}]
 `
 
 describe('Endpoints and EndpointSlices for a Service without a selector', () => {
   const c = new TestCluster()
   let podIP = ''
   let clusterIP = ''
+  /** a server on this machine, on the lab bridge */
+  const control = http.createServer((_req, res) => res.end('control\n'))
 
   /** n requests from the client pod to the ClusterIP, in one exec: the bodies ("failed" for none). */
   const fromClient = async (n: number) => {
@@ -64,17 +71,19 @@ describe('Endpoints and EndpointSlices for a Service without a selector', () => 
   }
 
   beforeAll(async () => {
-    await c.up()
+    await new Promise<void>((resolve, reject) => control.once('error', reject).listen(HOST_PORT, CONTROL, resolve))
+    await c.up([], ['node1', 'node2'])
     await c.ok(['pod', 'run', 'backend', '--image', 'mk8s/busybox', '-l', 'app=backend', '--port', '8080', '--node', 'node2', '--', ...SERVE('pod-backend', 8080)])
-    await c.ok(['pod', 'run', 'hostweb', '--image', 'mk8s/busybox', '--host-network', '--node', 'node3', '--', ...SERVE('host-node3', 9090)])
+    await c.ok(['pod', 'run', 'hostweb', '--image', 'mk8s/busybox', '--host-network', '--node', 'node2', '--', ...SERVE('host-node2', HOST_PORT)])
     await c.ok(['pod', 'run', 'client', '--image', 'mk8s/busybox', '--node', 'node1', '--', 'sleep', '3600'])
     podIP = (await c.json(['pod', 'get', 'backend'])).status.podIP
     await answering(`http://${podIP}:8080/`, 'pod-backend')
-    await answering(`http://${labAddress('node3')}:9090/`, 'host-node3')
+    await answering(`http://${labAddress('node2')}:${HOST_PORT}/`, 'host-node2')
     await c.ok(['apply', '-f', '-'], {input: service})
     clusterIP = (await c.json(['svc', 'get', 'ext'])).spec.clusterIP
   }, 180_000)
   afterAll(async () => {
+    control.close()
     await c.down()
   })
 
@@ -82,15 +91,20 @@ describe('Endpoints and EndpointSlices for a Service without a selector', () => 
     expect(await fromClient(2)).toEqual(['failed', 'failed'])
   })
 
-  it('an Endpoints (a pod) and an EndpointSlice (a host-network server on another node): traffic reaches both, never a not-ready address', async () => {
+  it('an Endpoints (a pod) and an EndpointSlice (a host-network server on another node, the control machine): traffic reaches each, never a not-ready address', async () => {
     const out = await c.ok(['apply', '-f', '-'], {input: `${endpoints(podIP)}---\n${slice}`})
     expect(out.trim().split('\n')).toEqual(['endpoints/ext created', 'endpointslice.discovery.k8s.io/ext-hosts created'])
-    const bodies = await fromClient(24)
-    expect(new Set(bodies)).toEqual(new Set(['pod-backend', 'host-node3']))
+    // nothing listens on node1's 8080 or 19090: a not-ready address used would be a "failed"
+    const bodies = await fromClient(30)
+    expect(new Set(bodies)).toEqual(new Set(['pod-backend', 'host-node2', 'control']))
+    // doctor reads the rules back from the nodes and finds them as the state says
+    const d = await c.run(['doctor', '-o', 'json'])
+    const findings = (JSON.parse(d.stdout).findings as Array<{id: string; evidence: string}>).filter((f) => /service/.test(f.id))
+    expect(findings, d.stdout).toEqual([])
     const ep = await c.ok(['get', 'ep', 'ext', '--no-headers'])
     expect(ep.split(/\s+/).slice(0, 2)).toEqual(['ext', `${podIP}:8080`])
     const es = await c.ok(['get', 'endpointslices', 'ext-hosts', '--no-headers'])
-    expect(es.split(/\s+/).slice(0, 4)).toEqual(['ext-hosts', 'IPv4', '9090', `${labAddress('node3')},${labAddress('node2')}`])
+    expect(es.split(/\s+/).slice(0, 4)).toEqual(['ext-hosts', 'IPv4', String(HOST_PORT), `${labAddress('node2')},${CONTROL},${labAddress('node1')}`])
   })
 
   it('a Service with a selector shows its pods as derived Endpoints and EndpointSlice, which cannot be deleted', async () => {
@@ -106,7 +120,7 @@ describe('Endpoints and EndpointSlices for a Service without a selector', () => 
 
   it('deleting the Endpoints removes its backend; deleting the slice leaves none', async () => {
     await c.ok(['delete', '-f', '-'], {input: endpoints(podIP)})
-    expect(new Set(await fromClient(12))).toEqual(new Set(['host-node3']))
+    expect(new Set(await fromClient(16))).toEqual(new Set(['host-node2', 'control']))
     await c.ok(['delete', 'endpointslices', 'ext-hosts'])
     expect(await fromClient(2)).toEqual(['failed', 'failed'])
     expect((await c.ok(['get', 'ep'])).split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['NAME', 'web'])

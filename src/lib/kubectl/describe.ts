@@ -97,7 +97,7 @@ export async function describeTarget(ctx: Ctx, t: Target): Promise<string> {
         ['Namespace', t.namespace],
         ['Labels', labelsText(e.metadata.labels)],
         ['AddressType', e.addressType],
-        ['Ports', `\n  Name     Port  Protocol\n  ----     ----  --------\n${e.ports.map((p) => `  ${(p.name || '<unset>').padEnd(7)}  ${String(p.port).padEnd(4)}  ${p.protocol}`).join('\n') || '  <unset>'}`],
+        ['Ports', `  Name     Port  Protocol\n  ----     ----  --------\n${e.ports.map((p) => `  ${(p.name || '<unset>').padEnd(7)}  ${String(p.port).padEnd(4)}  ${p.protocol}`).join('\n') || '  <unset>'}`],
         ['Endpoints', e.endpoints.map((x) => `  - Addresses:  ${x.addresses.join(',')}\n    Conditions:\n      Ready:    ${x.conditions?.ready ?? '<unset>'}\n    Hostname:   ${('hostname' in x ? x.hostname : undefined) ?? '<unset>'}\n    NodeName:   ${x.nodeName ?? '<unset>'}${x.targetRef ? `\n    TargetRef:  ${String(x.targetRef.kind ?? '')}/${String(x.targetRef.name ?? '')}` : ''}`).join('\n') || '  <none>'],
         ['Managed', found.derived ? `derived by mk8s from the pods service ${e.metadata.labels?.['kubernetes.io/service-name']} selects (read-only)` : 'applied'],
       ])

@@ -56,8 +56,9 @@ const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.s
 /**
  * The services whose rules may differ between two states, found without deriving any service's
  * rules: those added, removed or changed, those selecting a pod that was added, removed or
- * changed, and those whose Endpoints or EndpointSlices changed (every one when the cluster's settings changed). What a change costs then grows with
- * what it changes, not with the number of services.
+ * changed, and those whose Endpoints or EndpointSlices changed (every one when the cluster's
+ * settings changed). What a change costs then grows with what it changes, not with the number of
+ * services.
  */
 export function touchedServices(before: State, after: State): string[] {
   const keys = [...new Set([...Object.keys(before.services), ...Object.keys(after.services)])]
