@@ -14,6 +14,7 @@ import {parsePodSpec, type Container} from '../../src/lib/pod/spec.js'
 import {toV1Pod} from '../../src/lib/pod/v1.js'
 import type {PodRecord} from '../../src/lib/state/schema.js'
 import {endpointsOf, selectedPods} from '../../src/lib/svc/endpoints.js'
+import {unprogrammed} from '../../src/lib/pipeline/drift.js'
 import {fixture, pod, svc} from './svc-fixture.js'
 
 const spec = (probe: unknown, ports: unknown[] = [{name: 'http', containerPort: 8080}]) => parsePodSpec({containers: [{name: 'web', image: 'mk8s/busybox', ports, readinessProbe: probe}]}, 'pod default/web')
@@ -148,6 +149,14 @@ describe('readiness: endpoints and kubectl\'s shapes', () => {
     expect(endpointsOf(state, state.services['default/web'])[0].endpoints.map((e) => e.ip)).toEqual(['10.244.0.2'])
     const passed = fixture([ready, {...waiting, ready: true}], [svc('web', '10.96.0.20')])
     expect(endpointsOf(passed, passed.services['default/web'])[0].endpoints.map((e) => e.ip)).toEqual(['10.244.0.2', '10.244.1.2'])
+  })
+
+  it('the hosts care about a pod\'s readiness (its endpoints), not about what its last probe said', () => {
+    const last = {state: structuredClone(state), stale: []}
+    const probed = {...state, pods: {...state.pods, 'default/web-b': {...waiting, probe: {ok: false, at: '2026-01-01T00:01:00.000Z', detail: 'HTTP 503'}}}}
+    expect(unprogrammed(probed, last)).toEqual([])
+    const passed = {...state, pods: {...state.pods, 'default/web-b': {...waiting, ready: true}}}
+    expect(unprogrammed(passed, last)).toEqual(['pod default/web-b: changed in the state, not yet on the nodes'])
   })
 
   it('get pods: READY 0/1 with STATUS Running; -o json: conditions and containerStatuses[].ready', () => {
