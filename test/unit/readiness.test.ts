@@ -12,6 +12,7 @@ import {describeProbe, probeOutcome, probeStep, recheck, untilReady, type Clock,
 import {lookAgain} from '../../src/lib/pod/readiness.js'
 import {parsePodSpec, type Container} from '../../src/lib/pod/spec.js'
 import {toV1Pod} from '../../src/lib/pod/v1.js'
+import {renderDescribe} from '../../src/lib/pod/render.js'
 import type {PodRecord} from '../../src/lib/state/schema.js'
 import {endpointsOf, selectedPods} from '../../src/lib/svc/endpoints.js'
 import {unprogrammed} from '../../src/lib/pipeline/drift.js'
@@ -172,6 +173,9 @@ describe('readiness: endpoints and kubectl\'s shapes', () => {
       {type: 'ContainersReady', status: 'False'},
       {type: 'PodScheduled', status: 'True'},
     ])
+    const described = renderDescribe({...live, logs: {}}).split('\n')
+    expect(described).toContain('Ready:        False (probed 2026-01-01T00:00:00.000Z: container web: http-get http://10.244.1.2:80/: HTTP 404)')
+    expect(described).toContain('    Readiness:     http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3 (probed by mk8s when the pod starts and by mk8s doctor, not continuously)')
     expect(containerReady(waiting, 'web', true)).toBe(false)
     expect(containerReady(ready, 'c', true)).toBe(true)
   })
