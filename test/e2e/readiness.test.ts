@@ -136,4 +136,14 @@ describe('readinessProbe', () => {
     const eps = await c.json(['get', 'endpoints', 'probes'])
     expect(eps.subsets[0].addresses.map((a: any) => a.targetRef.name).sort()).toEqual(['exec-ok', 'tcp-ok'])
   })
+
+  it('a pod left not ready (no wait, as a kill while probing leaves it) is probed again by the same apply', async () => {
+    const later = probePod('later', 'tcpSocket: {port: 8080}')
+    expect(await c.ok(['apply', '-f', '-', '--wait-ready-timeout', '0'], {input: later})).toBe('pod/later created (not ready; no endpoint until mk8s doctor --fix finds its readinessProbe passing)')
+    expect(condition(await pod('later'), 'Ready')).toBe('False')
+    expect(await c.ok(['apply', '-f', '-'], {input: later})).toBe('pod/later unchanged')
+    expect(condition(await pod('later'), 'Ready')).toBe('True')
+    const eps = await c.json(['get', 'endpoints', 'probes'])
+    expect(eps.subsets[0].addresses.map((a: any) => a.targetRef.name).sort()).toEqual(['exec-ok', 'later', 'tcp-ok'])
+  })
 })

@@ -12,8 +12,10 @@ import {describeProbe, probeOutcome, probeStep, recheck, untilReady, type Clock,
 import {lookAgain} from '../../src/lib/pod/readiness.js'
 import {parsePodSpec, type Container} from '../../src/lib/pod/spec.js'
 import {toV1Pod} from '../../src/lib/pod/v1.js'
+import {renderDescribe} from '../../src/lib/pod/render.js'
 import type {PodRecord} from '../../src/lib/state/schema.js'
 import {endpointsOf, selectedPods} from '../../src/lib/svc/endpoints.js'
+import {unprogrammed} from '../../src/lib/pipeline/drift.js'
 import {fixture, pod, svc} from './svc-fixture.js'
 
 const spec = (probe: unknown, ports: unknown[] = [{name: 'http', containerPort: 8080}]) => parsePodSpec({containers: [{name: 'web', image: 'mk8s/busybox', ports, readinessProbe: probe}]}, 'pod default/web')
@@ -150,6 +152,14 @@ describe('readiness: endpoints and kubectl\'s shapes', () => {
     expect(endpointsOf(passed, passed.services['default/web'])[0].endpoints.map((e) => e.ip)).toEqual(['10.244.0.2', '10.244.1.2'])
   })
 
+  it('the hosts care about a pod\'s readiness (its endpoints), not about what its last probe said', () => {
+    const last = {state: structuredClone(state), stale: []}
+    const probed = {...state, pods: {...state.pods, 'default/web-b': {...waiting, probe: {ok: false, at: '2026-01-01T00:01:00.000Z', detail: 'HTTP 503'}}}}
+    expect(unprogrammed(probed, last)).toEqual([])
+    const passed = {...state, pods: {...state.pods, 'default/web-b': {...waiting, ready: true}}}
+    expect(unprogrammed(passed, last)).toEqual(['pod default/web-b: changed in the state, not yet on the nodes'])
+  })
+
   it('get pods: READY 0/1 with STATUS Running; -o json: conditions and containerStatuses[].ready', () => {
     const live = {pod: waiting, containers: [{name: 'web', id: 'c1', image: 'mk8s/busybox', running: true, state: 'running', restartCount: 0}]}
     expect(podCells(live, Date.parse('2026-01-01T00:05:00.000Z')).cells.slice(0, 2)).toEqual(['0/1', 'Running'])
@@ -163,6 +173,9 @@ describe('readiness: endpoints and kubectl\'s shapes', () => {
       {type: 'ContainersReady', status: 'False'},
       {type: 'PodScheduled', status: 'True'},
     ])
+    const described = renderDescribe({...live, logs: {}}).split('\n')
+    expect(described).toContain('Ready:        False (probed 2026-01-01T00:00:00.000Z: container web: http-get http://10.244.1.2:80/: HTTP 404)')
+    expect(described).toContain('    Readiness:     http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3 (probed by mk8s when the pod starts and by mk8s doctor, not continuously)')
     expect(containerReady(waiting, 'web', true)).toBe(false)
     expect(containerReady(ready, 'c', true)).toBe(true)
   })

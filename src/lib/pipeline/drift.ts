@@ -27,7 +27,8 @@ function hostView(kind: string, v: unknown): string {
     return JSON.stringify(rest)
   }
   if (kind === 'pods') {
-    const {phase: _p, pid: _i, containers: _c, reason: _s, ...rest} = v as Record<string, unknown>
+    // (its readiness is the hosts' business, as endpoints; what its last probe said is not)
+    const {phase: _p, pid: _i, containers: _c, reason: _s, probe: _q, ...rest} = v as Record<string, unknown>
     return JSON.stringify(rest)
   }
   return JSON.stringify(v)
