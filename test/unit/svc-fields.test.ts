@@ -138,10 +138,17 @@ describe('trace\'s nft reader and the firewall chain', () => {
 	chain firewall-CDGGSHYL-default/web/tcp/http {
 		ip saddr != { 10.1.0.0/16, 192.168.56.0/24 } drop
 	}
+	chain firewall-AAAAAAAA-default/one/tcp/http {
+		ip saddr != 192.168.56.1 drop
+	}
 }`)
   it('a source outside the ranges is dropped before any DNAT; one inside goes on', () => {
     expect(nftServiceBranches(table, {src: '10.9.9.9', dst: '192.168.56.241', proto: 'tcp', dport: 80}).map((x) => [x.verdict, x.chains])).toEqual([['DROP', ['firewall-CDGGSHYL-default/web/tcp/http']]])
     expect(nftServiceBranches(table, {src: '10.1.2.3', dst: '192.168.56.241', proto: 'tcp', dport: 80})).toEqual([])
+    // a set of one address, as nft lists it
+    const one = parseNft(`table ip mk8s {\n\tmap firewall-ips {\n\t\telements = { 192.168.56.242 . tcp . 80 : goto firewall-AAAAAAAA-default/one/tcp/http }\n\t}\n\tchain firewall-AAAAAAAA-default/one/tcp/http {\n\t\tip saddr != 192.168.56.1 drop\n\t}\n}`)
+    expect(nftServiceBranches(one, {src: '192.168.56.12', dst: '192.168.56.242', proto: 'tcp', dport: 80}).map((x) => x.verdict)).toEqual(['DROP'])
+    expect(nftServiceBranches(one, {src: '192.168.56.1', dst: '192.168.56.242', proto: 'tcp', dport: 80})).toEqual([])
   })
   it('a ClusterIP without a local endpoint (internalTrafficPolicy Local) is dropped', () => {
     expect(nftServiceBranches(table, {src: '10.244.1.9', dst: '10.96.0.9', proto: 'tcp', dport: 80}).map((x) => x.verdict)).toEqual(['DROP'])
