@@ -55,7 +55,7 @@ describe('doctor checks', () => {
     })
     expect(ids(fs)).toEqual(['node1:forward-drop:filter FORWARD', 'node1:masquerade-missing:nat POSTROUTING', 'node1:vxlan-port-blocked:udp/8472'])
     expect(fs[0].evidence).toBe('a packet 10.244.0.2 -> 10.244.1.2 meets policy DROP (no rule accepts pod traffic)')
-    expect(fs[2].fix).toBe('delete that rule: iptables -t filter -D INPUT 2')
+    expect(fs[2].fix).toBe('delete that rule: iptables -t filter -D INPUT 3')
     expect(fs.map((f) => f.safe)).toEqual([true, true, false])
     expect(cmds(fs[0])).toEqual(egressPlan(state.cluster!).map(renderStep))
   })

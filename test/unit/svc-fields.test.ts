@@ -13,7 +13,10 @@ import {incrementalServicesPlan, serviceFragment} from '../../src/lib/svc/sync.j
 import {clusterIPText, describeService, externalIP, toV1Service} from '../../src/lib/svc/v1.js'
 import {nftServiceBranches, parseNft} from '../../src/lib/trace/nft.js'
 import {renderPlan} from '../../src/lib/host/plan.js'
-import {fixture, flowOn, pod, svc} from './svc-fixture.js'
+import {fixture, flowOn, pod, programmedRules, svc} from './svc-fixture.js'
+import {clusterState, factsOf, pod as tracePod, web} from './trace-hosts.js'
+import {resolveEndpoint, requireSource} from '../../src/lib/trace/endpoints.js'
+import {walk as traceWalk} from '../../src/lib/trace/walk.js'
 
 const exit2 = (fn: () => unknown, msg: RegExp) => {
   let thrown: unknown
@@ -135,10 +138,17 @@ describe('trace\'s nft reader and the firewall chain', () => {
 	chain firewall-CDGGSHYL-default/web/tcp/http {
 		ip saddr != { 10.1.0.0/16, 192.168.56.0/24 } drop
 	}
+	chain firewall-AAAAAAAA-default/one/tcp/http {
+		ip saddr != 192.168.56.1 drop
+	}
 }`)
   it('a source outside the ranges is dropped before any DNAT; one inside goes on', () => {
     expect(nftServiceBranches(table, {src: '10.9.9.9', dst: '192.168.56.241', proto: 'tcp', dport: 80}).map((x) => [x.verdict, x.chains])).toEqual([['DROP', ['firewall-CDGGSHYL-default/web/tcp/http']]])
     expect(nftServiceBranches(table, {src: '10.1.2.3', dst: '192.168.56.241', proto: 'tcp', dport: 80})).toEqual([])
+    // a set of one address, as nft lists it
+    const one = parseNft(`table ip mk8s {\n\tmap firewall-ips {\n\t\telements = { 192.168.56.242 . tcp . 80 : goto firewall-AAAAAAAA-default/one/tcp/http }\n\t}\n\tchain firewall-AAAAAAAA-default/one/tcp/http {\n\t\tip saddr != 192.168.56.1 drop\n\t}\n}`)
+    expect(nftServiceBranches(one, {src: '192.168.56.12', dst: '192.168.56.242', proto: 'tcp', dport: 80}).map((x) => x.verdict)).toEqual(['DROP'])
+    expect(nftServiceBranches(one, {src: '192.168.56.1', dst: '192.168.56.242', proto: 'tcp', dport: 80})).toEqual([])
   })
   it('a ClusterIP without a local endpoint (internalTrafficPolicy Local) is dropped', () => {
     expect(nftServiceBranches(table, {src: '10.244.1.9', dst: '10.96.0.9', proto: 'tcp', dport: 80}).map((x) => x.verdict)).toEqual(['DROP'])
@@ -264,5 +274,31 @@ describe('shown in kubectl\'s shapes', () => {
       expect(walk(serviceFields, serviceManifest(r))).toEqual([])
       expect(buildService(s, again)).toEqual({...r, createdAt: expect.any(String), uid: expect.any(String)})
     }
+  })
+})
+
+describe('mk8s trace over those rules (iptables)', () => {
+  const st = clusterState([tracePod('a', 'node1', '10.244.0.5', {app: 'web'}), tracePod('c', 'node2', '10.244.1.6')], [
+    {...web(), name: 'local', internalTrafficPolicy: 'Local'},
+    {...web(), name: 'lb', clusterIP: '10.96.0.21', ...LB, loadBalancerSourceRanges: ['192.168.56.1/32']},
+  ])
+  const facts = factsOf(st)
+  for (const n of ['node1', 'node2']) facts.get(n)!.iptables = programmedRules(st, n)
+  const run = (from: string, to: string) => traceWalk({state: st, facts, from: requireSource(resolveEndpoint(st, 'default', from)), to: resolveEndpoint(st, 'default', to)})
+  it('a pod on a node without a local endpoint: the service hop names the Local policy', () => {
+    const r = run('pod/c', 'svc/local:80')
+    expect(r.ok).toBe(false)
+    expect(r.broken).toMatchObject({host: 'node2', hop: 'service'})
+    expect(r.broken!.cause).toBe('the service has no endpoint on this node and its traffic policy is Local: KUBE-SERVICES DROPs it on node2')
+  })
+  it('a source outside loadBalancerSourceRanges: KUBE-PROXY-FIREWALL named', () => {
+    const r = run('node/node2', '192.168.56.241:80')
+    expect(r.broken!.cause).toBe("the source 192.168.56.12 is outside the service's loadBalancerSourceRanges: KUBE-PROXY-FIREWALL DROPs it on node2")
+    // a pod's traffic to the ClusterIP of the same service is not filtered
+    expect(run('pod/c', 'svc/lb:80').hops.find((h) => h.kind === 'service')).toMatchObject({ok: true})
+  })
+  it('an ExternalName service cannot be traced: it has no address (exit 2)', () => {
+    const s2 = clusterState([], [{...web(), name: 'db', type: 'ExternalName', clusterIP: '', externalName: 'db.example.com', ports: []}])
+    exit2(() => resolveEndpoint(s2, 'default', 'svc/db'), /ExternalName: it is the DNS name db\.example\.com/)
   })
 })

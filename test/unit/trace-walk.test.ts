@@ -68,7 +68,7 @@ describe('trace: the path walker over host facts', () => {
     const r = trace('pod/a', 'pod/b', facts)
     expect(r.broken?.host).toBe('node2')
     expect(r.broken?.hop).toBe('vxlan-decap')
-    expect(r.broken?.cause).toMatch(/VXLAN UDP 8472 is blocked: INPUT rule #2 DROPs it/)
+    expect(r.broken?.cause).toMatch(/VXLAN UDP 8472 is blocked: INPUT rule #3 DROPs it/)
   })
 
   it('through a service: the KUBE-SVC chain, every candidate with its chance, then the chosen endpoint', () => {

@@ -106,7 +106,11 @@ export function parseV1Service(obj: unknown, defaultNamespace: string): ServiceI
   if (externalName) {
     if (!spec.externalName) throw new InputError('spec.externalName is required with type ExternalName', 'e.g. externalName: db.example.com')
     // a trailing dot (an absolute name) is allowed, as Kubernetes allows it
-    validateSubdomain('spec.externalName', spec.externalName.replace(/\.$/, ''))
+    try {
+      validateSubdomain('spec.externalName', spec.externalName.replace(/\.$/, ''))
+    } catch {
+      throw new InputError(`invalid spec.externalName ${JSON.stringify(spec.externalName)}: a DNS name of lower-case DNS-1123 labels joined by '.' (253 characters at most)`, 'e.g. externalName: db.example.com')
+    }
     if (spec.clusterIP) throw new InputError(`a service of type ExternalName has no ClusterIP (spec.clusterIP ${JSON.stringify(spec.clusterIP)})`, 'remove spec.clusterIP')
     if (spec.externalTrafficPolicy) throw new InputError('spec.externalTrafficPolicy may not be set with type ExternalName', 'remove it')
     if (spec.internalTrafficPolicy) throw new InputError('spec.internalTrafficPolicy may not be set with type ExternalName', 'remove it')

@@ -93,10 +93,10 @@ function walk(t: NftTable, chain: string, p: Pkt, b: NftBranch, depth = 0): NftB
   return out
 }
 
-/** `ip saddr != { a, b/n } drop`: does it drop this source? */
+/** `ip saddr != { a, b/n } drop` (nft lists a set of one as `ip saddr != a drop`): does it drop this source? */
 function dropsSource(rule: string, src: string): boolean {
-  const m = /^ip saddr != \{ (.*) \} drop$/.exec(rule)
-  return Boolean(m) && !m![1].split(',').some((x) => inNet(x.trim(), src))
+  const m = /^ip saddr != (?:\{ (.*) \}|(\S+)) drop$/.exec(rule)
+  return Boolean(m) && !(m![1] ?? m![2]).split(',').some((x) => inNet(x.trim(), src))
 }
 
 /** Every way a packet to a service goes through the table (an empty list: no service has its address and port). */
