@@ -222,6 +222,16 @@ describe('StatefulSet service', () => {
     await expect(applyStatefulSet(h.ctx, input({name: 'db', replicas: 1}))).rejects.toThrowError("statefulset default/db: pod db-0 exists and is not this StatefulSet's")
   })
 
+  it('deleting its namespace deletes the StatefulSet and its pods', async () => {
+    const {h} = await cluster()
+    const {deleteNamespace} = await import('../../src/lib/namespace/service.js')
+    await applyStatefulSet(h.ctx, input({namespace: 'shop', replicas: 2}))
+    expect(Object.keys(h.ctx.store.read().pods).sort()).toEqual(['shop/web-0', 'shop/web-1'])
+    await deleteNamespace(h.ctx, 'shop')
+    expect(h.ctx.store.read().pods).toEqual({})
+    expect(h.ctx.store.read().statefulSets).toEqual({})
+  })
+
   it("a Deployment's pods are not a StatefulSet's of the same name, nor the reverse", async () => {
     const {h} = await cluster()
     const {applyDeployment, ownedPods} = await import('../../src/lib/deploy/service.js')
