@@ -7,6 +7,7 @@ import {deleteAll} from '../../src/lib/manifest/read.js'
 import {nodeJoin, nodeLeave, nodeRepair} from '../../src/lib/node/service.js'
 import {createPods, deletePod} from '../../src/lib/pod/service.js'
 import {deleteService, exposeService, syncServices} from '../../src/lib/svc/service.js'
+import {applyStatefulSet} from '../../src/lib/statefulset/service.js'
 import {allGone, copyState, harness, stable} from './harness.js'
 
 const WEB = {containers: [{name: 'web', image: 'mk8s/busybox', command: ['httpd', '-f', '-p', '80'], ports: [{containerPort: 80, hostPort: 8080}]}]}
@@ -56,6 +57,7 @@ const COMMANDS: Record<string, (ctx: Ctx) => Promise<unknown>> = {
   'apply -f': (ctx) => applyAll(ctx, parseManifests(MORE, 'more.yaml', 'default')),
   'delete -f': (ctx) => deleteAll(ctx, parseManifests(INGRESS, 'ingress.yaml', 'default'), false),
   'apply deployment': (ctx) => applyDeployment(ctx, {namespace: 'default', name: 'api', labels: {}, replicas: 2, selector: {app: 'api'}, template: {metadata: {labels: {app: 'api'}}, spec: {containers: [{name: 'c', image: 'mk8s/busybox', command: ['sleep', '3600']}]}}}),
+  'apply statefulset': (ctx) => applyStatefulSet(ctx, {namespace: 'default', name: 'db', labels: {}, replicas: 2, selector: {app: 'db'}, serviceName: 'db', podManagementPolicy: 'OrderedReady', updateStrategy: 'RollingUpdate', start: 0, template: {metadata: {labels: {app: 'db'}}, spec: {containers: [{name: 'c', image: 'mk8s/busybox', command: ['sleep', '3600']}]}}}),
   'node join': (ctx) => nodeJoin(ctx, 'node3', {ssh: 'root@192.168.56.13'}),
   'node leave --force': (ctx) => nodeLeave(ctx, 'node2', {force: true}),
   'node repair': (ctx) => nodeRepair(ctx, 'node2'),

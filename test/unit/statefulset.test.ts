@@ -222,6 +222,35 @@ describe('StatefulSet service', () => {
     await expect(applyStatefulSet(h.ctx, input({name: 'db', replicas: 1}))).rejects.toThrowError("statefulset default/db: pod db-0 exists and is not this StatefulSet's")
   })
 
+  it('another template replaces the pods highest ordinal first, each with its name; rollout restart does the same', async () => {
+    const {h, lines} = await cluster()
+    await applyStatefulSet(h.ctx, input())
+    const before = Object.fromEntries(Object.values(h.ctx.store.read().pods).map((p) => [p.name, p.uid]))
+    lines.length = 0
+    const changed = {...template, spec: {containers: [{...template.spec.containers[0], image: 'mk8s/busybox:2'}]}}
+    const r = await applyStatefulSet(h.ctx, input({template: changed}))
+    expect(names(r.deleted)).toEqual(['web-2', 'web-1', 'web-0'])
+    expect(names(r.created)).toEqual(['web-2', 'web-1', 'web-0'])
+    expect(lines).toEqual(['statefulset web: replacing pod web-2 (an older template)', 'statefulset web: replacing pod web-1 (an older template)', 'statefulset web: replacing pod web-0 (an older template)'])
+    const pods = Object.values(h.ctx.store.read().pods)
+    expect(pods.map((p) => [p.name, p.spec.containers[0].image, p.spec.hostname, p.uid === before[p.name]]).sort()).toEqual([['web-0', 'mk8s/busybox:2', 'web-0', false], ['web-1', 'mk8s/busybox:2', 'web-1', false], ['web-2', 'mk8s/busybox:2', 'web-2', false]])
+    const {restartTargets} = await import('../../src/lib/kubectl/verbs.js')
+    lines.length = 0
+    expect(await restartTargets(h.ctx, [{kind: resolveKind('sts'), namespace: 'default', name: 'web'}], '2026-02-02T00:00:00Z')).toEqual(['statefulset.apps/web restarted'])
+    expect(lines).toEqual(['statefulset web: replacing pod web-2 (an older template)', 'statefulset web: replacing pod web-1 (an older template)', 'statefulset web: replacing pod web-0 (an older template)'])
+    expect((h.ctx.store.read().statefulSets['default/web'].template as {metadata: {annotations: Record<string, string>}}).metadata.annotations).toEqual({'kubectl.kubernetes.io/restartedAt': '2026-02-02T00:00:00Z'})
+  })
+
+  it('deleting its namespace deletes the StatefulSet and its pods', async () => {
+    const {h} = await cluster()
+    const {deleteNamespace} = await import('../../src/lib/namespace/service.js')
+    await applyStatefulSet(h.ctx, input({namespace: 'shop', replicas: 2}))
+    expect(Object.keys(h.ctx.store.read().pods).sort()).toEqual(['shop/web-0', 'shop/web-1'])
+    await deleteNamespace(h.ctx, 'shop')
+    expect(h.ctx.store.read().pods).toEqual({})
+    expect(h.ctx.store.read().statefulSets).toEqual({})
+  })
+
   it("a Deployment's pods are not a StatefulSet's of the same name, nor the reverse", async () => {
     const {h} = await cluster()
     const {applyDeployment, ownedPods} = await import('../../src/lib/deploy/service.js')

@@ -4,14 +4,15 @@ import {selectorFlag} from '../../lib/kubectl/flags.js'
 import {resolveTargets, restartTargets} from '../../lib/kubectl/verbs.js'
 
 export default class RolloutRestart extends BaseCommand<typeof RolloutRestart> {
-  static override summary = "Restart a deployment's pods, as kubectl does: a new restartedAt annotation on the pod template makes every pod anew"
+  static override summary = "Restart a deployment's or statefulset's pods, as kubectl does: a new restartedAt annotation on the pod template makes every pod anew"
+  static override description = "A deployment's new pods are made, then the old removed; a statefulset's pods are replaced highest ordinal first, one at a time, each with its name and hostname."
   static override strict = false
-  static override usage = ['rollout restart deployment/NAME... [flags]']
-  static override args = {target: Args.string({description: 'deployment/NAME, or deployment NAME'})}
-  static override examples = ['<%= config.bin %> rollout restart deployment/web', '<%= config.bin %> rollout restart deploy -l app=web']
+  static override usage = ['rollout restart deployment/NAME... [flags]', 'rollout restart statefulset/NAME... [flags]']
+  static override args = {target: Args.string({description: 'deployment/NAME or statefulset/NAME, or KIND NAME'})}
+  static override examples = ['<%= config.bin %> rollout restart deployment/web', '<%= config.bin %> rollout restart deploy -l app=web', '<%= config.bin %> rollout restart sts/db']
   static override flags = {
     ...selectorFlag,
-    all: Flags.boolean({description: 'every deployment of the namespace', default: false}),
+    all: Flags.boolean({description: 'every object of the kind in the namespace', default: false}),
     ...dryRunFlag,
   }
 

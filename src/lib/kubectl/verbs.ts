@@ -9,7 +9,7 @@ import {InputError} from '../errors.js'
 import {manifestKinds} from '../manifest/registry.js'
 import {program} from '../pipeline/index.js'
 import {parseLabels} from '../pod/spec.js'
-import {requireStatefulSet, scaleStatefulSet} from '../statefulset/service.js'
+import {applyStatefulSet, requireStatefulSet, scaleStatefulSet} from '../statefulset/service.js'
 import {objKey, type State} from '../state/schema.js'
 import {parseKindArgs, qualified, type KindInfo} from './kinds.js'
 import {matchesSelector, parseSelector} from './selector.js'
@@ -167,8 +167,9 @@ export async function deleteTargets(ctx: Ctx, targets: Target[]): Promise<string
   return lines
 }
 
-const onlyDeployments = (targets: Target[], verb: string): Target[] => {
-  for (const t of targets) if (t.kind.kind !== 'Deployment') throw new InputError(`${verb} is for deployments: ${refName(t)} is a ${t.kind.kind}`, `e.g. 'mk8s ${verb} deployment/web'`)
+/** The verbs of the pod controllers (scale, rollout restart): deployments and statefulsets. */
+const onlyControllers = (targets: Target[], verb: string): Target[] => {
+  for (const t of targets) if (t.kind.kind !== 'Deployment' && t.kind.kind !== 'StatefulSet') throw new InputError(`${verb} is for deployments and statefulsets: ${refName(t)} is a ${t.kind.kind}`, `e.g. 'mk8s ${verb} deployment/web' or 'mk8s ${verb} sts/db'`)
   return targets
 }
 
@@ -176,8 +177,7 @@ const onlyDeployments = (targets: Target[], verb: string): Target[] => {
 export async function scaleTargets(ctx: Ctx, targets: Target[], replicas: number, current?: number): Promise<string[]> {
   if (!Number.isInteger(replicas) || replicas < 0) throw new InputError('--replicas must be a whole number >= 0', "e.g. 'mk8s scale deployment/web --replicas 3'")
   const state = ctx.store.read()
-  for (const t of targets) {
-    if (t.kind.kind !== 'Deployment' && t.kind.kind !== 'StatefulSet') throw new InputError(`scale is for deployments and statefulsets: ${refName(t)} is a ${t.kind.kind}`, "e.g. 'mk8s scale deployment/web --replicas 3' or 'mk8s scale sts/db --replicas 3'")
+  for (const t of onlyControllers(targets, 'scale')) {
     const d = t.kind.kind === 'Deployment' ? requireDeployment(state, t.namespace, t.name) : requireStatefulSet(state, t.namespace, t.name)
     if (current !== undefined && d.replicas !== current) throw new InputError(`expected replicas to be ${current}, was ${d.replicas}`, `${refName(t)} was not scaled`)
   }
@@ -190,14 +190,23 @@ export async function scaleTargets(ctx: Ctx, targets: Target[], replicas: number
   return lines
 }
 
-/** kubectl's rollout restart: a new restartedAt annotation on the pod template, so every pod is made anew. */
+/** kubectl's rollout restart: a new restartedAt annotation on the pod template, so every pod is made anew (a StatefulSet's highest ordinal first, one at a time). */
 export async function restartTargets(ctx: Ctx, targets: Target[], now = new Date().toISOString()): Promise<string[]> {
-  const lines: string[] = []
-  for (const t of onlyDeployments(targets, 'rollout restart')) {
-    const d = requireDeployment(ctx.store.read(), t.namespace, t.name)
-    const template = structuredClone(d.template) as DeploymentInput['template'] & {metadata?: {annotations?: Record<string, string>}}
+  const restarted = (t: {template: Record<string, unknown>}) => {
+    const template = structuredClone(t.template) as DeploymentInput['template'] & {metadata?: {annotations?: Record<string, string>}}
     template.metadata = {...template.metadata, annotations: {...template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': now}}
-    await applyDeployment(ctx, {...d, template})
+    return template
+  }
+  onlyControllers(targets, 'rollout restart')
+  const lines: string[] = []
+  for (const t of targets) {
+    if (t.kind.kind === 'StatefulSet') {
+      const {uid: _u, createdAt: _c, ...s} = requireStatefulSet(ctx.store.read(), t.namespace, t.name)
+      await applyStatefulSet(ctx, {...s, template: restarted(s)})
+    } else {
+      const d = requireDeployment(ctx.store.read(), t.namespace, t.name)
+      await applyDeployment(ctx, {...d, template: restarted(d)})
+    }
     lines.push(`${refName(t)} restarted`)
   }
   return lines
