@@ -72,6 +72,12 @@ describe('StatefulSet in the lab', () => {
     for (const p of ['web-0', 'web-1', 'web-2']) expect(await hostname(p)).toBe(p)
     expect(await c.ok(['pod', 'exec', 'web-1', '--', 'cat', '/etc/hosts'])).toMatch(/\bweb-1\.web\.default\.svc\.cluster\.local\b/)
     expect(await c.ok(['get', 'sts'])).toMatch(/^NAME\s+READY\s+AGE\nweb\s+3\/3\s+\S+$/)
+    // the cluster DNS names each pod in the governing Service's domain, and the Service by all of them
+    const ips = Object.fromEntries(items.map((p) => [p.metadata.name, (p.status as {podIP?: string}).podIP]))
+    const lookup = async (name: string) =>
+      (await c.ok(['pod', 'exec', 'web-0', '--', 'timeout', '10', 'nslookup', name])).split('\n').filter((l) => /^Address: /.test(l)).map((l) => l.slice(9).trim()).sort()
+    expect(await lookup('web-2.web.default.svc.cluster.local')).toEqual([ips['web-2']])
+    expect(await lookup('web.default.svc.cluster.local')).toEqual(Object.values(ips).sort())
   })
 
   it('scale to 1 removes web-2 then web-1; scale to 2 brings back web-1 with its hostname', async () => {
