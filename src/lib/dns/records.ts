@@ -44,17 +44,6 @@ const weight = (n: number): number => Math.max(1, Math.floor(100 / Math.max(1, n
 const hostnameOf = (svc: ServiceRecord, ip: string, pod: PodRecord | undefined, listed?: string): string =>
   listed ?? (pod?.spec.hostname && pod.spec.subdomain === svc.name ? pod.spec.hostname : dashed(ip))
 
-/** The hosts file of one Service: its ClusterIP, or one line per ready endpoint of a headless one; none for ExternalName. */
-function serviceHosts(state: State, svc: ServiceRecord, domain: string): string | undefined {
-  const fqdn = serviceFqdn(svc, domain)
-  if (isExternal(svc)) return undefined
-  if (!isHeadless(svc)) return `${svc.clusterIP} ${fqdn}\n`
-  const addrs = endpointAddresses(state, svc)
-  if (addrs.length === 0) return undefined // no ready endpoint: NXDOMAIN, as the specification says
-  const pods = new Map(selectedPods(state, svc).map((p) => [p.name, p]))
-  return addrs.map((a) => `${a.ip} ${hostnameOf(svc, a.ip, a.pod ? pods.get(a.pod) : undefined, a.hostname)}.${fqdn} ${fqdn}\n`).join('')
-}
-
 /** The namespaces whose pod records dnsmasq synthesizes: default, every applied one, and every one that holds a pod. */
 const podNamespaces = (state: State): string[] =>
   [...new Set(['default', ...Object.keys(state.namespaces), ...Object.values(state.pods).map((p) => p.namespace)])].sort()
@@ -66,23 +55,27 @@ export function renderDnsRecords(state: State, cluster: Pick<Cluster, 'clusterDo
   const cnames: string[] = []
   for (const svc of byKey(state.services)) {
     const fqdn = serviceFqdn(svc, domain)
-    const file = serviceHosts(state, svc, domain)
-    if (file) hosts[`${svc.name}.${svc.namespace}`] = file
+    const file = `${svc.name}.${svc.namespace}`
     if (isExternal(svc)) {
       // <svc>.<ns>.svc CNAME <externalName>: no address, no SRV
       if (svc.externalName) cnames.push(`cname=${fqdn},${svc.externalName.replace(/\.$/, '')}`)
       continue
     }
     if (!isHeadless(svc)) {
-      // _port._proto.<svc>.<ns>.svc -> the Service's own name
+      // <svc>.<ns>.svc -> the ClusterIP (its PTR names the Service); _port._proto.<svc>.<ns>.svc -> the Service's own name
+      hosts[file] = `${svc.clusterIP} ${fqdn}\n`
       for (const p of svc.ports.filter((p) => p.name)) srv.push(`srv-host=_${p.name}._${p.protocol.toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`)
       continue
     }
-    // headless: one SRV per ready endpoint and named port, to the endpoint's own name
+    // headless: one A (and PTR) per ready endpoint, under the Service's name and the endpoint's own
+    // (none: NXDOMAIN, as the specification says); one SRV per ready endpoint and named port
     const pods = new Map(selectedPods(state, svc).map((p) => [p.name, p]))
+    const nameOf = (e: {ip: string; pod?: string; hostname?: string}) => `${hostnameOf(svc, e.ip, e.pod ? pods.get(e.pod) : undefined, e.hostname)}.${fqdn}`
+    const addrs = endpointAddresses(state, svc)
+    if (addrs.length) hosts[file] = addrs.map((e) => `${e.ip} ${nameOf(e)} ${fqdn}\n`).join('')
     for (const {port, endpoints} of endpointsOf(state, svc)) {
       if (!port.name) continue
-      for (const e of endpoints) srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${hostnameOf(svc, e.ip, e.pod ? pods.get(e.pod) : undefined, e.hostname)}.${fqdn},${e.port},0,${weight(endpoints.length)}`)
+      for (const e of endpoints) srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${nameOf(e)},${e.port},0,${weight(endpoints.length)}`)
     }
   }
   const conf = [

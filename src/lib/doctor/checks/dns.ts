@@ -33,7 +33,7 @@ export const dnsChecks: Check = ({state, extras}) => {
     if (stale.length || conf) {
       // a file whose lines are all right but in another file or order: rewritten too, so the plan is the whole difference
       const evidence = [stale.length ? `A/PTR records of ${some(stale)}: ${hosts ?? 'in the wrong file'}` : '', conf ? `SRV and pod records: ${conf}` : ''].filter(Boolean).join('; ')
-      out.push({id: 'dns-records-stale', severity: 'error', node, object: 'dnsmasq records', evidence, fix: "write the state's records (dnsmasq is restarted when SRV or pod records changed)", safe: true, plan: dnsUpdatePlan(cluster, {...have, conf: x.dns.conf === undefined ? '' : have.conf}, want)})
+      out.push({id: 'dns-records-stale', severity: 'error', node, object: 'dnsmasq records', evidence, fix: "write the state's records (dnsmasq is restarted when SRV or pod records changed)", safe: true, plan: dnsUpdatePlan(cluster, have, want)})
     }
   }
   return out
