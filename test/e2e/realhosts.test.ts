@@ -184,7 +184,7 @@ describe('real hosts: a sudo user, an SSH config alias with a jump host, ufw, a 
   it('lab reboot ends every process of the host, makes its network anew, starts sshd and dockerd, then runs its boot script', async () => {
     installLabSshOptions()
     const host = new Host('node3', labSshTarget(labNode(3), USER))
-    await new Executor().apply(host, bootInstallPlan('ip link add mk8s-bootprobe type bridge\nip link set mk8s-bootprobe up'))
+    await new Executor().apply(host, bootInstallPlan({base: 'ip link add mk8s-bootprobe type bridge\nip link set mk8s-bootprobe up\n'}, ['base']))
     expect((await host.run(['ip', 'link', 'add', 'mk8s-prereboot', 'type', 'bridge'])).code).toBe(0)
     const r = await execa('node', [CLI, 'lab', 'reboot', 'node3', '-o', 'json'], {reject: false})
     expect(r.exitCode, r.stderr).toBe(0)

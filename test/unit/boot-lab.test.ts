@@ -1,19 +1,41 @@
 import {describe, expect, it} from 'vitest'
-import {bootInstallPlan, bootRemovePlan, bootUnit} from '../../src/lib/boot/plan.js'
-import {renderPlan} from '../../src/lib/host/plan.js'
+import {spawnSync} from 'node:child_process'
+import {bootInstallPlan, bootRemovePlan, bootUnit, bootUpdatePlan} from '../../src/lib/boot/plan.js'
+import {hostValue, renderBootBody, renderPlan, step} from '../../src/lib/host/plan.js'
 import {labNode, labPaths} from '../../src/lib/lab/config.js'
 import {labNodeDownPlan, labNodeRebootPlan, sshdConfig} from '../../src/lib/lab/plan.js'
 import {parseLabOptions} from '../../src/lib/lab/realhost.js'
 import {parseLeases, staleLeaseFindings} from '../../src/lib/pod/leases.js'
 
 describe('the boot script and its unit', () => {
-  it('installs the given script and, where the host has systemd, an enabled oneshot unit (golden)', () => {
-    expect(renderPlan(bootInstallPlan('ip link add cni0 type bridge'))).toBe(`{ sh -c 'mkdir -p "$(dirname "$1")" && umask 077 && t="$1.$$.tmp" && cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$1"' sh /var/lib/mk8s/boot.sh 700; } <<'MK8S_EOF_0'
-#!/bin/bash
-# written by mk8s on every change to this node; run at boot by mk8s-boot.service
+  it('installs the script, its parts afresh and, where the host has systemd, an enabled oneshot unit (golden)', () => {
+    const W = `sh -c 'mkdir -p "$(dirname "$1")" && umask 077 && t="$1.$$.tmp" && cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$1"'`
+    const F = `sh -c 'mkdir -p "$1" && cd "$1" || exit 1
+shift
+[ $# -eq 0 ] || rm -f -- "$@"
+umask 077
+awk '"'"'/^@@ / { if (f != "") close(f); f = $2; printf "" > f; next } f != "" { print > f }'"'"''`
+    expect(renderPlan(bootInstallPlan({base: 'ip link add cni0 type bridge\n', dns: 'D\n'}, ['base', 'pods', 'dns']))).toBe(`rm -rf /var/lib/mk8s/boot.d
+{ ${F} sh /var/lib/mk8s/boot.d; } <<'MK8S_EOF_0'
+@@ base.sh
 ip link add cni0 type bridge
+@@ dns.sh
+D
 MK8S_EOF_0
-{ ! test -d /run/systemd/system </dev/null >/dev/null 2>&1 || sh -c 'mkdir -p "$(dirname "$1")" && umask 077 && t="$1.$$.tmp" && cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$1"' sh /etc/systemd/system/mk8s-boot.service 644; } <<'MK8S_EOF_0'
+{ ${W} sh /var/lib/mk8s/boot.sh 700; } <<'MK8S_EOF_0'
+#!/bin/bash
+# written by mk8s; run at boot by mk8s-boot.service: brings this node back as mk8s last programmed it
+# one part per area in /var/lib/mk8s/boot.d, rewritten by every change to it, in the order mk8s programs them
+cd /var/lib/mk8s/boot.d || exit 1
+rc=0
+for part in base pods dns; do
+  [ -e "$part.sh" ] || continue
+  echo "mk8s boot: $part"
+  bash "$part.sh" || rc=1
+done
+exit "$rc"
+MK8S_EOF_0
+{ ! test -d /run/systemd/system </dev/null >/dev/null 2>&1 || ${W} sh /etc/systemd/system/mk8s-boot.service 644; } <<'MK8S_EOF_0'
 ${bootUnit()}MK8S_EOF_0
 ! test -d /run/systemd/system </dev/null >/dev/null 2>&1 || systemctl daemon-reload
 ! test -d /run/systemd/system </dev/null >/dev/null 2>&1 || systemctl enable mk8s-boot.service`)
@@ -21,11 +43,26 @@ ${bootUnit()}MK8S_EOF_0
     expect(bootUnit()).toContain('After=network-online.target docker.service\n')
   })
 
-  it('removes the unit (disabled first) and the script', () => {
+  it('a change rewrites only the parts it changed, and removes those it emptied', () => {
+    expect(bootUpdatePlan({}, [])).toEqual([])
+    const [one] = bootUpdatePlan({pods: 'P\n'}, ['netns'])
+    expect(one.argv.slice(-3)).toEqual(['sh', '/var/lib/mk8s/boot.d', 'netns.sh'])
+    expect(one.stdin).toBe('@@ pods.sh\nP\n')
+  })
+
+  it('removes the unit (disabled first), the script and its parts', () => {
     expect(renderPlan(bootRemovePlan())).toBe(`! test -e /etc/systemd/system/mk8s-boot.service </dev/null >/dev/null 2>&1 || systemctl disable mk8s-boot.service 2>/dev/null || true
 rm -f /etc/systemd/system/mk8s-boot.service
 ! test -d /run/systemd/system </dev/null >/dev/null 2>&1 || systemctl daemon-reload
-rm -f /var/lib/mk8s/boot.sh`)
+rm -rf /var/lib/mk8s/boot.sh /var/lib/mk8s/boot.d`)
+  })
+
+  it('a part runs every step: a failing one is named on stderr, the next ones still run, and the part exits 1', () => {
+    const body = renderBootBody([step(['sh', '-c', 'exit 3']), step(['echo', 'after']), step(['false'], {tolerate: true}), step(['sh', '-c', 'echo x', 'sh', 'arg1'], {bind: 'V'}), step(['echo', hostValue('V')])])
+    const r = spawnSync('bash', ['-c', body], {encoding: 'utf8'})
+    expect(r.status).toBe(1)
+    expect(r.stdout).toBe('after\nx\n')
+    expect(r.stderr).toBe('mk8s boot: failed (exit 3): sh -c …\n')
   })
 })
 

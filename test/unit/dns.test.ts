@@ -3,7 +3,7 @@ import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {dnsStartPlan, dnsStopPlan, dnsUpdatePlan, dnsmasqConf, hostsBundle, parseHostsBundle} from '../../src/lib/dns/plan.js'
+import {dnsBootPlan, dnsStartPlan, dnsStopPlan, dnsUpdatePlan, dnsmasqConf, hostsBundle, parseHostsBundle} from '../../src/lib/dns/plan.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
 import {podDns} from '../../src/lib/dns/resolv.js'
 import {describeCreate} from '../../src/lib/pod/runtime.js'
@@ -83,8 +83,8 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
         'bogus-priv',
         'domain-needed',
         'txt-record=dns-version.cluster.local,"1.1.0"',
-        'hostsdir=/run/mk8s/dns/hosts.d',
-        'conf-file=/run/mk8s/dns/records.conf',
+        'hostsdir=/var/lib/mk8s/dns/hosts.d',
+        'conf-file=/var/lib/mk8s/dns/records.conf',
         'pid-file=/run/mk8s/dns/dnsmasq.pid',
         'log-facility=/run/mk8s/dns/dnsmasq.log',
         '',
@@ -92,35 +92,39 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
     )
   })
 
-  it('start: mk8s-dns0 with the /32, the hosts folder afresh with every file in one stream, then (re)start', () => {
+  it('start: mk8s-dns0 with the /32, the records afresh on disk (every hosts file in one stream), then (re)start from /run', () => {
     const plan = dnsStartPlan(cluster, {hosts: {'a.default': 'A\n', 'b.default': 'B\n'}, conf: 'C\n'})
     expect(plan.slice(0, 6).map((s) => [s.argv, s.unless])).toEqual([
       [['ip', 'link', 'add', 'mk8s-dns0', 'type', 'bridge'], ['ip', 'link', 'show', 'mk8s-dns0']],
       [['ip', 'addr', 'replace', '10.96.0.10/32', 'dev', 'mk8s-dns0'], undefined],
       [['ip', 'link', 'set', 'mk8s-dns0', 'up'], undefined],
-      [['install', '-d', '-m', '755', '/run/mk8s', '/run/mk8s/dns'], undefined],
-      [['rm', '-rf', '/run/mk8s/dns/hosts.d'], undefined],
-      [['install', '-d', '-m', '755', '/run/mk8s/dns/hosts.d'], undefined],
+      [['install', '-d', '-m', '755', '/var/lib/mk8s', '/var/lib/mk8s/dns'], undefined],
+      [['rm', '-rf', '/var/lib/mk8s/dns/hosts.d'], undefined],
+      [['install', '-d', '-m', '755', '/var/lib/mk8s/dns/hosts.d'], undefined],
     ])
-    expect([plan[6].argv.slice(3), plan[6].stdin]).toEqual([['sh', '/run/mk8s/dns/hosts.d'], '@@ a.default\nA\n@@ b.default\nB\n'])
-    expect(plan.slice(7, 9).map((s) => [s.argv.at(-2), s.argv.at(-1), s.stdin])).toEqual([
-      ['/run/mk8s/dns/records.conf', '644', 'C\n'],
-      ['/run/mk8s/dns/dnsmasq.conf', '644', dnsmasqConf(cluster)],
-    ])
-    expect(plan[9].argv.slice(3)).toEqual(['sh', '/run/mk8s/dns', '10.96.0.10'])
-    expect(plan).toHaveLength(10)
+    expect([plan[6].argv.slice(3), plan[6].stdin]).toEqual([['sh', '/var/lib/mk8s/dns/hosts.d'], '@@ a.default\nA\n@@ b.default\nB\n'])
+    expect(plan[7].argv.slice(-2).concat(plan[7].stdin!)).toEqual(['/var/lib/mk8s/dns/records.conf', '644', 'C\n'])
+    expect(plan[8].argv).toEqual(['install', '-d', '-m', '755', '/run/mk8s', '/run/mk8s/dns'])
+    expect(plan[9].argv.slice(-2).concat(plan[9].stdin!)).toEqual(['/run/mk8s/dns/dnsmasq.conf', '644', dnsmasqConf(cluster)])
+    expect(plan[10].argv.slice(3)).toEqual(['sh', '/run/mk8s/dns', '10.96.0.10'])
+    expect(plan).toHaveLength(11)
+  })
+
+  it('boot: the records are on disk; only the device, the configuration in /run and dnsmasq come back', () => {
+    const start = dnsStartPlan(cluster, {hosts: {'a.default': 'A\n'}, conf: 'C\n'})
+    expect(dnsBootPlan(cluster)).toEqual([...start.slice(0, 3), ...start.slice(8)])
   })
 
   it('update: only the files that changed written and those gone removed (dnsmasq reads them by itself); a restart only when SRV or pod records changed', () => {
     const before = {hosts: {'a.default': 'A\n', 'b.default': 'B\n', 'c.default': 'C\n'}, conf: 'X\n'}
     const after = {hosts: {'a.default': 'A\n', 'b.default': 'B2\n', 'd.default': 'D\n'}, conf: 'X\n'}
     const plan = dnsUpdatePlan(cluster, before, after)
-    expect(plan.map((s) => [s.argv.slice(3), s.stdin])).toEqual([[['sh', '/run/mk8s/dns/hosts.d', 'c.default'], '@@ b.default\nB2\n@@ d.default\nD\n']])
+    expect(plan.map((s) => [s.argv.slice(3), s.stdin])).toEqual([[['sh', '/var/lib/mk8s/dns/hosts.d', 'c.default'], '@@ b.default\nB2\n@@ d.default\nD\n']])
     expect(dnsUpdatePlan(cluster, before, before)).toEqual([])
     const conf = dnsUpdatePlan(cluster, before, {...before, conf: 'Y\n'})
     expect(conf.map((s) => s.argv.at(-1))).toEqual(['644', '10.96.0.10'])
     expect(dnsStopPlan().slice(1).map((s) => s.argv)).toEqual([
-      ['rm', '-rf', '/run/mk8s/dns'],
+      ['rm', '-rf', '/run/mk8s/dns', '/var/lib/mk8s/dns'],
       ['ip', 'link', 'del', 'mk8s-dns0'],
     ])
   })
@@ -128,7 +132,7 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
   it("the hosts step run by a real sh and awk: files written whole, removed ones gone, a removal alone (an empty stream) fine", () => {
     const dir = mkdtempSync(join(tmpdir(), 'mk8s-hostsd-'))
     const runStep = (plan: ReturnType<typeof dnsUpdatePlan>) => {
-      const [cmd, ...args] = plan[0].argv.map((a) => (a === '/run/mk8s/dns/hosts.d' ? dir : String(a)))
+      const [cmd, ...args] = plan[0].argv.map((a) => (a === '/var/lib/mk8s/dns/hosts.d' ? dir : String(a)))
       execFileSync(cmd, args, {input: plan[0].stdin ?? '\n'})
     }
     const files = (): Record<string, string> => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]))

@@ -143,7 +143,7 @@ describe('doctor checks', () => {
     expect(fs[0].evidence).toBe('A/PTR records of web.default; old.default: 1 missing (10.96.0.20 web.default.svc.cluster.local), 2 that no object wants (10.96.0.21 web.default.svc.cluster.local; 10.96.0.9 old.default.svc.cluster.local)')
     // the fix: web's file written, old's removed, no restart (nothing dnsmasq reads at start differs)
     expect(cmds(fs[0])!.length).toBe(1)
-    expect(cmds(fs[0])![0]).toMatch(/ sh \/run\/mk8s\/dns\/hosts.d old.default$/)
+    expect(cmds(fs[0])![0]).toMatch(/ sh \/var\/lib\/mk8s\/dns\/hosts.d old.default$/)
     expect(fs[0].plan![0].stdin).toBe('@@ web.default\n10.96.0.20 web.default.svc.cluster.local\n')
     const conf = run((i) => {
       i.state = structuredClone(withSvc)

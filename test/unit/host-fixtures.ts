@@ -4,7 +4,7 @@ import {step} from '../../src/lib/host/plan.js'
 import {sortedServices} from '../../src/lib/svc/model.js'
 import {endpointChainName, portChainBase, servicePortName} from '../../src/lib/svc/names.js'
 import {nftFullScript} from '../../src/lib/svc/nft.plan.js'
-import {fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
+import {SERVICES_DIR, fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
 import type {State} from '../../src/lib/state/schema.js'
 import {clusterState, pod, web} from './trace-hosts.js'
 
@@ -52,7 +52,8 @@ export function iptablesFixturePlan(s: State): Plan {
     step(['iptables', '-w', '-P', 'FORWARD', 'DROP']),
     step(['iptables', '-w', '-A', 'INPUT', '-s', '192.168.56.66/32', '-p', 'udp', '-m', 'udp', '--dport', '8472', '-j', 'DROP']),
     ...egressPlan(s.cluster!),
-    ...fullServicesPlan(s, s.nodes.node1),
+    // the rules only: the services' files for the boot script are the node's disk, not its tables
+    ...fullServicesPlan(s, s.nodes.node1).filter((x) => !x.argv.includes(SERVICES_DIR)),
   ]
 }
 

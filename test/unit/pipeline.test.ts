@@ -8,6 +8,9 @@ import {nodeJoin, nodeLeave, nodeRepair} from '../../src/lib/node/service.js'
 import {createPods, deletePod} from '../../src/lib/pod/service.js'
 import {deleteService, exposeService, syncServices} from '../../src/lib/svc/service.js'
 import {applyStatefulSet} from '../../src/lib/statefulset/service.js'
+import {BOOT_PARTS_DIR} from '../../src/lib/boot/plan.js'
+import {parseFilesBundle} from '../../src/lib/host/files.js'
+import {bootParts, planChange} from '../../src/lib/pipeline/plan.js'
 import {allGone, copyState, harness, stable} from './harness.js'
 
 const WEB = {containers: [{name: 'web', image: 'mk8s/busybox', command: ['httpd', '-f', '-p', '80'], ports: [{containerPort: 80, hostPort: 8080}]}]}
@@ -94,4 +97,43 @@ describe('the pipeline: what each command sends to each node', {timeout: 120_000
       await expect(sections.join('\n')).toMatchFileSnapshot(`goldens/${cmd.replace(/[^a-z]+/g, '-')}.txt`)
     })
   }
+})
+
+describe('the boot script: what each change leaves on a node for its next boot', () => {
+  const afterCmd = async (cmd: string) => {
+    const h = harness(copyState(await baseOf(COMBOS[0])))
+    const before = h.ctx.store.read()
+    await COMMANDS[cmd](h.ctx)
+    return {before, after: h.ctx.store.read()}
+  }
+  const bootOf = (scripts: ReturnType<typeof planChange>, node: string) => scripts.find((x) => x.node.name === node)?.parts.find((p) => p.area === 'boot')?.plan ?? []
+
+  it("a change rewrites only the parts it changed, each as the new state's boot part; one that changes nothing of them writes none", async () => {
+    const run = await afterCmd('pod run')
+    const [step] = bootOf(planChange(run.before, run.after), 'node1')
+    expect(step.argv.slice(-2)).toEqual(['sh', BOOT_PARTS_DIR])
+    expect(parseFilesBundle(step.stdin!)).toEqual({'pods.sh': bootParts(run.after, run.after.nodes.node1).pods})
+    expect(bootParts(run.after, run.after.nodes.node1).pods).toContain('docker start k8s_POD_client_default')
+    expect(bootOf(planChange(run.before, run.after), 'node2')).toEqual([])
+    const svc = await afterCmd('svc expose')
+    expect(planChange(svc.before, svc.after).map((x) => bootOf([x], x.node.name))).toEqual([[], []])
+  })
+
+  it('a node programmed whole gets every part, the script and its unit; a leaving node loses them first', async () => {
+    const join = await afterCmd('node join')
+    const whole = bootOf(planChange(join.before, join.after), 'node3')
+    expect(whole.map((x) => x.argv.slice(x.argv[0] === 'sh' ? -2 : -3).join(' '))).toEqual([
+      'rm -rf /var/lib/mk8s/boot.d',
+      'sh /var/lib/mk8s/boot.d',
+      '/var/lib/mk8s/boot.sh 700',
+      '/etc/systemd/system/mk8s-boot.service 644',
+      'systemctl daemon-reload',
+      'systemctl enable mk8s-boot.service',
+    ])
+    expect(Object.keys(parseFilesBundle(whole[1].stdin!))).toEqual(Object.keys(bootParts(join.after, join.after.nodes.node3)).map((a) => `${a}.sh`))
+    const leave = await afterCmd('node leave --force')
+    const gone = planChange(leave.before, leave.after).find((x) => x.node.name === 'node2')!
+    expect(gone.parts[0].area).toBe('boot')
+    expect(gone.parts[0].plan.at(-1)!.argv).toEqual(['rm', '-rf', '/var/lib/mk8s/boot.sh', BOOT_PARTS_DIR])
+  })
 })

@@ -5,8 +5,13 @@ import {endpointsOf} from '../../src/lib/svc/endpoints.js'
 import {allocateLbIP, lbPool} from '../../src/lib/svc/lb.js'
 import {parseV1Service} from '../../src/lib/svc/manifest.js'
 import {buildService} from '../../src/lib/svc/service.js'
-import {renderPlan} from '../../src/lib/host/plan.js'
-import {fullServicesPlan, incrementalServicesPlan} from '../../src/lib/svc/sync.js'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {parseFilesBundle} from '../../src/lib/host/files.js'
+import type {Step} from '../../src/lib/host/plan.js'
+import {fullServicesPlan, incrementalServicesPlan, SERVICES_DIR, servicesBootPlan} from '../../src/lib/svc/sync.js'
 import {fixture, pod, svc} from './svc-fixture.js'
 
 const exit2 = (fn: () => unknown, msg: RegExp) => {
@@ -101,13 +106,67 @@ describe('incremental sync', () => {
   it('writes only the changed service, from the state the node was programmed from; nothing when nothing changed', () => {
     const s = fixture(pods, Array.from({length: 50}, (_, i) => svc(`s${i}`, `10.96.1.${i}`, {selector: {app: 'web'}})))
     expect(incrementalServicesPlan(s, s, s.nodes.node1)).toEqual([])
-    const full = renderPlan(fullServicesPlan(s, s.nodes.node1))
-    expect(full.match(/^:KUBE-SVC-/gm)).toHaveLength(50)
+    const full = fullServicesPlan(s, s.nodes.node1)
+    expect(full[0].stdin!.match(/^:KUBE-SVC-/gm)).toHaveLength(50)
+    // and each service's own file afresh, for the boot script
+    const saved = full.filter((x) => x.argv.includes(SERVICES_DIR))
+    expect(saved.map((x) => x.argv.at(0))).toEqual(['rm', 'sh'])
+    expect(Object.keys(parseFilesBundle(saved[1].stdin!))).toHaveLength(50)
     const after = structuredClone(s)
     after.services['default/new'] = svc('new', '10.96.2.1', {selector: {app: 'web'}})
-    const inc = renderPlan(incrementalServicesPlan(s, after, after.nodes.node1))
-    expect(inc.match(/^:KUBE-/gm)).toHaveLength(2)
-    expect(inc).toContain('-I KUBE-SERVICES 1 -d 10.96.2.1/32')
-    expect(inc).not.toContain('10.96.1.3')
+    const inc = incrementalServicesPlan(s, after, after.nodes.node1)
+    expect(inc).toHaveLength(2)
+    expect(inc[0].stdin!.match(/^:KUBE-/gm)).toHaveLength(2)
+    expect(inc[0].stdin).toContain('-I KUBE-SERVICES 1 -d 10.96.2.1/32')
+    expect(inc[0].stdin).not.toContain('10.96.1.3')
+    // the new service's file is its rules restored alone: here, exactly what the change restores
+    expect(inc[1].argv.slice(-2)).toEqual(['sh', SERVICES_DIR])
+    expect(parseFilesBundle(inc[1].stdin!)).toEqual({'default.new': inc[0].stdin})
+    // removed: its file goes, nothing else is written
+    const gone = incrementalServicesPlan(after, s, s.nodes.node1)
+    expect(gone[1].argv.slice(-3)).toEqual(['sh', SERVICES_DIR, 'default.new'])
+    expect(parseFilesBundle(gone[1].stdin!)).toEqual({})
+  })
+
+  it("boot: every service's file, run by a real sh and awk, is one restore with each table's chains declared before any rule", () => {
+    const s = fixture(pods, [svc('s1', '10.96.1.1', {selector: {app: 'web'}}), svc('s2', '10.96.1.2', {selector: {app: 'web'}, type: 'NodePort'})])
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-svcfiles-'))
+    try {
+      const run = (x: Step, input?: string) => {
+        const [cmd, ...args] = x.argv.map((a) => (a === SERVICES_DIR ? `${dir}/services` : String(a)))
+        return execFileSync(cmd, args, {input: input ?? x.stdin ?? '', env: {...process.env, PATH: `${dir}/bin:${process.env.PATH}`}}).toString()
+      }
+      const full = fullServicesPlan(s, s.nodes.node1)
+      run(full.find((x) => x.argv[0] === 'sh' && x.argv.includes(SERVICES_DIR))!)
+      expect(readdirSync(`${dir}/services`).sort()).toEqual(['default.s1', 'default.s2'])
+      // iptables-restore here only prints what it was given
+      execFileSync('mkdir', ['-p', `${dir}/bin`])
+      writeFileSync(`${dir}/bin/iptables-restore`, '#!/bin/sh\ncat\n')
+      chmodSync(`${dir}/bin/iptables-restore`, 0o755)
+      const boot = servicesBootPlan(s, s.nodes.node1)
+      const merged = run(boot.find((x) => x.argv.includes(SERVICES_DIR))!).split('\n')
+      const files = readdirSync(`${dir}/services`).flatMap((f) => execFileSync('cat', [`${dir}/services/${f}`]).toString().split('\n'))
+      const body = (lines: string[]) => lines.filter((l) => l && !l.startsWith('*') && l !== 'COMMIT').sort()
+      expect(body(merged)).toEqual(body(files))
+      const tables = merged.filter((l) => l.startsWith('*'))
+      expect(tables).toEqual([...new Set(tables)])
+      expect(tables).toContain('*nat')
+      for (const table of tables) {
+        const at = merged.indexOf(table)
+        const end = merged.indexOf('COMMIT', at)
+        const block = merged.slice(at + 1, end)
+        const lastDecl = block.map((l) => l.startsWith(':')).lastIndexOf(true)
+        const firstRule = block.findIndex((l) => !l.startsWith(':'))
+        expect(lastDecl).toBeGreaterThan(0)
+        expect(lastDecl).toBeLessThan(firstRule)
+      }
+      expect(merged.filter((l) => l === 'COMMIT')).toHaveLength(tables.length)
+      // with no file there, nothing is restored
+      rmSync(`${dir}/services`, {recursive: true})
+      execFileSync('mkdir', ['-p', `${dir}/services`])
+      expect(run(boot.find((x) => x.argv.includes(SERVICES_DIR))!)).toBe('')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })

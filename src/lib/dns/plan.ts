@@ -1,18 +1,21 @@
-import {writeFileStep} from '../host/files.js'
+import {filesBundle, parseFilesBundle, writeFileStep, writeFilesStep} from '../host/files.js'
 import {step, type Plan} from '../host/plan.js'
 import type {Cluster} from '../state/schema.js'
 import {DNS_SCHEMA_VERSION, type DnsRecords} from './records.js'
 
-/** Where the node-local DNS keeps its files (a private /run on each lab host). */
+/** Where the node-local DNS keeps what it runs from: its configuration, pid, log and upstreams (a private /run on each lab host). */
 export const DNS_DIR = '/run/mk8s/dns'
+/** Where it keeps its records, on disk: they outlive a reboot, so that the boot script only starts dnsmasq again. */
+export const DNS_DATA_DIR = '/var/lib/mk8s/dns'
 /** The device holding the DNS service address on each node, like NodeLocal DNSCache's (a bridge: some kernels lack dummy). */
 export const DNS_DEVICE = 'mk8s-dns0'
 
 /** The folder of the Services' hosts files, which dnsmasq watches (--hostsdir). */
-export const HOSTS_DIR = `${DNS_DIR}/hosts.d`
+export const HOSTS_DIR = `${DNS_DATA_DIR}/hosts.d`
+export const RECORDS_CONF = `${DNS_DATA_DIR}/records.conf`
 
 /** dnsmasq's configuration: answers the cluster domain from its records only, forwards the rest to the node's resolver. */
-export function dnsmasqConf(cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>, dir = DNS_DIR): string {
+export function dnsmasqConf(cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>, dir = DNS_DIR, data = DNS_DATA_DIR): string {
   return [
     '# mk8s node-local cluster DNS (dnsmasq); written by mk8s',
     `listen-address=${cluster.dnsIP}`,
@@ -26,8 +29,8 @@ export function dnsmasqConf(cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>, d
     'bogus-priv',
     'domain-needed',
     `txt-record=dns-version.${cluster.clusterDomain},"${DNS_SCHEMA_VERSION}"`,
-    `hostsdir=${dir}/hosts.d`,
-    `conf-file=${dir}/records.conf`,
+    `hostsdir=${data}/hosts.d`,
+    `conf-file=${data}/records.conf`,
     `pid-file=${dir}/dnsmasq.pid`,
     `log-facility=${dir}/dnsmasq.log`,
     '',
@@ -48,52 +51,41 @@ dnsmasq --conf-file="$d/dnsmasq.conf" </dev/null >/dev/null 2>"$d/start.err" || 
 
 const reloadStep = (cluster: Pick<Cluster, 'dnsIP'>) => step(['sh', '-c', RELOAD, 'sh', DNS_DIR, cluster.dnsIP])
 
-/**
- * Hosts files in, one stream: "@@ NAME" starts a file, the lines after it are its content (hosts
- * lines never start with "@@"). Each file is written in place and closed once whole; dnsmasq
- * reads a file again when it is closed after writing (inotify), and answers from what it read
- * before until then. The names given as arguments are removed first.
- */
-const WRITE_HOSTS = `cd "$1" || exit 1
-shift
-[ $# -eq 0 ] || rm -f -- "$@"
-umask 022
-awk '/^@@ / { if (f != "") close(f); f = $2; printf "" > f; next } f != "" { print > f }'`
+/** The bundle of hosts files (doctor's read of the folder prints one). */
+export const hostsBundle = filesBundle
+export const parseHostsBundle = parseFilesBundle
 
-/** The bundle of hosts files WRITE_HOSTS reads (and doctor's read of the folder prints). */
-export const hostsBundle = (files: Readonly<Record<string, string>>, names: readonly string[] = Object.keys(files)): string =>
-  names.map((n) => `@@ ${n}\n${files[n]}`).join('')
+const writeHostsStep = (files: Readonly<Record<string, string>>, names: readonly string[], remove: readonly string[] = []) => writeFilesStep(HOSTS_DIR, files, names, remove)
 
-/** A bundle back into files (doctor's read of the folder). */
-export function parseHostsBundle(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  let name: string | undefined
-  for (const line of text.split('\n')) {
-    if (line.startsWith('@@ ')) out[(name = line.slice(3).trim())] = ''
-    else if (name !== undefined && line) out[name] += `${line}\n`
-  }
-  return out
-}
-
-const writeHostsStep = (files: Readonly<Record<string, string>>, names: readonly string[], remove: readonly string[] = []) =>
-  step(['sh', '-c', WRITE_HOSTS, 'sh', HOSTS_DIR, ...remove], {stdin: hostsBundle(files, names)})
-
-/** On join (or whole): the device with the DNS address, dnsmasq's files (the hosts folder afresh), and dnsmasq (restarted if it ran). */
-export function dnsStartPlan(cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>, records: DnsRecords): Plan {
+/** The device with the DNS address, dnsmasq's configuration, and dnsmasq (restarted if it ran), from the records on disk. */
+function dnsRunPlan(cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>): Plan {
   return [
     step(['ip', 'link', 'add', DNS_DEVICE, 'type', 'bridge'], {unless: ['ip', 'link', 'show', DNS_DEVICE]}),
     step(['ip', 'addr', 'replace', `${cluster.dnsIP}/32`, 'dev', DNS_DEVICE]),
     step(['ip', 'link', 'set', DNS_DEVICE, 'up']),
     // dnsmasq drops root after start: its files must be readable by others
     step(['install', '-d', '-m', '755', '/run/mk8s', DNS_DIR]),
-    step(['rm', '-rf', HOSTS_DIR]),
-    step(['install', '-d', '-m', '755', HOSTS_DIR]),
-    ...(Object.keys(records.hosts).length ? [writeHostsStep(records.hosts, Object.keys(records.hosts))] : []),
-    writeFileStep(`${DNS_DIR}/records.conf`, records.conf, '644'),
     writeFileStep(`${DNS_DIR}/dnsmasq.conf`, dnsmasqConf(cluster), '644'),
     reloadStep(cluster),
   ]
 }
+
+/** On join (or whole): the records afresh on disk (the hosts folder and records.conf), then dnsmasq as dnsRunPlan starts it. */
+export function dnsStartPlan(cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>, records: DnsRecords): Plan {
+  const run = dnsRunPlan(cluster)
+  return [
+    ...run.slice(0, 3),
+    step(['install', '-d', '-m', '755', '/var/lib/mk8s', DNS_DATA_DIR]),
+    step(['rm', '-rf', HOSTS_DIR]),
+    step(['install', '-d', '-m', '755', HOSTS_DIR]),
+    ...(Object.keys(records.hosts).length ? [writeHostsStep(records.hosts, Object.keys(records.hosts))] : []),
+    writeFileStep(RECORDS_CONF, records.conf, '644'),
+    ...run.slice(3),
+  ]
+}
+
+/** At boot: the records are on disk already; only the device and dnsmasq come back. */
+export const dnsBootPlan = (cluster: Pick<Cluster, 'dnsIP' | 'clusterDomain'>): Plan => dnsRunPlan(cluster)
 
 /**
  * From the records a node holds to the state's: the hosts files that changed written, those of
@@ -105,7 +97,7 @@ export function dnsUpdatePlan(cluster: Pick<Cluster, 'dnsIP'>, before: DnsRecord
   const removed = Object.keys(before.hosts).filter((n) => after.hosts[n] === undefined)
   return [
     ...(changed.length || removed.length ? [writeHostsStep(after.hosts, changed, removed)] : []),
-    ...(before.conf === after.conf ? [] : [writeFileStep(`${DNS_DIR}/records.conf`, after.conf, '644'), reloadStep(cluster)]),
+    ...(before.conf === after.conf ? [] : [writeFileStep(RECORDS_CONF, after.conf, '644'), reloadStep(cluster)]),
   ]
 }
 
@@ -114,9 +106,9 @@ const STOP = `pid=$(cat "$1/dnsmasq.pid" 2>/dev/null) || exit 0
 kill "$pid"
 for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done`
 
-/** On leave: dnsmasq, its files and the device go. */
+/** On leave: dnsmasq, its files (both folders) and the device go. */
 export const dnsStopPlan = (): Plan => [
   step(['sh', '-c', STOP, 'sh', DNS_DIR]),
-  step(['rm', '-rf', DNS_DIR]),
+  step(['rm', '-rf', DNS_DIR, DNS_DATA_DIR]),
   step(['ip', 'link', 'del', DNS_DEVICE], {onlyIf: ['ip', 'link', 'show', DNS_DEVICE]}),
 ]

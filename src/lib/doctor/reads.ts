@@ -7,7 +7,7 @@
 import {LABEL_CONTAINER, LABEL_UID} from '../pod/plan.js'
 import type {Captured} from '../host/plan.js'
 import {parseLeases} from '../pod/leases.js'
-import {DNS_DIR, HOSTS_DIR, parseHostsBundle} from '../dns/plan.js'
+import {DNS_DIR, HOSTS_DIR, RECORDS_CONF, parseHostsBundle} from '../dns/plan.js'
 import {INGRESS_DIR} from '../ingress/nginx.js'
 
 const CONTAINERS = 'ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
@@ -30,7 +30,7 @@ export function doctorReads(opts: {conntrack: boolean}): Array<[string, readonly
     ['logs', ['sh', '-c', LOGS, 'sh', LABEL_CONTAINER]],
     ['netns-of', ['sh', '-c', NETNS_OF, 'sh', LABEL_UID]],
     ['dns-hosts', ['sh', '-c', DNS_HOSTS, 'sh', HOSTS_DIR]],
-    ['dns-conf', ['cat', `${DNS_DIR}/records.conf`]],
+    ['dns-conf', ['cat', RECORDS_CONF]],
     ['dns-running', ['sh', '-c', DNS_RUNNING, 'sh', DNS_DIR]],
     ['ingress-conf', ['cat', `${INGRESS_DIR}/nginx.conf`]],
     ['ingress-running', ['sh', '-c', RUNNING, 'sh', INGRESS_DIR, 'nginx']],

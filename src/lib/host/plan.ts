@@ -103,6 +103,25 @@ export function renderScript(plan: Plan, marker = DEFAULT_MARKER): string {
   return lines.join('\n') + '\n'
 }
 
+/**
+ * A script that runs at boot, with no one to read a failure as it happens: every step runs, one
+ * that fails is named on stderr (its first words) and the script goes on with the next, then
+ * exits 1 if any failed. No `set -u`: a pid a failed step did not bind is empty, and the steps
+ * that need it fail (and are named) in turn.
+ */
+export function renderBootBody(plan: Plan): string {
+  const lines = ['rc=0', '_mk8s_failed() { echo "mk8s boot: failed (exit $1): $2" >&2; rc=1; }']
+  for (const s of plan) {
+    // its first words, or for a script its arguments
+    const argv = s.argv.map((a) => (typeof a === 'string' ? a : `$${a.var}`))
+    const shown = argv[0] === 'sh' && argv[1] === '-c' ? ['sh -c …', ...argv.slice(4)] : argv
+    const words = quote(shown.slice(0, 4).join(' ').slice(0, 60))
+    lines.push(withStdin(`{ ${renderStep(s)}; }`, s, ` || _mk8s_failed $? ${words}`))
+  }
+  lines.push('exit "$rc"')
+  return lines.join('\n') + '\n'
+}
+
 export interface Captured {
   output: string
   code: number

@@ -233,11 +233,25 @@ export function netpolNodePlan(before: State | undefined, after: State, node: No
   return script ? [step(NFT_APPLY, {stdin: script})] : []
 }
 
-/** What leave (and reset) does: the table goes, if it is there. */
-export const netpolRemovePlan = (): Plan => [step(['nft', 'delete', 'table', 'inet', NETPOL_TABLE], {onlyIf: ['nft', 'list', 'table', 'inet', NETPOL_TABLE]})]
+/**
+ * The table as the node holds it, kept on its disk after every change to it (nft's own listing,
+ * which nft reads back), so that the boot script restores it without holding it: it grows with
+ * the policies and pods, and the node already has it.
+ */
+export const NETPOL_SAVED = '/var/lib/mk8s/netpol.nft'
+const SAVE = `mkdir -p "\${1%/*}" && nft list table inet ${NETPOL_TABLE} >"$1.tmp" && mv -f "$1.tmp" "$1"`
+const RESTORE_SAVED = `[ -e "$1" ] || exit 0
+{ echo "add table inet ${NETPOL_TABLE}"; echo "delete table inet ${NETPOL_TABLE}"; cat "$1"; } | nft -f -`
 
-/** NetworkPolicy's part of a node's script: the table whole on join and repair, the changed sets and chains otherwise, gone when the node leaves. */
+/** What leave (and reset) does: the table goes, if it is there, and its saved copy. */
+export const netpolRemovePlan = (): Plan => [step(['nft', 'delete', 'table', 'inet', NETPOL_TABLE], {onlyIf: ['nft', 'list', 'table', 'inet', NETPOL_TABLE]}), step(['rm', '-f', NETPOL_SAVED])]
+
+/** At boot: the table as it was last programmed, from its saved copy. */
+export const netpolBootPlan = (): Plan => [step(['sh', '-c', RESTORE_SAVED, 'sh', NETPOL_SAVED])]
+
+/** NetworkPolicy's part of a node's script: the table whole on join and repair, the changed sets and chains otherwise (then saved), gone when the node leaves. */
 export function netpolPlanner({before, after, node, leaving}: import('../pipeline/types.js').NodeChange): Plan {
   if (leaving) return netpolRemovePlan()
-  return after.cluster ? netpolNodePlan(before, after, node) : []
+  const plan = after.cluster ? netpolNodePlan(before, after, node) : []
+  return plan.length ? [...plan, step(['sh', '-c', SAVE, 'sh', NETPOL_SAVED])] : plan
 }

@@ -1,13 +1,42 @@
 import {sortedNodes} from '../cluster/model.js'
-import type {Plan} from '../host/plan.js'
-import type {State} from '../state/schema.js'
+import {bootInstallPlan, bootRemovePlan, bootUpdatePlan} from '../boot/plan.js'
+import {renderBootBody, type Plan} from '../host/plan.js'
+import type {NodeRecord, State} from '../state/schema.js'
 import {AREAS} from './areas.js'
-import type {AreaName, NodeChange, NodeScript} from './types.js'
+import {AREA_ORDER, type AreaName, type NodeChange, type NodeScript} from './types.js'
 
-/** One node's script: every area's steps for its change, in the written order (reversed when it leaves). */
+/** Each area's part of a node's boot script, from the state it was programmed from: its boot plan (or whole plan), as a body that runs every step. */
+export function bootParts(state: State, node: NodeRecord): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const a of AREAS) {
+    const plan = a.boot ? a.boot(state, node) : a.plan({before: undefined, after: state, node, leaving: false})
+    if (plan.length) out[a.area] = renderBootBody(plan)
+  }
+  return out
+}
+
+/**
+ * The boot script's part of a node's script, after the areas' (so that it says what the node was
+ * programmed to): installed whole with its unit when the node is programmed whole; on a change to
+ * the node, the areas' parts that it changed; removed (first) when the node leaves.
+ */
+function bootPart(change: NodeChange, changed: boolean): Plan {
+  if (change.leaving) return bootRemovePlan()
+  if (!change.before) return bootInstallPlan(bootParts(change.after, change.node), AREA_ORDER)
+  if (!changed) return []
+  const now = bootParts(change.after, change.node)
+  const was = bootParts(change.before, change.before.nodes[change.node.name])
+  const parts = Object.fromEntries(Object.entries(now).filter(([a, body]) => was[a] !== body))
+  return bootUpdatePlan(parts, Object.keys(was).filter((a) => now[a] === undefined))
+}
+
+/** One node's script: every area's steps for its change, in the written order (reversed when it leaves), then its boot script. */
 export function planNode(change: NodeChange, extra: Plan = [], wholeAreas: ReadonlySet<AreaName> = new Set()): NodeScript {
   const order = change.leaving ? [...AREAS].reverse() : AREAS
   const parts = order.map((a) => ({area: a.area, plan: a.plan(wholeAreas.has(a.area) && !change.leaving ? {...change, before: undefined} : change)}))
+  const changed = parts.some((p) => p.plan.length > 0)
+  if (change.leaving) parts.unshift({area: 'boot', plan: bootPart(change, changed)})
+  else if (change.after.cluster) parts.push({area: 'boot', plan: bootPart(change, changed)})
   if (extra.length) parts.push({area: 'extra', plan: extra})
   return {node: change.node, full: change.before === undefined, leaving: change.leaving, parts: parts.filter((p) => p.plan.length > 0)}
 }

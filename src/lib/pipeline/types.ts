@@ -17,12 +17,19 @@ export interface NodeChange {
 
 /** The areas, in the order their steps run on a node (and the reverse order when it leaves). */
 export const AREA_ORDER = ['base', 'firewall', 'netns', 'overlay', 'pods', 'hostports', 'services', 'netpol', 'dns', 'ingress'] as const
-export type AreaName = (typeof AREA_ORDER)[number] | 'extra'
+export type AreaName = (typeof AREA_ORDER)[number] | 'extra' | 'boot'
 
 /** One area's contribution: a pure function from a node's change to that node's steps. */
 export interface AreaPlanner {
   area: AreaName
   plan(change: NodeChange): Plan
+  /**
+   * What brings the area back when the node boots, from what outlives a reboot on the node (its
+   * disk, its stopped containers), as a part of the node's boot script. Without it, the area's
+   * whole plan. An area whose whole plan grows with the cluster keeps that part on the node's disk
+   * instead (written by its incremental plans), so that the boot script stays small.
+   */
+  boot?(state: State, node: NodeRecord): Plan
 }
 
 /** One node's script, by area, before it is run. */

@@ -1,8 +1,9 @@
-import type {Plan} from '../host/plan.js'
+import {step, type Plan} from '../host/plan.js'
 import {podMtu} from '../overlay/plan.js'
 import type {NodeChange} from '../pipeline/types.js'
 import type {Cluster, NodeRecord, PodRecord, State} from '../state/schema.js'
-import {cniAddPlan, cniDelPlan, cniPortmapPlan, loopbackOnlyPlan, netnsOf, pausePid, pausePidStep, unwirePlan, wirePlan} from './plan.js'
+import {objKey} from '../state/schema.js'
+import {cniAddPlan, cniDelPlan, cniPortmapPlan, containerName, loopbackOnlyPlan, netnsOf, pauseName, pausePid, pausePidStep, unwirePlan, wirePlan} from './plan.js'
 import {hostPortMappings} from './spec.js'
 
 /** The pods of a node whose pause container runs, so that their namespace is (to be) wired. */
@@ -46,6 +47,32 @@ export function podsPlanner({before, after, node, leaving}: NodeChange): Plan {
     const o = was?.get(key)
     if (o && o.uid === p.uid && o.pauseId === p.pauseId) continue
     plan.push(...wirePodPlan(cluster, node, p))
+  }
+  return plan
+}
+
+/** At boot the node's Docker may still be starting (its unit is ordered before, but socket activation answers early). */
+const WAIT_DOCKER = 'for i in $(seq 120); do docker info >/dev/null 2>&1 && exit 0; sleep 0.5; done; echo "docker does not answer" >&2; exit 1'
+
+/**
+ * The pods' part of the boot script: what kubelet does for each sandbox after a reboot, with the
+ * containers Docker kept (stopped) and the state's addresses. Each pod's pause container starts
+ * first, in a new namespace, which is wired again with the pod's own address (what is left of its
+ * old wiring is released first: host-local's lease on disk for that same sandbox, the neighbour
+ * entry), then its app containers start, which join it. Host-network pods only start again.
+ */
+export function podsBootPlan(state: State, node: NodeRecord): Plan {
+  const cluster = state.cluster
+  if (!cluster) return []
+  const pods = Object.values(state.pods)
+    .filter((p) => p.node === node.name && p.pauseId && p.phase !== 'Failed')
+    .sort((a, b) => (objKey(a.namespace, a.name) < objKey(b.namespace, b.name) ? -1 : 1))
+  if (pods.length === 0) return []
+  const plan: Plan = [step(['sh', '-c', WAIT_DOCKER])]
+  for (const p of pods) {
+    plan.push(step(['docker', 'start', pauseName(p)]))
+    if (p.network !== 'host') plan.push(...unwirePodPlan(cluster, node, p).map((s) => ({...s, tolerate: true})), ...wirePodPlan(cluster, node, p))
+    for (const c of p.spec.containers) plan.push(step(['docker', 'start', containerName(p, c.name)]))
   }
   return plan
 }

@@ -4,6 +4,7 @@ import type {NodeChange} from '../pipeline/types.js'
 import {selects} from '../pod/spec.js'
 import {servicesOfChangedEndpoints} from '../endpoints/model.js'
 import type {NodeRecord, PodRecord, State} from '../state/schema.js'
+import {writeFilesStep} from '../host/files.js'
 import {diffFragments, diffSize, emptyDiff, emptyFragment, type Fragment} from './fragment.js'
 import {iptablesApplyPlan, iptablesFirewallEnsure, iptablesFragment, iptablesFullRestore, iptablesIncrementalRestore, iptablesRemovePlan, RESTORE} from './iptables.plan.js'
 import {announcedOn, lbAnnouncePlan, lbRemovePlan} from './lb.js'
@@ -41,14 +42,60 @@ for t in filter nat; do
 done
 rm -f "$k" "$k.r"`
 
-/** The whole ruleset of a node from the state, as one plan (iptables: stale chains are dropped in the same script). */
+/**
+ * Each service's rules on a node are also kept on its disk, one file per service (what restoring
+ * that service alone into empty chains takes), so that the boot script restores them all without
+ * holding them: a change writes the files of the services it changed, as it writes their rules.
+ */
+export const SERVICES_DIR = '/var/lib/mk8s/services'
+
+/** A service's file: namespace.name (both DNS labels, so no two services share one). */
+export const serviceFileName = (key: string): string => key.replace('/', '.')
+
+/** A service's rules alone, as its file holds them: a restore (iptables) or nft input of their own. */
+export function serviceFileText(f: Fragment, mode: Mode): string {
+  const d = diffFragments(emptyFragment(), f)
+  return mode === 'iptables' ? iptablesIncrementalRestore(d) : nftIncrementalScript(d)
+}
+
+/**
+ * At boot: every service's file, merged into one restore (each table's chains declared before any
+ * rule jumps to them) or fed to nft in one go, after the base chains. Nothing when there is none.
+ */
+const RESTORE_SAVED_IPTABLES = `set -- "$1"/*
+[ -e "$1" ] || exit 0
+awk '/^[*]/ { t = substr($0, 2); next }
+  $0 == "COMMIT" { next }
+  /^:/ { if (!((t, $0) in seen)) { seen[t, $0] = 1; d[t, ++nd[t]] = $0 }; next }
+  { r[t, ++nr[t]] = $0 }
+  END { split("filter nat", ts, " "); for (i = 1; i <= 2; i++) { t = ts[i]; if (!nd[t] && !nr[t]) continue
+    print "*" t; for (j = 1; j <= nd[t]; j++) print d[t, j]; for (j = 1; j <= nr[t]; j++) print r[t, j]; print "COMMIT" } }' "$@" | ${RESTORE.join(' ')}`
+const RESTORE_SAVED_NFT = `set -- "$1"/*
+[ -e "$1" ] || exit 0
+cat "$@" | nft -f -`
+
+/** The whole ruleset of a node from the state, as one plan (iptables: stale chains are dropped in the same script), and every service's file afresh. */
 export function fullServicesPlan(state: State, node: NodeRecord): Plan {
   const mode = state.cluster!.proxyMode
-  const frags = sortedServices(state).map((s) => serviceFragment(state, `${s.namespace}/${s.name}`, node.name, mode))
+  const keys = sortedServices(state).map((s) => `${s.namespace}/${s.name}`)
+  const frags = keys.map((k) => serviceFragment(state, k, node.name, mode))
+  const files: Record<string, string> = {}
+  keys.forEach((k, i) => {
+    if (frags[i].objects.size || frags[i].entries.size) files[serviceFileName(k)] = serviceFileText(frags[i], mode)
+  })
+  const saved = [step(['rm', '-rf', SERVICES_DIR]), writeFilesStep(SERVICES_DIR, files, Object.keys(files))]
   const lb = lbAnnouncePlan(announcedOn(state, node.name), [], true)
-  if (mode === 'nftables') return [...nftApplyPlan(nftFullScript(frags)), ...lb]
+  if (mode === 'nftables') return [...nftApplyPlan(nftFullScript(frags)), ...saved, ...lb]
   const keep = [...frags.flatMap((f) => [...f.objects.keys()])].sort().join('\n')
-  return [...iptablesApplyPlan(iptablesFullRestore(frags), true), step(['sh', '-c', DROP_STALE], {stdin: keep}), ...lb]
+  return [...iptablesApplyPlan(iptablesFullRestore(frags), true), step(['sh', '-c', DROP_STALE], {stdin: keep}), ...saved, ...lb]
+}
+
+/** The services' part of the boot script: the base chains and jumps, every service's file, the LoadBalancer addresses. */
+export function servicesBootPlan(state: State, node: NodeRecord): Plan {
+  if (!state.cluster) return []
+  const lb = lbAnnouncePlan(announcedOn(state, node.name), [], true)
+  if (state.cluster.proxyMode === 'nftables') return [...nftApplyPlan(nftFullScript([])), step(['sh', '-c', RESTORE_SAVED_NFT, 'sh', SERVICES_DIR]), ...lb]
+  return [...iptablesApplyPlan(iptablesFullRestore([]), true), step(['sh', '-c', RESTORE_SAVED_IPTABLES, 'sh', SERVICES_DIR]), ...lb]
 }
 
 const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
@@ -84,9 +131,16 @@ export function touchedServices(before: State, after: State): string[] {
 export function incrementalServicesPlan(before: State, after: State, node: NodeRecord, keys: readonly string[] = touchedServices(before, after)): Plan {
   const mode = after.cluster!.proxyMode
   const diff = emptyDiff()
+  const files: Record<string, string> = {}
+  const gone: string[] = []
   for (const key of keys) {
     if (inputsOf(before, key, node.name) === inputsOf(after, key, node.name)) continue
-    diffFragments(serviceFragment(before, key, node.name, mode), serviceFragment(after, key, node.name, mode), diff)
+    const size = diffSize(diff)
+    const next = serviceFragment(after, key, node.name, mode)
+    diffFragments(serviceFragment(before, key, node.name, mode), next, diff)
+    if (diffSize(diff) === size) continue
+    if (next.objects.size || next.entries.size) files[serviceFileName(key)] = serviceFileText(next, mode)
+    else gone.push(serviceFileName(key))
   }
   const wasLb = announcedOn(before, node.name)
   const nowLb = announcedOn(after, node.name)
@@ -94,11 +148,11 @@ export function incrementalServicesPlan(before: State, after: State, node: NodeR
   if (diffSize(diff) === 0) return lb
   const firewall = mode === 'iptables' && diff.addEntries.some((e) => e.startsWith('filter KUBE-PROXY-FIREWALL ')) ? iptablesFirewallEnsure() : []
   const rules = mode === 'iptables' ? [...firewall, ...iptablesApplyPlan(iptablesIncrementalRestore(diff), false)] : nftApplyPlan(nftIncrementalScript(diff))
-  return [...rules, ...lb]
+  return [...rules, writeFilesStep(SERVICES_DIR, files, Object.keys(files).sort(), gone.sort()), ...lb]
 }
 
-/** Everything mk8s's service proxy made on a node, gone (node leave). */
-export const proxyRemovePlan = (mode: Mode): Plan => [...(mode === 'iptables' ? iptablesRemovePlan() : nftRemovePlan()), ...lbRemovePlan()]
+/** Everything mk8s's service proxy made on a node, gone (node leave), and the services' files. */
+export const proxyRemovePlan = (mode: Mode): Plan => [...(mode === 'iptables' ? iptablesRemovePlan() : nftRemovePlan()), ...lbRemovePlan(), step(['rm', '-rf', SERVICES_DIR])]
 
 /**
  * The services area's part of a node's script: kube-proxy's sync for one node. Whole when the node
