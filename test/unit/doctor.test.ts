@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {renderStep} from '../../src/lib/host/plan.js'
 import {CHECKS} from '../../src/lib/doctor/checks/index.js'
+import {bootChecks} from '../../src/lib/boot/check.js'
 import {egressPlan} from '../../src/lib/overlay/egress.js'
 import {peerPlan, vtepMac} from '../../src/lib/overlay/plan.js'
 import type {Finding, Inputs} from '../../src/lib/doctor/model.js'
@@ -17,6 +18,10 @@ import {iptablesFullRestore} from '../../src/lib/svc/iptables.plan.js'
 import {fullServicesPlan, serviceFragment} from '../../src/lib/svc/sync.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
 import {hostPortRestore} from '../../src/lib/hostport/plan.js'
+import {bootScript} from '../../src/lib/boot/plan.js'
+import {bootParts} from '../../src/lib/pipeline/plan.js'
+import {AREA_ORDER} from '../../src/lib/pipeline/types.js'
+import {expectedServicesFiles} from '../../src/lib/svc/sync.js'
 
 const state = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')])
 const ctr = (name: string, labels: Record<string, string>, extra: Partial<ContainerInfo> = {}): ContainerInfo => ({id: `${name}-0123456789abcdef`, name, running: true, status: 'running', exitCode: 0, pid: 1, labels, ...extra})
@@ -30,7 +35,7 @@ const extras = (): Map<string, NodeExtras> => new Map(['node1', 'node2'].map((n)
 function run(change: (i: Inputs & {facts: ReturnType<typeof factsOf>; docker: ReturnType<typeof healthyDocker>}) => void = () => {}): Finding[] {
   const i = {state: structuredClone(state), facts: factsOf(state), docker: healthyDocker(), extras: extras()}
   change(i)
-  return CHECKS.filter((c) => c !== serviceChainChecks && c !== serviceTableChecks && c !== conntrackChecks).flatMap((c) => c(i)).filter((f) => f.severity !== 'info')
+  return [...CHECKS, bootChecks].filter((c) => c !== serviceChainChecks && c !== serviceTableChecks && c !== conntrackChecks).flatMap((c) => c(i)).filter((f) => f.severity !== 'info')
 }
 const ids = (fs: Finding[]) => fs.map((f) => `${f.node}:${f.id}:${f.object}`)
 const cmds = (f: Finding) => f.plan?.map(renderStep)
@@ -155,6 +160,31 @@ describe('doctor checks', () => {
       i.state = structuredClone(withSvc)
       i.extras.get('node1')!.dns = {hosts: want.hosts, conf: want.conf, running: true}
     })).toEqual([])
+  })
+
+  it('what a node would boot from against the state: the script, its parts and the services\' files; --fix writes them', () => {
+    const withSvc = structuredClone(state)
+    withSvc.services['default/web'] = {namespace: 'default', name: 'web', uid: 'w', type: 'ClusterIP', clusterIP: '10.96.0.20', ports: [{name: 'http', protocol: 'TCP', port: 80, targetPort: 80}], selector: {app: 'a'}, labels: {}, sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', createdAt: 'x'}
+    const good = (n: string) => ({
+      script: bootScript(AREA_ORDER),
+      parts: Object.fromEntries(Object.entries(bootParts(withSvc, withSvc.nodes[n])).map(([a, b]) => [`${a}.sh`, b])),
+      services: expectedServicesFiles(withSvc, withSvc.nodes[n]),
+    })
+    expect(Object.keys(good('node1').services)).toEqual(['default.web'])
+    expect(Object.keys(good('node1').parts)).toEqual(expect.arrayContaining(['base.sh', 'services.sh', 'dns.sh']))
+    expect(run((i) => {
+      i.state = structuredClone(withSvc)
+      for (const n of ['node1', 'node2']) i.extras.get(n)!.boot = good(n)
+    })).toEqual([])
+    const fs = run((i) => {
+      i.state = structuredClone(withSvc)
+      i.extras.get('node1')!.boot = {parts: {}, services: {}}
+      i.extras.get('node2')!.boot = {...good('node2'), services: {}}
+    })
+    expect(ids(fs)).toEqual(['node1:boot-script-stale:/var/lib/mk8s/boot.sh', 'node2:boot-script-stale:/var/lib/mk8s/boot.sh'])
+    expect(fs[0].evidence).toMatch(/^after a reboot this node would not come back as the state says: \/var\/lib\/mk8s\/boot.sh is missing; parts base.sh, .* differ from the state; 1 services' files differ \(default.web\)$/)
+    expect(fs[1].evidence).toBe("after a reboot this node would not come back as the state says: 1 services' files differ (default.web)")
+    expect(cmds(fs[1])!.filter((c) => c.startsWith('rm -rf'))).toEqual(['rm -rf /var/lib/mk8s/boot.d', 'rm -rf /var/lib/mk8s/services'])
   })
 
   it('ip driver: the host-port chain against the pods that publish host ports, both ways; --fix rewrites it', () => {

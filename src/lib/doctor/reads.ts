@@ -8,6 +8,9 @@ import {LABEL_CONTAINER, LABEL_UID} from '../pod/plan.js'
 import type {Captured} from '../host/plan.js'
 import {parseLeases} from '../pod/leases.js'
 import {DNS_DIR, HOSTS_DIR, RECORDS_CONF, parseHostsBundle} from '../dns/plan.js'
+import {BOOT_PARTS_DIR, BOOT_SCRIPT} from '../boot/plan.js'
+import {parseFilesBundle} from '../host/files.js'
+import {SERVICES_DIR} from '../svc/sync.js'
 import {INGRESS_DIR} from '../ingress/nginx.js'
 
 const CONTAINERS = 'ids=$(docker ps -aq) || exit $?; if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
@@ -17,7 +20,9 @@ const LOGS = 'for id in $(docker ps -aq --filter status=exited --filter "label=$
 const NETNS_OF = 'ids=$(docker ps -q --filter "label=$1"); [ -n "$ids" ] || exit 0; docker inspect -f "{{.Id}} {{.State.Pid}}" $ids | while read -r id pid; do [ "$pid" -gt 0 ] 2>/dev/null && echo "$id $(readlink /proc/$pid/ns/net)"; done; true'
 const RUNNING = 'pid=$(cat "$1/$2.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = "$2" ] && echo running; true'
 /** the hosts folder as WRITE_HOSTS reads it ("@@ NAME", then the file); fails when the folder is gone */
-const DNS_HOSTS = 'cd "$1" || exit 1; for f in *; do [ -f "$f" ] || continue; echo "@@ $f"; cat "$f"; done'
+/** A folder's files as one bundle ("@@ NAME", then its lines); fails when the folder is not there. */
+const FOLDER = 'cd "$1" || exit 1; for f in *; do [ -f "$f" ] || continue; echo "@@ $f"; cat "$f"; done'
+const DNS_HOSTS = FOLDER
 const DNS_RUNNING = 'pid=$(cat "$1/dnsmasq.pid" 2>/dev/null) && [ "$(cat /proc/$pid/comm 2>/dev/null)" = dnsmasq ] && echo running; true'
 const BACKENDS = 'for b in legacy nft; do n=$(iptables-$b-save 2>/dev/null | grep -c "^-A"); echo "$b=${n:-0}"; done'
 const ETHTOOL = 'command -v ethtool >/dev/null || { echo no-ethtool; exit 0; }; ip link show "$1" >/dev/null 2>&1 || exit 0; ethtool -k "$1" | grep -E "^tx-checksum"; true'
@@ -38,6 +43,9 @@ export function doctorReads(opts: {conntrack: boolean}): Array<[string, readonly
     ['ethtool', ['sh', '-c', ETHTOOL, 'sh', 'flannel.1']],
     ['netns', ['ip', '-j', 'netns', 'list']],
     ['netpol', ['nft', '-j', 'list', 'table', 'inet', 'mk8s-netpol']],
+    ['boot-script', ['cat', BOOT_SCRIPT]],
+    ['boot-parts', ['sh', '-c', FOLDER, 'sh', BOOT_PARTS_DIR]],
+    ['svc-files', ['sh', '-c', FOLDER, 'sh', SERVICES_DIR]],
     ...(opts.conntrack ? [['conntrack', ['conntrack', '-L', '-p', 'udp']] as [string, string[]]] : []),
   ]
 }
@@ -77,6 +85,8 @@ export interface NodeExtras {
   ingress?: {conf?: string; running: boolean}
   /** host-local's leases on the node (undefined: not read) */
   leases?: Array<{ip: string; container: string}>
+  /** what the node would boot from: its boot script, the script's parts and the services' files, by name (undefined: missing) */
+  boot?: {script?: string; parts?: Record<string, string>; services?: Record<string, string>}
 }
 
 function json<T>(text: string, fallback: T): T {
@@ -144,6 +154,8 @@ export function parseExtras(r: ReadonlyMap<string, Captured>): NodeExtras {
   const ir = r.get('ingress-running')
   const ingress = ir ? {conf: file('ingress-conf'), running: ir.output.includes('running')} : undefined
   const lr = r.get('cni-leases')
-  return {backends, ethtool, netns, conntrack, ...(np ? {netpol: np.code === 0 ? np.output : ''} : {}), ...(lr && lr.code === 0 ? {leases: parseLeases(lr.output)} : {}), ...(dns ? {dns} : {}), ...(ingress ? {ingress} : {})}
+  const bundle = (k: string) => (file(k) === undefined ? undefined : parseFilesBundle(file(k)!))
+  const boot = r.get('boot-script') ? {script: file('boot-script'), parts: bundle('boot-parts'), services: bundle('svc-files')} : undefined
+  return {backends, ...(boot ? {boot} : {}), ethtool, netns, conntrack, ...(np ? {netpol: np.code === 0 ? np.output : ''} : {}), ...(lr && lr.code === 0 ? {leases: parseLeases(lr.output)} : {}), ...(dns ? {dns} : {}), ...(ingress ? {ingress} : {})}
 }
 

@@ -5,6 +5,7 @@ import {unprogrammed} from '../pipeline/drift.js'
 import {renderStep, type Plan} from '../host/plan.js'
 import {readAllFacts} from '../trace/service.js'
 import {CHECKS} from './checks/index.js'
+import {bootChecks} from '../boot/check.js'
 import type {DoctorReport, Finding, Inputs, PodRepair} from './model.js'
 import {deletePods, restartPods} from '../pod/service.js'
 import {lookAgain, markReadiness, type ProbeLook} from '../pod/readiness.js'
@@ -31,7 +32,7 @@ export async function diagnose(ctx: Ctx): Promise<{findings: Finding[]; notes: s
     extras.set(node, parseExtras(r))
   }
   const inputs: Inputs = {state, facts, docker, extras}
-  const findings = [...CHECKS.flatMap((c) => c(inputs)), ...firewallFindings(state, raw), ...staleLeaseFindings(raw, docker)]
+  const findings = [...[...CHECKS, bootChecks].flatMap((c) => c(inputs)), ...firewallFindings(state, raw), ...staleLeaseFindings(raw, docker)]
   // the readiness probes of running pods, again (pods doctor starts again anyway, or whose node did not answer, are left out)
   const broken = new Set(findings.flatMap((f) => (f.repair ? [f.repair.uid] : [])))
   for (const p of Object.values(state.pods)) if (errors.has(p.node)) broken.add(p.uid)

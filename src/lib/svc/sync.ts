@@ -74,16 +74,30 @@ const RESTORE_SAVED_NFT = `set -- "$1"/*
 [ -e "$1" ] || exit 0
 cat "$@" | nft -f -`
 
+/** Every service's file on a node, from its rules there (a service with none has no file). */
+function servicesFiles(keys: readonly string[], frags: readonly Fragment[], mode: Mode): Record<string, string> {
+  const files: Record<string, string> = {}
+  keys.forEach((k, i) => {
+    if (frags[i].objects.size || frags[i].entries.size) files[serviceFileName(k)] = serviceFileText(frags[i], mode)
+  })
+  return files
+}
+
+/** What a node's services' files should be, from the state (doctor compares them with the node's). */
+export function expectedServicesFiles(state: State, node: NodeRecord): Record<string, string> {
+  const keys = sortedServices(state).map((s) => `${s.namespace}/${s.name}`)
+  return servicesFiles(keys, keys.map((k) => serviceFragment(state, k, node.name, state.cluster!.proxyMode)), state.cluster!.proxyMode)
+}
+
+/** The services' files afresh. */
+export const servicesFilesPlan = (files: Readonly<Record<string, string>>): Plan => [step(['rm', '-rf', SERVICES_DIR]), writeFilesStep(SERVICES_DIR, files, Object.keys(files))]
+
 /** The whole ruleset of a node from the state, as one plan (iptables: stale chains are dropped in the same script), and every service's file afresh. */
 export function fullServicesPlan(state: State, node: NodeRecord): Plan {
   const mode = state.cluster!.proxyMode
   const keys = sortedServices(state).map((s) => `${s.namespace}/${s.name}`)
   const frags = keys.map((k) => serviceFragment(state, k, node.name, mode))
-  const files: Record<string, string> = {}
-  keys.forEach((k, i) => {
-    if (frags[i].objects.size || frags[i].entries.size) files[serviceFileName(k)] = serviceFileText(frags[i], mode)
-  })
-  const saved = [step(['rm', '-rf', SERVICES_DIR]), writeFilesStep(SERVICES_DIR, files, Object.keys(files))]
+  const saved = servicesFilesPlan(servicesFiles(keys, frags, mode))
   const lb = lbAnnouncePlan(announcedOn(state, node.name), [], true)
   if (mode === 'nftables') return [...nftApplyPlan(nftFullScript(frags)), ...saved, ...lb]
   const keep = [...frags.flatMap((f) => [...f.objects.keys()])].sort().join('\n')
