@@ -65,7 +65,7 @@ async function hostView(node: string) {
   const script = `docker ps -a --filter label=io.mk8s.uid --format '{{.Label "io.mk8s.pod"}} {{.Label "io.mk8s.container"}} {{.State}}' | sort
 echo ==; ip -o link show master cni0 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep ^veth | sort
 echo ==; ls /var/lib/cni/networks/mk8s 2>/dev/null | grep -v -e lock -e last_reserved | sort
-echo ==; cat /run/mk8s/dns/hosts.d/* 2>/dev/null | sort`
+echo ==; cat /var/lib/mk8s/dns/hosts.d/* 2>/dev/null | sort`
   const r = await c.onNode(node, ['sh', '-c', script])
   expect(r.code, r.stderr).toBe(0)
   const [containers, veths, leases, dns] = r.stdout.split('==\n').map((part) => part.split('\n').filter(Boolean))
