@@ -36,6 +36,20 @@ for (const driver of ['ip', 'cni'] as const) {
       expect(mtu.stdout.trim()).toBe('1450')
     })
 
+    it.runIf(driver === 'cni')('lab reboot node1: both pods answer again on their addresses, each lease taken again by its own sandbox, with no mk8s command', async () => {
+      const server = await c.json(['pod', 'get', 'server'])
+      const client = await c.json(['pod', 'get', 'client'])
+      const r = await c.run(['lab', 'reboot', 'node1', '-o', 'json'])
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout).boot).toBe('boot script exited 0')
+      const again = await c.run(['pod', 'exec', 'client', '--', ...wget(`http://${server.status.podIP}/cgi-bin/whoami`)])
+      expect(again.code, again.stderr).toBe(0)
+      expect(parseWhoami(again.stdout)).toEqual({host: expect.any(String), client: client.status.podIP})
+      const lease = await c.onNode('node1', ['sh', '-c', `docker inspect --format '{{.Id}}' k8s_POD_server_default; head -n1 /var/lib/cni/networks/mk8s/${server.status.podIP} | tr -d '\\r'`])
+      const [id, holder] = lease.stdout.trim().split('\n')
+      expect(holder).toBe(id)
+    })
+
     it('deleting pods removes containers, veths and leases', async () => {
       await c.ok(['pod', 'delete', 'server'])
       await c.ok(['pod', 'delete', 'client'])
