@@ -5,6 +5,8 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {dnsBootPlan, dnsStartPlan, dnsStopPlan, dnsUpdatePlan, dnsmasqConf, hostsBundle, parseHostsBundle} from '../../src/lib/dns/plan.js'
 import {renderDnsRecords} from '../../src/lib/dns/records.js'
+import {dnsPlanner} from '../../src/lib/dns/node.js'
+import {clusterFromOptions} from '../../src/lib/cluster/service.js'
 import {podDns} from '../../src/lib/dns/resolv.js'
 import {describeCreate} from '../../src/lib/pod/runtime.js'
 import type {PodSpec} from '../../src/lib/pod/spec.js'
@@ -158,4 +160,34 @@ describe('cluster DNS records (the Kubernetes DNS specification, as dnsmasq read
       'docker run -d --name k8s_POD_web_default --network none --dns 10.96.0.10 --dns-search default.svc.cluster.local --dns-search svc.cluster.local --dns-search cluster.local --dns-option ndots:5 mk8s/pause:latest',
     )
   })
+})
+
+describe('the DNS planner on a change: only what the change touched, the same plan as comparing every record', () => {
+  const cluster = {dnsIP: '10.96.0.10', clusterDomain: 'cluster.local', podCIDR: '10.244.0.0/16'} as const
+  const withCluster = (s: ReturnType<typeof fixture>) => {
+    s.cluster = clusterFromOptions({}, 'x')
+    s.nodes = {node1: {name: 'node1', target: {kind: 'ssh', user: 'root', host: '192.168.56.11', port: 22}, podCIDR: '10.244.0.0/24', iface: 'eth0', address: '192.168.56.11', mtu: 1500, ready: true, joinedAt: 'x'}}
+    return s
+  }
+  const changes: Record<string, (s: ReturnType<typeof fixture>) => void> = {
+    'a ClusterIP service added': (s) => void (s.services['default/new'] = svc('new', '10.96.0.30', {app: 'web'}, [{protocol: 'TCP', port: 80, targetPort: 80}])),
+    'a named port added (an SRV line)': (s) => void s.services['default/web'].ports.push({name: 'admin', protocol: 'TCP', port: 81, targetPort: 81}),
+    'a headless service loses a pod': (s) => void delete s.pods['default/db-1'],
+    'a pending pod becomes ready': (s) => void (s.pods['default/db-2'].phase = 'Running'),
+    'a service removed': (s) => void delete s.services['default/web'],
+    'an ExternalName added': (s) => void (s.services['default/ext'] = {...svc('ext', '', {}, []), type: 'ExternalName', externalName: 'db.example.org'}),
+    'a pod in a new namespace (pod records)': (s) => void (s.pods['team/p'] = {...pod('p', '10.244.0.9', {}), namespace: 'team'}),
+    'nothing': () => {},
+  }
+  for (const [what, change] of Object.entries(changes)) {
+    it(what, () => {
+      const before = withCluster(fixture())
+      const after = structuredClone(before)
+      change(after)
+      const node = after.nodes.node1
+      const whole = dnsUpdatePlan(cluster, renderDnsRecords(before, before.cluster!), renderDnsRecords(after, after.cluster!))
+      expect(dnsPlanner({before, after, node, leaving: false})).toEqual(whole)
+      expect(whole.length > 0).toBe(what !== 'nothing')
+    })
+  }
 })

@@ -48,43 +48,91 @@ const hostnameOf = (svc: ServiceRecord, ip: string, pod: PodRecord | undefined, 
 const podNamespaces = (state: State): string[] =>
   [...new Set(['default', ...Object.keys(state.namespaces), ...Object.values(state.pods).map((p) => p.namespace)])].sort()
 
-export function renderDnsRecords(state: State, cluster: Pick<Cluster, 'clusterDomain' | 'podCIDR'>): DnsRecords {
-  const domain = cluster.clusterDomain
-  const hosts: Record<string, string> = {}
-  const srv: string[] = []
-  const cnames: string[] = []
-  for (const svc of byKey(state.services)) {
-    const fqdn = serviceFqdn(svc, domain)
-    const file = `${svc.name}.${svc.namespace}`
-    if (isExternal(svc)) {
-      // <svc>.<ns>.svc CNAME <externalName>: no address, no SRV
-      if (svc.externalName) cnames.push(`cname=${fqdn},${svc.externalName.replace(/\.$/, '')}`)
-      continue
-    }
-    if (!isHeadless(svc)) {
-      // <svc>.<ns>.svc -> the ClusterIP (its PTR names the Service); _port._proto.<svc>.<ns>.svc -> the Service's own name
-      hosts[file] = `${svc.clusterIP} ${fqdn}\n`
-      for (const p of svc.ports.filter((p) => p.name)) srv.push(`srv-host=_${p.name}._${p.protocol.toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`)
-      continue
-    }
-    // headless: one A (and PTR) per ready endpoint, under the Service's name and the endpoint's own
-    // (none: NXDOMAIN, as the specification says); one SRV per ready endpoint and named port
-    const pods = new Map(selectedPods(state, svc).map((p) => [p.name, p]))
-    const nameOf = (e: {ip: string; pod?: string; hostname?: string}) => `${hostnameOf(svc, e.ip, e.pod ? pods.get(e.pod) : undefined, e.hostname)}.${fqdn}`
-    const addrs = endpointAddresses(state, svc)
-    if (addrs.length) hosts[file] = addrs.map((e) => `${e.ip} ${nameOf(e)} ${fqdn}\n`).join('')
-    for (const {port, endpoints} of endpointsOf(state, svc)) {
-      if (!port.name) continue
-      for (const e of endpoints) srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${nameOf(e)},${e.port},0,${weight(endpoints.length)}`)
-    }
+/** One Service's records: its hosts file (undefined: none), its SRV lines and its CNAME lines. */
+export interface ServiceDns {
+  file: string
+  hosts?: string
+  srv: string[]
+  cnames: string[]
+}
+
+export function serviceDnsRecords(state: State, svc: ServiceRecord, domain: string): ServiceDns {
+  const fqdn = serviceFqdn(svc, domain)
+  const out: ServiceDns = {file: `${svc.name}.${svc.namespace}`, srv: [], cnames: []}
+  if (isExternal(svc)) {
+    // <svc>.<ns>.svc CNAME <externalName>: no address, no SRV
+    if (svc.externalName) out.cnames.push(`cname=${fqdn},${svc.externalName.replace(/\.$/, '')}`)
+    return out
   }
-  const conf = [
+  if (!isHeadless(svc)) {
+    // <svc>.<ns>.svc -> the ClusterIP (its PTR names the Service); _port._proto.<svc>.<ns>.svc -> the Service's own name
+    out.hosts = `${svc.clusterIP} ${fqdn}\n`
+    for (const p of svc.ports.filter((p) => p.name)) out.srv.push(`srv-host=_${p.name}._${p.protocol.toLowerCase()}.${fqdn},${fqdn},${p.port},0,100`)
+    return out
+  }
+  // headless: one A (and PTR) per ready endpoint, under the Service's name and the endpoint's own
+  // (none: NXDOMAIN, as the specification says); one SRV per ready endpoint and named port
+  const pods = new Map(selectedPods(state, svc).map((p) => [p.name, p]))
+  const nameOf = (e: {ip: string; pod?: string; hostname?: string}) => `${hostnameOf(svc, e.ip, e.pod ? pods.get(e.pod) : undefined, e.hostname)}.${fqdn}`
+  const addrs = endpointAddresses(state, svc)
+  if (addrs.length) out.hosts = addrs.map((e) => `${e.ip} ${nameOf(e)} ${fqdn}\n`).join('')
+  for (const {port, endpoints} of endpointsOf(state, svc)) {
+    if (!port.name) continue
+    for (const e of endpoints) out.srv.push(`srv-host=_${port.name}._${port.protocol.toLowerCase()}.${fqdn},${nameOf(e)},${e.port},0,${weight(endpoints.length)}`)
+  }
+  return out
+}
+
+/** What dnsmasq reads at start: the pod records of each namespace, then every SRV line, then every CNAME line. */
+function confOf(state: State, cluster: Pick<Cluster, 'clusterDomain' | 'podCIDR'>, srv: readonly string[], cnames: readonly string[]): string {
+  return [
     '# mk8s cluster DNS records dnsmasq reads when it starts (pod records, SRV, CNAME); written by mk8s',
     // a-b-c-d.<ns>.pod -> a.b.c.d for every address of the pod network (the specification's deprecated pod records)
-    ...podNamespaces(state).map((ns) => `synth-domain=${ns}.pod.${domain},${cluster.podCIDR}`),
+    ...podNamespaces(state).map((ns) => `synth-domain=${ns}.pod.${cluster.clusterDomain},${cluster.podCIDR}`),
     ...srv,
     ...cnames,
     '',
   ].join('\n')
-  return {hosts, conf}
+}
+
+export function renderDnsRecords(state: State, cluster: Pick<Cluster, 'clusterDomain' | 'podCIDR'>): DnsRecords {
+  const hosts: Record<string, string> = {}
+  const srv: string[] = []
+  const cnames: string[] = []
+  for (const svc of byKey(state.services)) {
+    const r = serviceDnsRecords(state, svc, cluster.clusterDomain)
+    if (r.hosts !== undefined) hosts[r.file] = r.hosts
+    srv.push(...r.srv)
+    cnames.push(...r.cnames)
+  }
+  return {hosts, conf: confOf(state, cluster, srv, cnames)}
+}
+
+/**
+ * The records of a change that touched only `keys` (services, by "namespace/name"), as two
+ * partial record sets: the hosts files of those services in each state, and the conf of each
+ * state rendered whole only when those services' SRV or CNAME lines, or the namespaces, differ
+ * (else both confs are '' and equal). What a change costs then grows with what it touched.
+ */
+export function touchedDnsRecords(before: State, after: State, cluster: Pick<Cluster, 'clusterDomain' | 'podCIDR'>, keys: readonly string[]): {before: DnsRecords; after: DnsRecords} {
+  const part = (state: State) => {
+    const hosts: Record<string, string> = {}
+    const lines: string[] = []
+    for (const k of [...keys].sort()) {
+      const svc = state.services[k]
+      if (!svc) continue
+      const r = serviceDnsRecords(state, svc, cluster.clusterDomain)
+      if (r.hosts !== undefined) hosts[r.file] = r.hosts
+      lines.push(...r.srv, '', ...r.cnames, '')
+    }
+    return {hosts, lines: lines.join('\n'), namespaces: podNamespaces(state).join(' ')}
+  }
+  const b = part(before)
+  const a = part(after)
+  // a touched service gone has its file removed: name it in `before` (it has one there, or had none)
+  const confChanged = b.lines !== a.lines || b.namespaces !== a.namespaces
+  return {
+    before: {hosts: b.hosts, conf: confChanged ? renderDnsRecords(before, cluster).conf : ''},
+    after: {hosts: a.hosts, conf: confChanged ? renderDnsRecords(after, cluster).conf : ''},
+  }
 }

@@ -2,6 +2,7 @@ import {sortedNodes} from '../cluster/model.js'
 import {bootInstallPlan, bootRemovePlan, bootUpdatePlan} from '../boot/plan.js'
 import {renderBootBody, type Plan} from '../host/plan.js'
 import type {NodeRecord, State} from '../state/schema.js'
+import {touchedServices} from '../svc/sync.js'
 import {AREAS} from './areas.js'
 import {AREA_ORDER, type AreaName, type NodeChange, type NodeScript} from './types.js'
 
@@ -61,10 +62,12 @@ export function planChange(before: State | undefined, after: State, o: ChangeOpt
   const out: NodeScript[] = []
   // without a cluster no node is programmed; with none before, nothing is there to remove
   const staying = after.cluster ? sortedNodes(after) : []
+  // what the change touches is the same on every node: found once
+  const touched = before?.cluster && after.cluster ? touchedServices(before, after) : undefined
   for (const node of staying) {
     if (o.skip?.has(node.name)) continue
     const whole = !before?.cluster || !before.nodes[node.name] || o.whole?.has(node.name)
-    out.push(planNode({before: whole ? undefined : before, after, node, leaving: false}, o.extra?.get(node.name), o.wholeAreas))
+    out.push(planNode({before: whole ? undefined : before, after, node, leaving: false, ...(whole || !touched ? {} : {touched})}, o.extra?.get(node.name), o.wholeAreas))
   }
   for (const node of before?.cluster ? sortedNodes(before) : []) {
     if (after.cluster && after.nodes[node.name]) continue

@@ -13,6 +13,8 @@ export interface NodeChange {
   after: State
   node: NodeRecord
   leaving: boolean
+  /** the services the change may touch (svc/sync.ts touchedServices), found once for every node of a change; absent: each planner finds them */
+  touched?: readonly string[]
 }
 
 /** The areas, in the order their steps run on a node (and the reverse order when it leaves). */

@@ -172,12 +172,12 @@ export const proxyRemovePlan = (mode: Mode): Plan => [...(mode === 'iptables' ? 
  * The services area's part of a node's script: kube-proxy's sync for one node. Whole when the node
  * holds nothing trusted (or changes mode), else only the services whose rules there changed.
  */
-export function servicesPlanner({before, after, node, leaving}: NodeChange): Plan {
+export function servicesPlanner({before, after, node, leaving, touched}: NodeChange): Plan {
   if (leaving) return before?.cluster ? proxyRemovePlan(before.cluster.proxyMode) : []
   if (!after.cluster) return []
   if (!before?.cluster || before.cluster.proxyMode !== after.cluster.proxyMode) {
     const switched = before?.cluster && before.cluster.proxyMode !== after.cluster.proxyMode ? proxyRemovePlan(before.cluster.proxyMode) : []
     return [...switched, ...fullServicesPlan(after, node)]
   }
-  return incrementalServicesPlan(before, after, node)
+  return incrementalServicesPlan(before, after, node, touched ?? touchedServices(before, after))
 }
