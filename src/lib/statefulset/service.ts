@@ -5,6 +5,7 @@ import {InputError, notFound} from '../errors.js'
 import {safePoint} from '../interrupt.js'
 import {program} from '../pipeline/index.js'
 import {createPods, deadPods, deletePods, validatePods} from '../pod/service.js'
+import {awaitReadiness} from '../pod/readiness.js'
 import {selects, validateLabels} from '../pod/spec.js'
 import {objKey, type PodRecord, type State, type StatefulSetRecord} from '../state/schema.js'
 import {validateName} from '../util/names.js'
@@ -75,6 +76,11 @@ export async function applyStatefulSet(ctx: Ctx, d: StatefulSetInput): Promise<S
 }
 
 async function reconcile(ctx: Ctx, set: StatefulSetRecord): Promise<{created: PodRecord[]; deleted: PodRecord[]}> {
+  // pods left not ready (a wait that ended, a command killed while probing) are probed again first, lowest ordinal first: applying again converges
+  const waiting = setPods(ctx.store.read(), set)
+    .filter((p) => p.phase === 'Running' && p.ready === false)
+    .sort((a, b) => (ordinalOf(set, a.name) ?? 0) - (ordinalOf(set, b.name) ?? 0))
+  if (waiting.length) await awaitReadiness(ctx, waiting)
   const owned = setPods(ctx.store.read(), set)
   const steps = planStatefulSet(set, owned, await deadPods(ctx, owned))
   const created: PodRecord[] = []
