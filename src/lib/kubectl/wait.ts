@@ -8,6 +8,8 @@ import {InputError, Mk8sError} from '../errors.js'
 import {livePods, podStatus} from '../pod/service.js'
 import {podReady} from '../pod/model.js'
 import {objKey} from '../state/schema.js'
+import {requireStatefulSet} from '../statefulset/service.js'
+import {REVISION_LABEL, revisionOf, setPods} from '../statefulset/model.js'
 import {qualified} from './kinds.js'
 import type {Target} from './verbs.js'
 
@@ -85,10 +87,40 @@ export async function waitTargets(ctx: Ctx, targets: Target[], f: WaitFor, timeo
   }
 }
 
-/** kubectl rollout status: wait until the deployment's pods all run. 0 = no limit. */
+/** A StatefulSet's pods as kubectl's rollout status counts them: ready ones, and those at the set's current revision. */
+export async function statefulSetReady(ctx: Ctx, t: {namespace: string; name: string}) {
+  const state = ctx.store.read()
+  const set = requireStatefulSet(state, t.namespace, t.name)
+  const pods = setPods(state, set)
+  const live = await livePods(ctx, pods)
+  const revision = revisionOf(set)
+  return {ready: live.filter((l) => podStatus(l) === 'Running' && podReady(l.pod)).length, updated: pods.filter((p) => p.labels[REVISION_LABEL] === revision).length, total: pods.length, replicas: set.replicas, revision, strategy: set.updateStrategy}
+}
+
+/** kubectl's rollout status lines for a StatefulSet (its status viewer's): undefined once rolled out. */
+async function statefulSetLine(ctx: Ctx, t: Target): Promise<{done: boolean; line: string}> {
+  const s = await statefulSetReady(ctx, t)
+  if (s.strategy !== 'RollingUpdate') throw new InputError('rollout status is only available for RollingUpdate strategy type', `statefulset ${t.name} updates ${s.strategy}: see its pods with mk8s get pods -l ...`)
+  if (s.ready < s.replicas) return {done: false, line: `Waiting for ${s.replicas - s.ready} pods to be ready...`}
+  if (s.updated < s.replicas || s.total !== s.replicas) return {done: false, line: `waiting for statefulset rolling update to complete ${s.updated} pods at revision ${s.revision}...`}
+  return {done: true, line: `statefulset rolling update complete ${s.replicas} pods at revision ${s.revision}...`}
+}
+
+/** kubectl rollout status: wait until the deployment's (or statefulset's) pods all run and are ready. 0 = no limit. */
 export async function rolloutStatus(ctx: Ctx, t: Target, timeoutMs: number, watch: boolean, onLine: (l: string) => void): Promise<boolean> {
   const deadline = timeoutMs ? Date.now() + timeoutMs : Infinity
   let last = ''
+  if (t.kind.kind === 'StatefulSet') {
+    for (;;) {
+      const {done, line} = await statefulSetLine(ctx, t)
+      if (done || line !== last) onLine(line)
+      if (done) return true
+      last = line
+      if (!watch) return false
+      if (Date.now() >= deadline) throw new Mk8sError(`timed out waiting for the rollout of statefulset "${t.name}"`, {hint: `see its pods with mk8s get pods -l ...; mk8s describe statefulset ${t.name}`})
+      await sleep(1000)
+    }
+  }
   for (;;) {
     const {ready, total, replicas} = await deploymentReady(ctx, t)
     if (ready >= replicas && total === replicas) {
