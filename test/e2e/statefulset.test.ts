@@ -72,7 +72,7 @@ describe('StatefulSet in the lab', () => {
     for (const p of ['web-0', 'web-1', 'web-2']) expect(await hostname(p)).toBe(p)
     expect(await c.ok(['pod', 'exec', 'web-1', '--', 'cat', '/etc/hosts'])).toMatch(/\bweb-1\.web\.default\.svc\.cluster\.local\b/)
     expect(await c.ok(['get', 'sts'])).toMatch(/^NAME\s+READY\s+AGE\nweb\s+3\/3\s+\S+$/)
-    expect(await c.ok(['rollout', 'status', 'sts/web', '--watch=false'])).toMatch(/^statefulset rolling update complete 3 pods at revision web-[0-9a-f]{10}\.\.\.$/)
+    expect(await c.ok(['rollout', 'status', 'sts/web', '--watch=false'])).toMatch(/^statefulset rolling update complete 3 pods at revision web-[0-9a-f]{10}\.\.\.\n?$/)
     // the cluster DNS names each pod in the governing Service's domain, and the Service by all of them
     const ips = Object.fromEntries(items.map((p) => [p.metadata.name, (p.status as {podIP?: string}).podIP]))
     const lookup = async (name: string) =>
