@@ -113,13 +113,13 @@ async function answers(url: string, expectText: string, from = 'node1', headers:
 
 /**
  * The boundaries of a command: k = from, from + stride, ... until it ends by itself; `each` after
- * every kill. To keep .ci/run within its time the suite takes every fourth boundary (every eighth of
+ * every kill. To keep .ci/run within its time the suite takes every fifth boundary (every tenth of
  * the rolled apply), starting from one that moves with the day, so that successive runs cover them
  * all; MK8S_CRASH_STRIDE=1 makes every sweep hit every boundary, MK8S_CRASH_FROM sets the first.
  */
 async function everyBoundary(name: string, args: (k: number) => string[], each: (k: number, at: string) => Promise<void>, o: {before?: (k: number) => Promise<void>; input?: (k: number) => string; stride?: number} = {}): Promise<string[]> {
   const hit: string[] = []
-  const stride = Number(process.env.MK8S_CRASH_STRIDE ?? o.stride ?? 4)
+  const stride = Number(process.env.MK8S_CRASH_STRIDE ?? o.stride ?? 5)
   const day = Math.floor(Date.now() / 86_400_000)
   const from = Number(process.env.MK8S_CRASH_FROM ?? 1 + (day % stride))
   for (let k = from; k < 80; k += stride) {
@@ -220,7 +220,7 @@ describe('killed at every step boundary', () => {
       await converge(`apply -f killed at boundary ${k}`)
       await c.ok(['apply', '-f', '-'], {input: shop(k)})
       await through(k)
-    }, {input: (k) => shop(k), stride: 8}) // ~33 boundaries at ~60 s each: every eighth here, all with MK8S_CRASH_STRIDE=1
+    }, {input: (k) => shop(k), stride: 10}) // ~33 boundaries at ~60 s each: every tenth here, all with MK8S_CRASH_STRIDE=1
     await c.ok(['delete', '-f', '-'], {input: shop(0)})
     await agree()
   }, 1_500_000)
