@@ -134,8 +134,8 @@ describe('trace --probe: the traffic it sends', () => {
     expect(probeStep(src('pod/a'), '10.244.1.5', 'icmp').argv).toEqual(['docker', 'exec', 'k8s_main_a_default', 'ping', '-c', '2', '-W', '2', '10.244.1.5'])
     expect(probeStep(src('pod/a'), '10.96.0.20', 'tcp', 80).argv.slice(3)).toEqual(['timeout', '6', 'nc', '-w', '3', '10.96.0.20', '80'])
     expect(probeStep(src('pod/a'), '10.96.0.20', 'udp', 53).argv).toEqual([
-      'sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && exec nsenter -t "$pid" -n timeout 6 bash -c 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done' bash "$2" "$3"`,
-      'sh', 'k8s_POD_a_default', '10.96.0.20', '53',
+      'sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && shift && exec nsenter -t "$pid" -n "$@"`,
+      'sh', 'k8s_POD_a_default', 'timeout', '6', 'bash', '-c', 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done', 'bash', '10.96.0.20', '53',
     ])
   })
   it("from a node: bash's /dev/tcp and /dev/udp, the address and port as arguments, never in the script", () => {
