@@ -4,6 +4,8 @@ import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {walk} from '../../src/lib/trace/walk.js'
 import {parsePodNets} from '../../src/lib/trace/facts.js'
 import {annotate, chosenEndpoint, probeStep} from '../../src/lib/trace/probe.js'
+import {protocolOf} from '../../src/lib/trace/model.js'
+import type {ServiceRecord} from '../../src/lib/state/schema.js'
 import {chains} from './host-fixtures.js'
 import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
 
@@ -104,6 +106,31 @@ describe('trace: the path walker over host facts', () => {
     const hops = annotate(trace('pod/a', 'pod/b', after).hops, before, after)
     expect(hops.find((h) => h.kind === 'vxlan-encap')?.probe).toEqual({seen: true, evidence: 'flannel.1 tx +3'})
     expect(hops.find((h) => h.kind === 'vxlan-decap')?.probe).toEqual({seen: false, evidence: 'flannel.1 rx +0'})
+  })
+})
+
+describe('trace: a port is TCP unless written PORT/udp', () => {
+  const dns: ServiceRecord = {...web(), name: 'dns', clusterIP: '10.96.0.10', ports: [{name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53}, {name: 'dns', protocol: 'UDP', port: 53, targetPort: 53}]}
+  const s2 = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')], [dns])
+  const to = (t: string) => resolveEndpoint(s2, 'default', t)
+  it('pod, node and address take /udp or /tcp in any case; a service port is chosen by number and protocol', () => {
+    expect(protocolOf(to('pod/b'))).toBe('icmp')
+    expect(protocolOf(to('pod/b:80'))).toBe('tcp')
+    expect(protocolOf(to('pod/b:80/udp'))).toBe('udp')
+    expect(protocolOf(to('pod/default/b:80/UDP'))).toBe('udp')
+    expect(protocolOf(to('10.244.1.5:53/udp'))).toBe('udp')
+    expect(protocolOf(to('node/node2:8472/udp'))).toBe('udp')
+    expect(protocolOf(to('svc/dns:53'))).toBe('tcp')
+    expect(to('svc/dns:53/udp')).toMatchObject({kind: 'svc', port: 53, protocol: 'udp'})
+    expect(to('10.96.0.10:53/udp')).toMatchObject({kind: 'svc', protocol: 'udp'})
+    expect(() => to('svc/web:80/udp')).toThrow('service "web" not found')
+    expect(() => resolveEndpoint(clusterState([], [web()]), 'default', 'svc/web:80/udp')).toThrow('service "web" has no port 80/udp')
+    expect(() => to('pod/b:80/sctp')).toThrow('bad protocol "sctp" in "pod/b:80/sctp"')
+  })
+  it('the walk carries the protocol: a UDP packet to a pod is udp/PORT on its way', () => {
+    const r = walk({state: s2, facts: factsOf(s2), from: requireSource(to('pod/a')), to: to('pod/b:53/udp')})
+    expect(r.ok).toBe(true)
+    expect(r.protocol).toBe('udp/53')
   })
 })
 
