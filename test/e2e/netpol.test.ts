@@ -162,9 +162,10 @@ function cases(node1CIDR: string): Case[] {
   ]
 }
 
-function get(host: string, port: number): Promise<number> {
+/** An HTTP GET's status, 0 when nothing answers within the timeout (an expected drop waits a shorter one). */
+function get(host: string, port: number, timeout = 2500): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.get({host, port, path: '/passwd', timeout: 2500}, (res) => {
+    const req = http.get({host, port, path: '/passwd', timeout}, (res) => {
       res.resume()
       res.on('end', () => resolve(res.statusCode ?? 0))
     })
@@ -178,6 +179,8 @@ for (const mode of ['iptables', 'nftables'] as const) {
     const c = new TestCluster()
     let pods: P[] = []
     let node1CIDR = ''
+    /** what the probe scripts said on stderr (a pod whose namespace could not be entered), for a failing matrix */
+    const probeErrors: string[] = []
     /** per node, the pids of the UDP echo servers started there */
     const echoes = new Map<string, string[]>()
 
@@ -195,6 +198,8 @@ for (const mode of ['iptables', 'nftables'] as const) {
           const jobs = pods.filter((s) => s.node === node).map((s) => ({pod: s, argv: ['bash', '-c', PROBE, 'bash', s.key, String(timeout), ...new Set(pairs.filter((x) => x.s === s).map((x) => x.target))]})).filter((j) => j.argv.length > 6)
           if (!jobs.length) return
           const r = await c.onNode(node, ['sh', '-c', onePerNode(jobs)])
+          if (r.code !== 0) throw new Error(`the probes on ${node} failed (exit ${r.code}): ${r.stderr}`)
+          if (r.stderr.trim()) probeErrors.push(`${node}: ${r.stderr.trim()}`)
           for (const l of r.stdout.trim().split('\n')) {
             const [src, target, ok] = l.trim().split(' ')
             for (const x of pairs) if (x.s.key === src && x.target === target) got.set(`${x.s.key}>${x.d.key} ${label(x.p)}`, ok === '1')
@@ -230,6 +235,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
       const pairs = probes.flatMap((p) => pods.flatMap((s) => pods.map((d) => ({s, d, p, target: `${p.proto}:${dst(d, p)}`}))))
       const key = (x: (typeof pairs)[number]) => `${x.s.key}>${x.d.key} ${label(x.p)}`
       const ok = (x: (typeof pairs)[number]) => x.s.key === x.d.key || want(x.s, x.d, x.p)
+      probeErrors.length = 0
       const got = await probe(pairs, 1)
       const again = pairs.filter((x) => got.get(key(x)) !== ok(x))
       // seen in a run's output: how often the short timeout was not enough
@@ -237,7 +243,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
       if (again.length) for (const [k, v] of await probe(again, 4)) got.set(k, v)
       for (const p of probes) {
         const t = table(got, p, (s, d) => want(s, d, p))
-        expect(t.wrong, `${name}, ${label(p)}: ${t.wrong} pairs differ from the expected matrix ("!"; "." reached, "X" not)\n${t.text}`).toBe(0)
+        expect(t.wrong, `${name}, ${label(p)}: ${t.wrong} pairs differ from the expected matrix ("!"; "." reached, "X" not)\n${t.text}${probeErrors.length ? `\nthe probes said: ${probeErrors.join('\n')}` : ''}`).toBe(0)
       }
     }
 
@@ -358,7 +364,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
       expect(await get(labAddress('node1'), 30080), 'the control machine, allowed by ipBlock, through the NodePort on the pod\'s node').toBe(200)
       await deleteDocs(docs)
       await applyDocs([np('x', 'deny', {podSelector: {}})])
-      expect(await get(labAddress('node1'), 30080), 'dropped by deny').toBe(0)
+      expect(await get(labAddress('node1'), 30080, 1000), 'dropped by deny').toBe(0)
       await deleteDocs([np('x', 'deny', {podSelector: {}})])
       expect(await get(labAddress('node1'), 30080)).toBe(200)
       await c.ok(['svc', 'delete', 'a', '-n', 'x'])
