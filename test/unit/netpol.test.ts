@@ -186,6 +186,18 @@ describe('netpol explain', () => {
     expect(e('node/node1', 'pod/b').allowed).toBe(false)
     expect(e('pod/b', 'pod/b').allowed).toBe(true)
   })
+  it('the protocol is part of the rule: UDP only allows no TCP on the port, a port without protocol is TCP, a named port resolves per protocol', () => {
+    const dnsPod = npod('x', 'dns', 'node1', '10.244.0.9', {app: 'dns'}, [{name: 'dns', containerPort: 53, protocol: 'UDP'}, {name: 'dns', containerPort: 5353}])
+    const u = npFixture({'x/udp-only': {podSelector: {matchLabels: {app: 'dns'}}, ingress: [{ports: [{protocol: 'UDP', port: 53}]}]}, 'x/named': {podSelector: {matchLabels: {app: 'dns'}}, ingress: [{ports: [{protocol: 'UDP', port: 'dns'}]}]}}, [dnsPod])
+    const e = (proto: 'TCP' | 'UDP', port: number) => explain(u, resolveEnd(u, 'x', 'pod/b'), resolveEnd(u, 'x', 'pod/dns'), proto, port).ingress
+    expect(e('UDP', 53)).toMatchObject({allowed: true, isolatedBy: ['x/named', 'x/udp-only'], allowedBy: 'x/named ingress[0]'})
+    expect(e('TCP', 53)).toMatchObject({allowed: false, isolatedBy: ['x/named', 'x/udp-only'], reason: 'no rule of x/named, x/udp-only allows it: dropped'})
+    // "dns" is UDP 53 and TCP 5353: a UDP rule on it is not TCP 5353
+    expect(e('TCP', 5353).allowed).toBe(false)
+    const t = npFixture({'x/tcp-53': {podSelector: {matchLabels: {app: 'dns'}}, ingress: [{ports: [{port: 53}]}]}}, [dnsPod])
+    expect(explain(t, resolveEnd(t, 'x', 'pod/b'), resolveEnd(t, 'x', 'pod/dns'), 'UDP', 53).ingress).toMatchObject({allowed: false, isolatedBy: ['x/tcp-53']})
+    expect(explain(t, resolveEnd(t, 'x', 'pod/b'), resolveEnd(t, 'x', 'pod/dns'), 'TCP', 53).ingress.allowedBy).toBe('x/tcp-53 ingress[0]')
+  })
   it('refuses what is no pod of the state, exit 2', () => {
     expect(() => end('pod/z/a')).toThrow('pod "a" not found in namespace z')
     expect(() => end('svc/web')).toThrow('cannot explain')
@@ -244,6 +256,12 @@ describe('trace: the policy hop', () => {
     expect(r.broken).toEqual({host: 'node1', hop: 'policy', cause: 'NetworkPolicy drops it: no rule of x/allow-a allows it: dropped (ingress of x/a)'})
     expect(r.hops.at(-1)!.probe).toEqual({seen: true, evidence: `${c} +2`})
     expect(r.hops.map((x) => x.kind)).toEqual(['pod', 'bridge', 'policy'])
+  })
+  it('a UDP packet is judged as UDP: the hop names the UDP rule, and a TCP-only rule drops it', () => {
+    const u = npFixture({'x/udp-80': {podSelector: {matchLabels: {pod: 'a'}}, ingress: [{ports: [{protocol: 'UDP', port: 80}]}]}})
+    const at = (k: string) => ({kind: 'pod' as const, text: `pod/${k}`, pod: u.pods[k], ip: u.pods[k].ip!, port: 80})
+    expect(policyHop(u, at('x/b'), at('x/a'), 'udp')).toMatchObject({ok: true, detail: expect.stringContaining('allowed by x/udp-80 ingress[0]')})
+    expect(policyHop(u, at('x/b'), at('x/a'), 'tcp')).toMatchObject({ok: false, cause: 'NetworkPolicy drops it: no rule of x/udp-80 allows it: dropped (ingress of x/a)'})
   })
   it('reads the counters nft lists, and none when the table is not there', () => {
     expect([...parseNetpolCounters(readFileSync(new URL('./fixtures/node1-netpol.json', import.meta.url), 'utf8'))]).toEqual([[`${A}-ingress-drops`, 0], [`${E}-egress-drops`, 0]])

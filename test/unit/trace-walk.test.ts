@@ -4,6 +4,8 @@ import {parseIptablesSave} from '../../src/lib/trace/iptables.js'
 import {walk} from '../../src/lib/trace/walk.js'
 import {parsePodNets} from '../../src/lib/trace/facts.js'
 import {annotate, chosenEndpoint, probeStep} from '../../src/lib/trace/probe.js'
+import {protocolOf} from '../../src/lib/trace/model.js'
+import type {ServiceRecord} from '../../src/lib/state/schema.js'
 import {chains} from './host-fixtures.js'
 import {clusterState, factsOf, pod, RULES, web} from './trace-hosts.js'
 
@@ -107,6 +109,31 @@ describe('trace: the path walker over host facts', () => {
   })
 })
 
+describe('trace: a port is TCP unless written PORT/udp', () => {
+  const dns: ServiceRecord = {...web(), name: 'dns', clusterIP: '10.96.0.10', ports: [{name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53}, {name: 'dns', protocol: 'UDP', port: 53, targetPort: 53}]}
+  const s2 = clusterState([pod('a', 'node1', '10.244.0.5'), pod('b', 'node2', '10.244.1.5')], [dns])
+  const to = (t: string) => resolveEndpoint(s2, 'default', t)
+  it('pod, node and address take /udp or /tcp in any case; a service port is chosen by number and protocol', () => {
+    expect(protocolOf(to('pod/b'))).toBe('icmp')
+    expect(protocolOf(to('pod/b:80'))).toBe('tcp')
+    expect(protocolOf(to('pod/b:80/udp'))).toBe('udp')
+    expect(protocolOf(to('pod/default/b:80/UDP'))).toBe('udp')
+    expect(protocolOf(to('10.244.1.5:53/udp'))).toBe('udp')
+    expect(protocolOf(to('node/node2:8472/udp'))).toBe('udp')
+    expect(protocolOf(to('svc/dns:53'))).toBe('tcp')
+    expect(to('svc/dns:53/udp')).toMatchObject({kind: 'svc', port: 53, protocol: 'udp'})
+    expect(to('10.96.0.10:53/udp')).toMatchObject({kind: 'svc', protocol: 'udp'})
+    expect(() => to('svc/web:80/udp')).toThrow('service "web" not found')
+    expect(() => resolveEndpoint(clusterState([], [web()]), 'default', 'svc/web:80/udp')).toThrow('service "web" has no port 80/udp')
+    expect(() => to('pod/b:80/sctp')).toThrow('bad protocol "sctp" in "pod/b:80/sctp"')
+  })
+  it('the walk carries the protocol: a UDP packet to a pod is udp/PORT on its way', () => {
+    const r = walk({state: s2, facts: factsOf(s2), from: requireSource(to('pod/a')), to: to('pod/b:53/udp')})
+    expect(r.ok).toBe(true)
+    expect(r.protocol).toBe('udp/53')
+  })
+})
+
 describe('trace: host facts from what the tools print', () => {
   it("a pod's namespace as the read script prints it (ip -j ends each answer with a newline)", () => {
     const text = [
@@ -134,8 +161,8 @@ describe('trace --probe: the traffic it sends', () => {
     expect(probeStep(src('pod/a'), '10.244.1.5', 'icmp').argv).toEqual(['docker', 'exec', 'k8s_main_a_default', 'ping', '-c', '2', '-W', '2', '10.244.1.5'])
     expect(probeStep(src('pod/a'), '10.96.0.20', 'tcp', 80).argv.slice(3)).toEqual(['timeout', '6', 'nc', '-w', '3', '10.96.0.20', '80'])
     expect(probeStep(src('pod/a'), '10.96.0.20', 'udp', 53).argv).toEqual([
-      'sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && exec nsenter -t "$pid" -n timeout 6 bash -c 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done' bash "$2" "$3"`,
-      'sh', 'k8s_POD_a_default', '10.96.0.20', '53',
+      'sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && shift && exec nsenter -t "$pid" -n "$@"`,
+      'sh', 'k8s_POD_a_default', 'timeout', '6', 'bash', '-c', 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done', 'bash', '10.96.0.20', '53',
     ])
   })
   it("from a node: bash's /dev/tcp and /dev/udp, the address and port as arguments, never in the script", () => {

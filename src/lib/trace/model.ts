@@ -1,11 +1,15 @@
 import type {NodeRecord, PodRecord, ServiceRecord} from '../state/schema.js'
 
 /** What trace starts from or goes to, resolved against the state. */
+/** protocol: of a port written PORT/udp (or /tcp); a port alone is TCP, no port is ICMP. */
 export type Endpoint =
-  | {kind: 'pod'; text: string; pod: PodRecord; ip: string; port?: number}
-  | {kind: 'node'; text: string; node: NodeRecord; ip: string; port?: number}
+  | {kind: 'pod'; text: string; pod: PodRecord; ip: string; port?: number; protocol?: 'tcp' | 'udp'}
+  | {kind: 'node'; text: string; node: NodeRecord; ip: string; port?: number; protocol?: 'tcp' | 'udp'}
   | {kind: 'svc'; text: string; svc: ServiceRecord; ip: string; port: number; protocol: 'tcp' | 'udp'}
-  | {kind: 'ip'; text: string; ip: string; port?: number}
+  | {kind: 'ip'; text: string; ip: string; port?: number; protocol?: 'tcp' | 'udp'}
+
+/** What a packet to this endpoint is: ICMP without a port, else TCP unless UDP was asked (or the service port is UDP). */
+export const protocolOf = (to: Endpoint): 'icmp' | 'tcp' | 'udp' => (to.kind === 'svc' ? to.protocol : to.port === undefined ? 'icmp' : to.protocol ?? 'tcp')
 
 /** A kernel counter that should move when the packet passes a hop (compared by --probe). */
 export type CounterRef =

@@ -8,6 +8,15 @@ import {target} from './iptables.js'
 const UDP_SEND = 'for i in 1 2; do echo mk8s-trace >"/dev/udp/$1/$2"; done'
 
 /**
+ * argv, run on a pod's node inside the pod's network namespace (its pause container's) with the
+ * node's own tools: the way to send UDP from a pod, whose busybox has no UDP client. The pod's
+ * address, routes and NetworkPolicy are those of the pod itself.
+ */
+export function inPodNetns(pod: {namespace: string; name: string}, argv: readonly string[]): string[] {
+  return ['sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && shift && exec nsenter -t "$pid" -n "$@"`, 'sh', pauseName(pod), ...argv]
+}
+
+/**
  * The real traffic --probe sends: from inside the source pod (docker exec) or from the node itself.
  * ICMP: ping; TCP: a connection; UDP: two datagrams (nothing need answer: counters tell).
  */
@@ -16,7 +25,7 @@ export function probeStep(from: Extract<Endpoint, {kind: 'pod' | 'node'}>, dst: 
   if (proto === 'icmp' || port === undefined) cmd = ['ping', '-c', '2', '-W', '2', dst]
   else if (proto === 'udp' && from.kind === 'pod') {
     // busybox's nc has no UDP: the node's bash sends from inside the pod's network namespace
-    return step(['sh', '-c', `pid=$(docker inspect -f '{{.State.Pid}}' "$1") && exec nsenter -t "$pid" -n timeout 6 bash -c '${UDP_SEND}' bash "$2" "$3"`, 'sh', pauseName(from.pod), dst, String(port)], {capture: true})
+    return step(inPodNetns(from.pod, ['timeout', '6', 'bash', '-c', UDP_SEND, 'bash', dst, String(port)]), {capture: true})
   } else if (proto === 'udp') cmd = ['timeout', '6', 'bash', '-c', UDP_SEND, 'bash', dst, String(port)]
   else if (from.kind === 'pod') cmd = ['timeout', '6', 'nc', '-w', '3', dst, String(port)]
   else cmd = ['timeout', '6', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', dst, String(port)]

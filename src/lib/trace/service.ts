@@ -4,7 +4,7 @@ import {requireCluster, sortedNodes} from '../cluster/model.js'
 import type {State} from '../state/schema.js'
 import {resolveEndpoint, requireSource} from './endpoints.js'
 import {byName, factReads, parseFacts, readPlan, type HostFacts} from './facts.js'
-import type {TraceResult} from './model.js'
+import {protocolOf, type TraceResult} from './model.js'
 import {annotate, chosenEndpoint, describeCounter, probeStep} from './probe.js'
 import {walk} from './walk.js'
 import {NETPOL_READ, parseNetpolCounters, policyHop, probePolicyHop, withPolicyHop} from './hop-policy.js'
@@ -42,7 +42,7 @@ export async function trace(ctx: Ctx, fromText: string, toText: string, opts: {p
   const to = resolveEndpoint(state, ctx.namespace, toText)
   const extra = Object.keys(state.networkPolicies).length ? [NETPOL_READ] : []
   const before = await readAllFacts(ctx, state, extra)
-  const proto = to.kind === 'svc' ? to.protocol : to.port === undefined ? 'icmp' : 'tcp'
+  const proto = protocolOf(to)
   const walked = walk({state, facts: before.facts, from, to})
   const firstHop = policyHop(state, from, to, proto, walked.candidates?.[0]?.endpoint)
   const first = firstHop && walked.ok ? withPolicyHop(walked, probePolicyHop(firstHop, new Map(), new Map())) : walked

@@ -4,7 +4,7 @@ import {bridgeName, localAddrs, VTEP, type HostFacts} from './facts.js'
 import {serviceStep} from './hop-service.js'
 import {bridgeHop, podEth0Hop, podVethHop} from './hops-pod.js'
 import {filterHop, forwardHop, masqueraded, routeHop, vxlanDecapHop, vxlanEncapHop} from './hops-net.js'
-import {broken, fine, type Endpoint, type Hop, type TraceResult} from './model.js'
+import {broken, fine, protocolOf, type Endpoint, type Hop, type TraceResult} from './model.js'
 import type {Packet} from './netfilter.js'
 import {lookupRoute} from './route.js'
 
@@ -18,11 +18,6 @@ export interface WalkInput {
 }
 
 const gatewayOf = (podCIDR: string) => nthAddress(parseCidr(podCIDR), 1)
-
-function protocolOf(to: Endpoint): Packet['proto'] {
-  if (to.kind === 'svc') return to.protocol
-  return to.port === undefined ? 'icmp' : 'tcp'
-}
 
 /** Where the packet ends: a pod on this host, behind cni0. */
 function deliverToPod(w: WalkInput, f: HostFacts, dst: string, srcPod: string | undefined, routed: boolean): Hop[] {
