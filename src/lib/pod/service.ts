@@ -19,6 +19,7 @@ import {podIdentity} from './identity.js'
 import {podEnv} from './env.js'
 import {inspectPod, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
+import {timed} from '../util/timing.js'
 
 export interface PodInput {
   namespace: string
@@ -142,7 +143,7 @@ async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]):
   // 2. one script per node: namespaces wired, endpoints, DNS records, host ports
   if (ready.length) {
     try {
-      await program(ctx) // the pods Pending with their sandboxes: programmed as they will run (pod/model.ts starting)
+      await timed('program (pods wired)', () => program(ctx)) // the pods Pending with their sandboxes: programmed as they will run (pod/model.ts starting)
     } catch (error) {
       if (error instanceof InterruptedError) throw error
       failures.push(cniError(error))
@@ -159,7 +160,7 @@ async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]):
     for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = {...s.pods[keyOf(r)], ...r, phase: 'Running', pid: undefined}
   })
   if (lost.length) await forget(ctx, lost)
-  else if (running.length) await program(ctx) // normally nothing left: another process may have programmed meanwhile
+  else if (running.length) await timed('program (after the apps)', () => program(ctx)) // normally nothing left: another process may have programmed meanwhile
   if (failures.length) throw failures[0]
   return running.map((r) => ({...r, phase: 'Running' as const, pid: undefined}))
 }
@@ -348,7 +349,7 @@ export async function deletePods(ctx: Ctx, pods: readonly PodRecord[], opts: {pr
     // only the very pod deleted: another mk8s may have made a new one of that name meanwhile
     for (const p of done) if (s.pods[keyOf(p)]?.uid === p.uid) delete s.pods[keyOf(p)]
   })
-  if (opts.program !== false) await program(ctx)
+  if (opts.program !== false) await timed('program (pods gone)', () => program(ctx))
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) throw failed.reason
 }

@@ -5,6 +5,7 @@ import {StateError} from '../errors.js'
 import {boundary} from '../interrupt.js'
 import {ownerGone} from '../util/owner.js'
 import {z} from 'zod'
+import {timed} from '../util/timing.js'
 import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
 
 /**
@@ -52,6 +53,10 @@ export class StateStore {
   }
 
   private readFile(): State {
+    return timed('state read', () => this.readFileNow())
+  }
+
+  private readFileNow(): State {
     let text: string
     try {
       text = readFileSync(this.path, 'utf8')
@@ -145,6 +150,10 @@ export class StateStore {
    */
   readProgrammed(): Programmed | undefined {
     if (this.programmedMemory) return structuredClone(this.programmedMemory)
+    return timed('programmed read', () => this.readProgrammedFile())
+  }
+
+  private readProgrammedFile(): Programmed | undefined {
     let raw: unknown
     try {
       raw = JSON.parse(readFileSync(`${this.path}.programmed`, 'utf8'))
@@ -163,12 +172,16 @@ export class StateStore {
     if (this.dryRun) this.programmedMemory = structuredClone(p)
     else {
       boundary('programmed write')
-      this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`)
+      timed('programmed write', () => this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`))
     }
   }
 
   /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */
-  private async lock(what: string, retries: number): Promise<() => Promise<void>> {
+  private lock(what: string, retries: number): Promise<() => Promise<void>> {
+    return timed(`lock ${basename(what)}`, () => this.lockNow(what, retries))
+  }
+
+  private async lockNow(what: string, retries: number): Promise<() => Promise<void>> {
     mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
     const lockfilePath = `${what}.lock`
     // the holder's pid beside the lock: a holder killed on this machine leaves a lock nobody
@@ -200,7 +213,7 @@ export class StateStore {
 
   /** Validate and write a state to `path` atomically (temp file, fsync, rename, fsync of the folder), mode 0600. */
   private write(state: State): void {
-    this.writeJson(StateSchema.parse(state), this.path)
+    timed('state write', () => this.writeJson(StateSchema.parse(state), this.path))
   }
 
   private writeJson(value: unknown, path: string): void {
