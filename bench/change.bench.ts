@@ -1,0 +1,144 @@
+/**
+ * A change costs what it changes: the whole command and the programming alone (the node's script
+ * round trips) of `svc expose` when 1, 1000 and 5000 services exist, and of `pod run` / `pod
+ * delete` when 1 and 1000 exist, both proxy modes, on lab node1. The services made in bulk all
+ * select another pod (app=web); each measured command changes one service: the exposed one, or the
+ * one that selects the pods run and deleted (app=probe). The figure at N is beside the same
+ * command at 1 service, in the same run; the goal is at most 1.5x. With MK8S_TIMING=1 each
+ * command says where its time went (state file, locks, SSH round trips, Docker), summed per part.
+ *
+ *   npm run build && npx tsx bench/change.bench.ts     (takes the lab lock; MK8S_BENCH_RUNS=5)
+ */
+import {execa} from 'execa'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {round, type BenchResult, type Figure} from './lib/figures.js'
+import {median} from './lib/measure.js'
+import {isMain, withLabLock} from './lab.js'
+
+export const needsLab = true
+
+const CLI = resolve(import.meta.dirname, '../bin/run.js')
+const NODE = {name: 'node1', address: '192.168.56.11'}
+const RUNS = Number(process.env.MK8S_BENCH_RUNS ?? 5)
+export const GOAL = 1.5
+
+/** Services s<from>..s<to-1>, each selecting app=web on port 80, as one YAML stream. */
+function services(from: number, to: number): string {
+  const docs: string[] = []
+  for (let i = from; i < to; i++) {
+    docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: s${i}\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: 80\n`)
+  }
+  return docs.join('---\n')
+}
+
+/** Where one command's time went, from its MK8S_TIMING lines (ms). */
+export interface Breakdown {
+  total: number
+  /** process start to the command's init: node, the bundle, oclif */
+  cliStart: number
+  stateRead: number
+  stateWrite: number
+  locks: number
+  /** the node's scripts (programming) */
+  scripts: number
+  /** read-only round trips */
+  reads: number
+  docker: number
+  /** planning, rendering and the rest: total minus the parts above */
+  rest: number
+}
+
+export function breakdown(stderr: string, total: number): Breakdown {
+  const b: Breakdown = {total, cliStart: 0, stateRead: 0, stateWrite: 0, locks: 0, scripts: 0, reads: 0, docker: 0, rest: 0}
+  let first = true
+  for (const m of stderr.matchAll(/^\[mk8s\] timing ([\d.]+) ms \+([\d.]+) ms (.+)$/gm)) {
+    const [at, took, what] = [Number(m[1]), Number(m[2]), m[3]]
+    if (first && what.startsWith('command ')) b.cliStart = at
+    first = false
+    if (what === 'state read' || what === 'programmed read') b.stateRead += took
+    else if (what === 'state write' || what === 'programmed write') b.stateWrite += took
+    else if (what.startsWith('lock ')) b.locks += took
+    else if (/^round trip \S+ \(read/.test(what)) b.reads += took
+    else if (what.startsWith('round trip ')) b.scripts += took
+    else if (what.startsWith('docker ')) b.docker += took
+  }
+  b.rest = total - b.cliStart - b.stateRead - b.stateWrite - b.locks - b.scripts - b.reads - b.docker
+  for (const k of Object.keys(b) as Array<keyof Breakdown>) b[k] = round(b[k], 1)
+  return b
+}
+
+/** Per part, the median over runs. */
+const medianOf = (bs: Breakdown[]): Breakdown => Object.fromEntries(Object.keys(bs[0]).map((k) => [k, round(median(bs.map((b) => b[k as keyof Breakdown])), 1)])) as unknown as Breakdown
+
+export async function run(): Promise<BenchResult> {
+  return withLabLock(async () => {
+    const up = await execa('node', [CLI, 'lab', 'up', '--nodes', '1'], {reject: false, all: true})
+    if (up.exitCode !== 0) throw new Error(`mk8s lab up failed:\n${up.all}`)
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-bench-change-'))
+    const env = {MK8S_STATE: join(dir, 'state.json'), NO_COLOR: '1'}
+    const mk8s = async (args: string[], timing = false) => {
+      const t0 = performance.now()
+      const r = await execa('node', [CLI, ...args], {env: timing ? {...env, MK8S_TIMING: '1'} : env, reject: false})
+      const ms = performance.now() - t0
+      if (r.exitCode !== 0) throw new Error(`mk8s ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`)
+      return breakdown(r.stderr, ms)
+    }
+    const rows: Array<{mode: string; command: string; services: number; median: Breakdown; runs: number[]}> = []
+    let made = 0
+    const measure = async (mode: string, n: number, what: string[]) => {
+      for (const command of what) {
+        const bs: Breakdown[] = []
+        for (let i = 0; i < RUNS; i++) {
+          const k = made++
+          if (command === 'svc expose') bs.push(await mk8s(['svc', 'expose', 'pod/web', '--port', '8080', '--target-port', '80', '--name', `e${k}`], true))
+          else if (command === 'pod run') bs.push(await mk8s(['pod', 'run', `p${i}`, '--image', 'mk8s/busybox', '-l', 'app=probe', '--node', NODE.name, '--', 'sleep', '3600'], true))
+          else bs.push(await mk8s(['pod', 'delete', `p${i}`], true))
+        }
+        rows.push({mode, command, services: n, median: medianOf(bs), runs: bs.map((b) => round(b.total, 0))})
+        process.stderr.write(`change ${mode} ${command} at ${n}: ${JSON.stringify(medianOf(bs))}\n`)
+      }
+    }
+    try {
+      writeFileSync(join(dir, 'probe.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: probe\nspec:\n  selector:\n    app: probe\n  ports:\n  - port: 80\n')
+      writeFileSync(join(dir, 'a.yaml'), services(1, 1000))
+      writeFileSync(join(dir, 'b.yaml'), services(1000, 5000))
+      for (const mode of ['iptables', 'nftables']) {
+        await mk8s(['cluster', 'init', '--proxy-mode', mode])
+        await mk8s(['node', 'join', NODE.name, '--ssh', `root@${NODE.address}`])
+        await mk8s(['pod', 'run', 'web', '--image', 'mk8s/busybox', '-l', 'app=web', '--node', NODE.name, '--', 'httpd', '-f', '-p', '80', '-h', '/etc'])
+        // the one service that the measured pods change; every other selects app=web
+        await mk8s(['apply', '-f', join(dir, 'probe.yaml')])
+        await measure(mode, 1, ['pod run', 'pod delete'])
+        // measured exposes add services: the sizes count them (RUNS each, a few against thousands)
+        await measure(mode, 1, ['svc expose'])
+        await mk8s(['apply', '-f', join(dir, 'a.yaml')])
+        await measure(mode, 1000, ['pod run', 'pod delete', 'svc expose'])
+        await mk8s(['apply', '-f', join(dir, 'b.yaml')])
+        await measure(mode, 5000, ['svc expose'])
+        await mk8s(['cluster', 'reset', '--force'])
+      }
+    } finally {
+      await execa('node', [CLI, 'cluster', 'reset', '--force'], {env, reject: false})
+      if (process.env.MK8S_KEEP_LAB !== '1') await execa('node', [CLI, 'lab', 'down'], {reject: false})
+      rmSync(dir, {recursive: true, force: true})
+    }
+    const at = (mode: string, command: string, n: number) => rows.find((r) => r.mode === mode && r.command === command && r.services === n)!
+    const figures: Figure[] = []
+    const notes: string[] = []
+    for (const mode of ['iptables', 'nftables']) {
+      for (const [command, n] of [['svc expose', 1000], ['svc expose', 5000], ['pod run', 1000], ['pod delete', 1000]] as const) {
+        const big = at(mode, command, n).median
+        const one = at(mode, command, 1).median
+        figures.push({figure: `${mode}: ${command} when ${n} services exist, whole command (goal <= ${GOAL}x)`, mk8s: round(big.total, 0), plain: round(one.total, 0), plainTool: 'the same when 1 exists', unit: 'ms'})
+        figures.push({figure: `${mode}: ${command} when ${n} services exist, the node's scripts (goal <= ${GOAL}x)`, mk8s: big.scripts, plain: one.scripts, plainTool: 'the same when 1 exists', unit: 'ms'})
+      }
+    }
+    const parts = (b: Breakdown) => `CLI start ${b.cliStart}, state read ${b.stateRead}, state write ${b.stateWrite}, locks ${b.locks}, scripts ${b.scripts}, reads ${b.reads}, Docker ${b.docker}, rest ${b.rest}`
+    for (const r of rows) notes.push(`${r.mode} ${r.command} at ${r.services} services: ${r.median.total} ms = ${parts(r.median)} (ms, medians of ${RUNS})`)
+    return {bench: 'change', runs: RUNS, figures, notes, rows}
+  })
+}
+
+if (isMain(import.meta.url)) console.log(JSON.stringify(await run(), null, 2))
