@@ -83,21 +83,23 @@ export async function run(): Promise<BenchResult> {
       const r = await execa('node', [CLI, ...args], {env: timing ? {...env, MK8S_TIMING: '1'} : env, reject: false})
       const ms = performance.now() - t0
       if (r.exitCode !== 0) throw new Error(`mk8s ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`)
-      return breakdown(r.stderr, ms)
+      return {...breakdown(r.stderr, ms), trace: r.stderr.split('\n').filter((l) => l.startsWith('[mk8s] timing ')).map((l) => l.slice(14))}
     }
-    const rows: Array<{mode: string; command: string; services: number; median: Breakdown; runs: number[]}> = []
+    const rows: Array<{mode: string; command: string; services: number; median: Breakdown; runs: number[]; trace?: string[]}> = []
     let made = 0
     const measure = async (mode: string, n: number, what: string[]) => {
       for (const command of what) {
-        const bs: Breakdown[] = []
+        const bs: Array<Breakdown & {trace: string[]}> = []
         for (let i = 0; i < RUNS; i++) {
           const k = made++
           if (command === 'svc expose') bs.push(await mk8s(['svc', 'expose', 'pod/web', '--port', '8080', '--target-port', '80', '--name', `e${k}`], true))
           else if (command === 'pod run') bs.push(await mk8s(['pod', 'run', `p${i}`, '--image', 'mk8s/busybox', '-l', 'app=probe', '--node', NODE.name, '--', 'sleep', '3600'], true))
           else bs.push(await mk8s(['pod', 'delete', `p${i}`], true))
         }
-        rows.push({mode, command, services: n, median: medianOf(bs), runs: bs.map((b) => round(b.total, 0))})
-        process.stderr.write(`change ${mode} ${command} at ${n}: ${JSON.stringify(medianOf(bs))}\n`)
+        // one run's steps (the last), where the state is largest: what grows shows there
+        const med = medianOf(bs.map(({trace: _, ...b}) => b))
+        rows.push({mode, command, services: n, median: med, runs: bs.map((b) => round(b.total, 0)), ...(n > 1 || process.env.MK8S_BENCH_TRACE === 'all' ? {trace: bs.at(-1)!.trace} : {})})
+        process.stderr.write(`change ${mode} ${command} at ${n}: ${JSON.stringify(med)}\n`)
       }
     }
     try {
