@@ -99,6 +99,15 @@ export async function run(): Promise<BenchResult> {
       }
     }
     const parts = (b: Breakdown) => `CLI start ${b.cliStart}, state read ${b.stateRead}, state write ${b.stateWrite}, locks ${b.locks}, scripts ${b.scripts}, reads ${b.reads}, Docker ${b.docker}, rest ${b.rest}`
+    const growth = (mode: string, command: string, n: number) => {
+      const [one, big] = [at(mode, command, 1).median, at(mode, command, n).median]
+      const grew = (['stateRead', 'stateWrite', 'locks', 'scripts', 'docker', 'rest'] as const).map((k) => [k, round(big[k] - one[k], 0)] as const).filter(([, d]) => Math.abs(d) >= 10)
+      return `${mode} ${command}, 1 -> ${n} services: ${round(one.total, 0)} -> ${round(big.total, 0)} ms (${round(big.total / one.total, 2)}x; goal ${GOAL}x: ${big.total / one.total <= GOAL ? 'met' : 'missed'}); what grew (ms): ${grew.map(([k, d]) => `${k} ${d > 0 ? '+' : ''}${d}`).join(', ') || 'nothing'}.`
+    }
+    notes.push(
+      `On lab node1 alone. Each row: the median of ${RUNS} runs; the services made in bulk select another pod than the measured change, so each command changes one service. Parts from MK8S_TIMING (src/lib/util/timing.ts): CLI start = process start to the command's init; state read/write = the state file and the programmed copy beside it (bench/out/results.json has one run's steps per row at 1000 and 5000); scripts = the node's round trips; rest = what no step covers: planning, rendering, process exit.`,
+      ...(['iptables', 'nftables'] as const).flatMap((mode) => [growth(mode, 'svc expose', 5000), growth(mode, 'pod run', 1000), growth(mode, 'pod delete', 1000)]),
+    )
     for (const r of rows) notes.push(`${r.mode} ${r.command} at ${r.services} services: ${r.median.total} ms = ${parts(r.median)} (ms, medians of ${RUNS})`)
     return {bench: 'change', runs: RUNS, figures, notes, rows}
   })
