@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(docker.io iproute2 iptables nftables openssh-server openssh-client busybox-static
   containernetworking-plugins dnsmasq nginx-light iperf3 conntrack openssl jq graphviz
-  util-linux procps kmod iputils-ping curl sudo ufw ethtool bind9-dnsutils)
+  util-linux procps kmod iputils-ping curl sudo ufw ethtool bind9-dnsutils time)
 
 if [ "$(id -u)" -ne 0 ]; then echo "setup.sh: run as root (it installs Debian packages)" >&2; exit 2; fi
 

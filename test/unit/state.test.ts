@@ -18,6 +18,34 @@ describe('state store', () => {
     expect(JSON.parse(readFileSync(p, 'utf8')).netns['n/a'].name).toBe('a')
   })
 
+  it('a text read again unchanged is trusted; one another writer changed is validated again; an unchanged state is not rewritten', async () => {
+    const p = tmp()
+    const s = new StateStore(p)
+    await s.update((st) => {
+      st.netns['n/a'] = {node: 'n', name: 'a', createdAt: 'x'}
+    })
+    const copy = s.read()
+    copy.netns['n/a'].name = 'changed in memory'
+    expect(s.read().netns['n/a'].name).toBe('a') // each read is a fresh copy
+    const before = statSync(p)
+    await s.update(() => {})
+    const after = statSync(p)
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]) // nothing changed: not written
+    // another process writes a file that does not match the schema: this store sees it and refuses it
+    const raw = JSON.parse(readFileSync(p, 'utf8'))
+    raw.netns['n/a'].name = 42
+    writeFileSync(p, JSON.stringify(raw, null, 2) + '\n')
+    expect(() => s.read()).toThrow(/does not match the schema/)
+    // and a valid write by another process is read as written
+    raw.netns['n/a'].name = 'b'
+    writeFileSync(p, JSON.stringify(raw, null, 2) + '\n')
+    expect(s.read().netns['n/a'].name).toBe('b')
+    await s.update((st) => {
+      st.netns['n/a'].name = 'c'
+    })
+    expect(new StateStore(p).read().netns['n/a'].name).toBe('c')
+  })
+
   it("a lock whose holder was killed on this machine is no one's: a live holder's is", async () => {
     const p = tmp()
     const s = new StateStore(p)

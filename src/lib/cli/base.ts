@@ -10,6 +10,7 @@ import {dockerRuntime, printingRuntime} from '../runtime/runtime.js'
 import {hostOf} from '../cluster/hosts.js'
 import {OUTPUT_HELP, parseOutput, printData} from '../kubectl/printers.js'
 import {currentContext} from '../kubectl/contexts.js'
+import {mark} from '../util/timing.js'
 
 // NO_COLOR (https://no-color.org): chalk 5 follows terminals and FORCE_COLOR, not this variable.
 if (process.env.NO_COLOR) chalk.level = chalkStderr.level = 0
@@ -52,6 +53,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private _progress?: Progress
 
   public override async init(): Promise<void> {
+    mark(`command ${this.id ?? ''} loaded`)
     await super.init()
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
@@ -136,6 +138,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {
+    mark(`command ${this.id ?? ''} done`)
     this._progress?.stop(!err)
     return super.finally(err)
   }

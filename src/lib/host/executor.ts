@@ -2,6 +2,7 @@ import {Mk8sError, UnreachableError} from '../errors.js'
 import {boundary} from '../interrupt.js'
 import {Host} from './host.js'
 import {renderPlan, type Captured, type Plan} from './plan.js'
+import {timed} from '../util/timing.js'
 
 export type Sink = (text: string) => void
 
@@ -40,14 +41,14 @@ export class Executor {
     }
     boundary(`script ${host.name}`)
     this.count(host)
-    return host.apply(plan)
+    return timed(`round trip ${host.name} (${plan.length} steps)`, () => host.apply(plan))
   }
 
   /** Reads: run even under --dry-run, since they change nothing. */
   async read(host: Host, plan: Plan): Promise<Map<number, Captured>> {
     if (plan.length === 0) return new Map()
     this.count(host)
-    return this.reader(host, plan)
+    return timed(`round trip ${host.name} (read, ${plan.length} steps)`, () => this.reader(host, plan))
   }
 
   /**

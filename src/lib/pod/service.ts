@@ -19,6 +19,7 @@ import {podIdentity} from './identity.js'
 import {podEnv} from './env.js'
 import {inspectPod, tailLogs, type ContainerLive} from './runtime.js'
 import {parsePodSpec, selects, validateLabels, type PodSpec} from './spec.js'
+import {timed} from '../util/timing.js'
 
 export interface PodInput {
   namespace: string
@@ -129,29 +130,39 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
 async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]): Promise<PodRecord[]> {
   const state = ctx.store.read()
   const failures: unknown[] = []
-  // 1. the sandboxes: a pause container per pod, all nodes at once
-  const sandboxes = await Promise.allSettled([...byNode(reserved)].map(([n, list]) => startSandboxes(ctx, cluster, state.nodes[n], list)))
-  let ready = sandboxes.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
-  for (const r of sandboxes) if (r.status === 'rejected') failures.push(r.reason)
-  const gone = reserved.filter((r) => !ready.some((x) => x.uid === r.uid))
-  await ctx.store.update((s) => {
-    for (const r of gone) if (s.pods[keyOf(r)]?.uid === r.uid) delete s.pods[keyOf(r)]
-    for (const r of ready) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = r
-  })
-  safePoint('sandboxes started')
-  // 2. one script per node: namespaces wired, endpoints, DNS records, host ports
-  if (ready.length) {
-    try {
-      await program(ctx) // the pods Pending with their sandboxes: programmed as they will run (pod/model.ts starting)
-    } catch (error) {
-      if (error instanceof InterruptedError) throw error
-      failures.push(cniError(error))
-      await forget(ctx, ready)
-      ready = []
+  const nodes = [...byNode(reserved)]
+  // one runtime connection per node for the whole start (connecting to a node's Docker over SSH
+  // costs more than a container does): its sandboxes, then, once every node's are up and the one
+  // program turn is done, its app containers
+  const sandboxes = nodes.map(() => settleOnce<PodRecord[]>())
+  const perNode = nodes.map(([n, list], i) => startOnNode(ctx, cluster, state.nodes[n], list, sandboxes[i], () => wired))
+  const wired: Promise<PodRecord[]> = (async () => {
+    // 1. the sandboxes: a pause container per pod, all nodes at once
+    const started = await Promise.allSettled(sandboxes.map((d) => d.promise))
+    let ready = started.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
+    for (const r of started) if (r.status === 'rejected') failures.push(r.reason)
+    const gone = reserved.filter((r) => !ready.some((x) => x.uid === r.uid))
+    await ctx.store.update((s) => {
+      for (const r of gone) if (s.pods[keyOf(r)]?.uid === r.uid) delete s.pods[keyOf(r)]
+      for (const r of ready) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = r
+    })
+    safePoint('sandboxes started')
+    // 2. one script per node: namespaces wired, endpoints, DNS records, host ports
+    if (ready.length) {
+      try {
+        await timed('program (pods wired)', () => program(ctx)) // the pods Pending with their sandboxes: programmed as they will run (pod/model.ts starting)
+      } catch (error) {
+        if (error instanceof InterruptedError) throw error
+        failures.push(cniError(error))
+        await forget(ctx, ready)
+        ready = []
+      }
     }
-  }
-  // 3. the app containers
-  const apps = await Promise.allSettled([...byNode(ready)].map(([n, list]) => startApps(ctx, state.nodes[n], list)))
+    return ready
+  })()
+  // 3. the app containers (each node's task goes on to them once `wired` is settled)
+  const apps = await Promise.allSettled(perNode)
+  const ready = await wired // an interrupt at the safe point, or in the program turn, is raised here
   const running = apps.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
   for (const r of apps) if (r.status === 'rejected') failures.push(r.reason)
   const lost = ready.filter((p) => !running.some((r) => r.uid === p.uid))
@@ -159,9 +170,74 @@ async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]):
     for (const r of running) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = {...s.pods[keyOf(r)], ...r, phase: 'Running', pid: undefined}
   })
   if (lost.length) await forget(ctx, lost)
-  else if (running.length) await program(ctx) // normally nothing left: another process may have programmed meanwhile
+  else if (running.length) await timed('program (after the apps)', () => program(ctx)) // normally nothing left: another process may have programmed meanwhile
   if (failures.length) throw failures[0]
   return running.map((r) => ({...r, phase: 'Running' as const, pid: undefined}))
+}
+
+/** A promise settled from outside, the first settling winning. */
+function settleOnce<T>(): {promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void} {
+  let resolve!: (v: T) => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<T>((ok, bad) => {
+    resolve = ok
+    reject = bad
+  })
+  promise.catch(() => {}) // awaited by allSettled; never an unhandled rejection
+  return {promise, resolve, reject}
+}
+
+/**
+ * One node's part of a start, through one runtime connection: its pause containers (told through
+ * `sandboxes`: the pods started, or the error with the ones started before it), then, when
+ * `wired()` gives the pods wired on every node, the app containers of this node's. A sandbox
+ * failure is told through `sandboxes` only; what this returns or throws is the app containers'.
+ */
+async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: PodRecord[], sandboxes: ReturnType<typeof settleOnce<PodRecord[]>>, wired: () => Promise<PodRecord[]>): Promise<PodRecord[]> {
+  let told = false
+  const tell = (error: unknown, out: PodRecord[]) => {
+    if (out.length) (error as {started?: PodRecord[]}).started = out
+    sandboxes.reject(error)
+    told = true
+  }
+  try {
+    await checkHostPortsFree(ctx, node, pods)
+    return await ctx.runtime.on(node, async (rt) => {
+      const out: PodRecord[] = []
+      let failed = false
+      for (const p of pods) {
+        try {
+          out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace), podIdentity(p, cluster))})
+        } catch (error) {
+          await rt.removePod(p).catch(() => {})
+          tell(error, out)
+          failed = true
+          break
+        }
+      }
+      if (!failed) {
+        sandboxes.resolve(out)
+        told = true
+      }
+      const mine = (await wired()).filter((p) => p.node === node.name)
+      const apps: PodRecord[] = []
+      for (const p of mine) {
+        try {
+          apps.push({...p, containers: await rt.startApps(p, p.spec, p.pauseId!)})
+        } catch (error) {
+          if (apps.length) (error as {started?: PodRecord[]}).started = apps
+          throw error
+        }
+      }
+      return apps
+    })
+  } catch (error) {
+    if (!told) {
+      tell(error, [])
+      return []
+    }
+    throw error
+  }
 }
 
 /** Pods that failed part way: containers removed, records gone, and their wiring undone. */
@@ -266,24 +342,6 @@ async function removeAbandoned(ctx: Ctx, pods: readonly PodInput[]): Promise<voi
   await deletePods(ctx, left)
 }
 
-/** Pause containers of a node's new pods, through one runtime connection; the pods with their pause ids. */
-async function startSandboxes(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
-  await checkHostPortsFree(ctx, node, pods)
-  return ctx.runtime.on(node, async (rt) => {
-    const out: PodRecord[] = []
-    for (const p of pods) {
-      try {
-        out.push({...p, pauseId: await rt.startPause(p, podDns(cluster, p.namespace), podIdentity(p, cluster))})
-      } catch (error) {
-        await rt.removePod(p).catch(() => {})
-        if (out.length) (error as {started?: PodRecord[]}).started = out
-        throw error
-      }
-    }
-    return out
-  })
-}
-
 /** The app containers of a node's wired pods; the pods with their containers. */
 async function startApps(ctx: Ctx, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
   return ctx.runtime.on(node, async (rt) => {
@@ -348,7 +406,7 @@ export async function deletePods(ctx: Ctx, pods: readonly PodRecord[], opts: {pr
     // only the very pod deleted: another mk8s may have made a new one of that name meanwhile
     for (const p of done) if (s.pods[keyOf(p)]?.uid === p.uid) delete s.pods[keyOf(p)]
   })
-  if (opts.program !== false) await program(ctx)
+  if (opts.program !== false) await timed('program (pods gone)', () => program(ctx))
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
   if (failed) throw failed.reason
 }

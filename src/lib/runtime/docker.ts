@@ -5,6 +5,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {Mk8sError, UnreachableError} from '../errors.js'
 import type {Host} from '../host/host.js'
+import {timed} from '../util/timing.js'
 
 const REMOTE_SOCKET = '/var/run/docker.sock'
 
@@ -55,11 +56,11 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
 
 /** Run `fn` with a node's Docker, closing the forward afterwards. */
 export async function withDocker<T>(host: Host, fn: (docker: Dockerode) => Promise<T>): Promise<T> {
-  const conn = await dockerFor(host)
+  const conn = await timed(`docker connect ${host.name}`, () => dockerFor(host))
   try {
     return await fn(conn.docker)
   } finally {
-    await conn.close()
+    await timed(`docker close ${host.name}`, () => conn.close())
   }
 }
 

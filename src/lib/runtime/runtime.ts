@@ -5,6 +5,7 @@ import {pauseName} from '../pod/plan.js'
 import {describeCreate} from '../pod/runtime.js'
 import {quote} from '../host/quote.js'
 import {boundary} from '../interrupt.js'
+import {timed} from '../util/timing.js'
 import type {PodSpec} from '../pod/spec.js'
 import type {NodeRecord, PodRecord} from '../state/schema.js'
 
@@ -39,15 +40,15 @@ export const dockerRuntime: Runtime = {
       fn({
         startPause: async (pod, dns, id) => {
           boundary(`pause ${node.name} ${pod.name}`)
-          return (await rt.startPause(docker, node.name, pod, dns, id)).id
+          return (await timed(`docker pause container ${node.name} ${pod.name}`, () => rt.startPause(docker, node.name, pod, dns, id))).id
         },
         startApps: (pod, spec, pauseId) => {
           boundary(`apps ${node.name} ${pod.name}`)
-          return rt.startContainers(docker, node.name, pod, spec, pauseId)
+          return timed(`docker app containers ${node.name} ${pod.name}`, () => rt.startContainers(docker, node.name, pod, spec, pauseId))
         },
         removePod: async (pod) => {
           boundary(`remove ${node.name} ${pod.name}`)
-          await rt.removePodContainers(docker, pod)
+          await timed(`docker remove ${node.name} ${pod.name}`, () => rt.removePodContainers(docker, pod))
         },
         sandboxGone: async (pod) => {
           const live = await rt.inspectPod(docker, pod)

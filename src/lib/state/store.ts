@@ -5,6 +5,7 @@ import {StateError} from '../errors.js'
 import {boundary} from '../interrupt.js'
 import {ownerGone} from '../util/owner.js'
 import {z} from 'zod'
+import {timed} from '../util/timing.js'
 import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
 
 /**
@@ -33,6 +34,9 @@ function reviveDeadLock(lockfilePath: string): string {
   return owner
 }
 
+/** How a state file is written: what a read compares with to know a text it need not validate again. */
+const render = (value: unknown): string => JSON.stringify(value, null, 2) + '\n'
+
 export const defaultStatePath = (): string => process.env.MK8S_STATE || join(homedir(), '.mk8s', 'state.json')
 
 /**
@@ -44,7 +48,21 @@ export class StateStore {
   /** Under --dry-run: the state as the command has changed it, in memory only. */
   private memory?: State
 
+  /**
+   * Per file, the last text this process wrote, or read and found to be exactly what it would
+   * write of the state it validated: read again unchanged, that text is parsed and not validated
+   * again (at 5000 services validation is most of a read, and one command reads several times).
+   * Any other text, another process's write included, is validated as always.
+   */
+  private readonly known = new Map<string, string>()
+
   constructor(readonly path: string, readonly dryRun = false) {}
+
+  /** Remember `text` as known to be valid when it is exactly the rendering of what validated; else forget the file's text. */
+  private learn(path: string, text: string, valid: unknown): void {
+    if (valid !== undefined && render(valid) === text) this.known.set(path, text)
+    else this.known.delete(path)
+  }
 
   read(): State {
     if (this.memory) return structuredClone(this.memory)
@@ -52,13 +70,19 @@ export class StateStore {
   }
 
   private readFile(): State {
+    return timed('state read', () => this.readFileNow())
+  }
+
+  private readFileNow(): State {
     let text: string
     try {
       text = readFileSync(this.path, 'utf8')
     } catch (error) {
+      this.known.delete(this.path)
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
       throw new StateError(`cannot read the state file ${this.path}: ${(error as Error).message}`)
     }
+    if (this.known.get(this.path) === text) return JSON.parse(text) as State
     let raw: unknown
     try {
       raw = JSON.parse(text)
@@ -76,6 +100,7 @@ export class StateStore {
       )
     }
     const parsed = StateSchema.safeParse(raw)
+    this.learn(this.path, text, parsed.success ? parsed.data : undefined)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       throw new StateError(
@@ -145,13 +170,23 @@ export class StateStore {
    */
   readProgrammed(): Programmed | undefined {
     if (this.programmedMemory) return structuredClone(this.programmedMemory)
+    return timed('programmed read', () => this.readProgrammedFile())
+  }
+
+  private readProgrammedFile(): Programmed | undefined {
+    const path = `${this.path}.programmed`
+    let text: string
     let raw: unknown
     try {
-      raw = JSON.parse(readFileSync(`${this.path}.programmed`, 'utf8'))
+      text = readFileSync(path, 'utf8')
+      if (this.known.get(path) === text) return JSON.parse(text) as Programmed
+      raw = JSON.parse(text)
     } catch {
+      this.known.delete(path)
       return undefined
     }
     const now = ProgrammedSchema.safeParse(raw)
+    this.learn(path, text, now.success ? now.data : undefined)
     if (now.success) return now.data
     const old = StateSchema.safeParse(raw) // the first format: the state alone
     return old.success ? {state: old.data, stale: []} : undefined
@@ -163,12 +198,16 @@ export class StateStore {
     if (this.dryRun) this.programmedMemory = structuredClone(p)
     else {
       boundary('programmed write')
-      this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`)
+      timed('programmed write', () => this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`))
     }
   }
 
   /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */
-  private async lock(what: string, retries: number): Promise<() => Promise<void>> {
+  private lock(what: string, retries: number): Promise<() => Promise<void>> {
+    return timed(`lock ${basename(what)}`, () => this.lockNow(what, retries))
+  }
+
+  private async lockNow(what: string, retries: number): Promise<() => Promise<void>> {
     mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
     const lockfilePath = `${what}.lock`
     // the holder's pid beside the lock: a holder killed on this machine leaves a lock nobody
@@ -200,13 +239,18 @@ export class StateStore {
 
   /** Validate and write a state to `path` atomically (temp file, fsync, rename, fsync of the folder), mode 0600. */
   private write(state: State): void {
-    this.writeJson(StateSchema.parse(state), this.path)
+    timed('state write', () => {
+      // a state the command did not change is not validated nor written again: the file, read under
+      // the same lock, holds exactly that text
+      if (this.known.get(this.path) === render(state)) return
+      this.writeJson(StateSchema.parse(state), this.path)
+    })
   }
 
   private writeJson(value: unknown, path: string): void {
     const dir = dirname(path)
     const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`)
-    const data = JSON.stringify(value, null, 2) + '\n'
+    const data = render(value)
     const fd = openSync(tmp, 'w', 0o600)
     try {
       writeSync(fd, data)
@@ -217,9 +261,11 @@ export class StateStore {
     try {
       renameSync(tmp, path)
     } catch (error) {
+      this.known.delete(path)
       unlinkSync(tmp)
       throw error
     }
+    this.known.set(path, data)
     const dfd = openSync(dir, 'r')
     try {
       fsyncSync(dfd)
