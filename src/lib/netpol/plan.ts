@@ -236,15 +236,22 @@ export function netpolNodePlan(before: State | undefined, after: State, node: No
 /**
  * The table as the node holds it, kept on its disk after every change to it (nft's own listing,
  * which nft reads back), so that the boot script restores it without holding it: it grows with
- * the policies and pods, and the node already has it.
+ * the policies and pods, and the node already has it. Listing 1000 policies takes longer than the
+ * change itself, so it is taken in the background, under a lock: each save lists the table as it
+ * is when it runs, so the last to finish is the newest (a boot within that moment finds the one before).
  */
 export const NETPOL_SAVED = '/var/lib/mk8s/netpol.nft'
-const SAVE = `mkdir -p "\${1%/*}" && nft list table inet ${NETPOL_TABLE} >"$1.tmp" && mv -f "$1.tmp" "$1"`
+const SAVE_NOW = `t="$1.$$.tmp"; if nft list table inet ${NETPOL_TABLE} >"$t" 2>/dev/null; then mv -f "$t" "$1"; else rm -f "$t"; fi`
+const SAVE = `mkdir -p "\${1%/*}" && { setsid flock "$1.lock" sh -c '${SAVE_NOW}' sh "$1" </dev/null >/dev/null 2>&1 & }`
+const REMOVE_SAVED = 'flock "$1.lock" rm -f "$1"; rm -f "$1.lock"'
 const RESTORE_SAVED = `[ -e "$1" ] || exit 0
 { echo "add table inet ${NETPOL_TABLE}"; echo "delete table inet ${NETPOL_TABLE}"; cat "$1"; } | nft -f -`
 
-/** What leave (and reset) does: the table goes, if it is there, and its saved copy. */
-export const netpolRemovePlan = (): Plan => [step(['nft', 'delete', 'table', 'inet', NETPOL_TABLE], {onlyIf: ['nft', 'list', 'table', 'inet', NETPOL_TABLE]}), step(['rm', '-f', NETPOL_SAVED])]
+/** What leave (and reset) does: the table goes, if it is there, and its saved copy (after a save still running). */
+export const netpolRemovePlan = (): Plan => [
+  step(['nft', 'delete', 'table', 'inet', NETPOL_TABLE], {onlyIf: ['nft', 'list', 'table', 'inet', NETPOL_TABLE]}),
+  step(['sh', '-c', REMOVE_SAVED, 'sh', NETPOL_SAVED]),
+]
 
 /** At boot: the table as it was last programmed, from its saved copy. */
 export const netpolBootPlan = (): Plan => [step(['sh', '-c', RESTORE_SAVED, 'sh', NETPOL_SAVED])]
