@@ -29,10 +29,17 @@ export interface LogOptions {
 /**
  * --previous: Docker keeps one log across a container's restarts, so the previous instances' lines
  * are those written before its last start; a container that never restarted has none (kubectl's error).
+ * Between two runs (restarting) its last run has ended and is the previous one: the lines until it
+ * ended (Docker counts the restart before it sets the next start, so the start is not to be trusted
+ * then). Everything is read in one inspect.
  */
 const PREVIOUS = `c=$1 name=$2 pod=$3; shift 3
-[ "$(docker inspect -f '{{.RestartCount}}' "$c")" -gt 0 ] || { echo "previous terminated container \\"$name\\" in pod \\"$pod\\" not found" >&2; exit 1; }
-exec docker logs --until "$(docker inspect -f '{{.State.StartedAt}}' "$c")" "$@" "$c"`
+info=$(docker inspect -f '{{.RestartCount}} {{.State.Running}} {{.State.StartedAt}} {{.State.FinishedAt}}' "$c") || exit 1
+set -- $info "$@"
+n=$1 running=$2 started=$3 finished=$4; shift 4
+[ "$n" -gt 0 ] || { echo "previous terminated container \\"$name\\" in pod \\"$pod\\" not found" >&2; exit 1; }
+if [ "$running" = true ]; then until=$started; else until=$finished; fi
+exec docker logs --until "$until" "$@" "$c"`
 
 /** The pods of `logs NAME`, `logs pod/NAME`, `logs deployment/NAME` (its first pod, as kubectl) or `logs -l SEL`. */
 export function logPods(state: State, target: Target | undefined, namespace: string, selector?: string): PodRecord[] {

@@ -30,21 +30,27 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
     const sock = await dialStdioSocket(host)
     return {docker: new Docker({socketPath: sock.path}), close: () => sock.close()}
   }
-  // open (or reuse) the master connection
-  const probe = await host.run(['test', '-S', REMOTE_SOCKET])
-  if (probe.code !== 0) throw new Mk8sError(`node ${host.name} has no Docker socket at ${REMOTE_SOCKET}`, {hint: `start dockerd on ${host.name}`})
   const dir = process.env.MK8S_SSH_DIR ?? join(homedir(), '.mk8s', 'ssh')
   mkdirSync(dir, {recursive: true, mode: 0o700})
   const local = join(dir, `d-${process.pid}-${randomBytes(3).toString('hex')}.sock`)
   const spec = `${local}:${REMOTE_SOCKET}`
-  const ctl = (op: 'forward' | 'cancel') => {
+  const ctl = (op: 'check' | 'forward' | 'cancel') => {
     const argv = host.commandFor('true')
     const dash = argv.indexOf('--')
-    // ssh [options] -O op -L spec destination
-    return execa(argv[0], [...argv.slice(1, dash - 1), '-O', op, '-L', spec, argv[dash - 1]], {reject: false})
+    // ssh [options] -O op [-L spec] destination
+    return execa(argv[0], [...argv.slice(1, dash - 1), '-O', op, ...(op === 'check' ? [] : ['-L', spec]), argv[dash - 1]], {reject: false})
   }
-  const r = await ctl('forward')
-  if (r.exitCode !== 0) throw new UnreachableError(host.name, `cannot forward the Docker socket over SSH: ${r.stderr.trim()}`)
+  const probe = () => host.run(['test', '-S', REMOTE_SOCKET])
+  // the socket's probe opens the master connection when none runs; with one running (asked of it
+  // locally), the probe and the forward go through it at once
+  const master = (await ctl('check')).exitCode === 0
+  const [found, r] = master ? await Promise.all([probe(), ctl('forward')]) : [await probe(), undefined]
+  const forwarded = r ?? (found.code === 0 ? await ctl('forward') : undefined)
+  if (found.code !== 0) {
+    if (forwarded?.exitCode === 0) await ctl('cancel')
+    throw new Mk8sError(`node ${host.name} has no Docker socket at ${REMOTE_SOCKET}`, {hint: `start dockerd on ${host.name}`})
+  }
+  if (forwarded!.exitCode !== 0) throw new UnreachableError(host.name, `cannot forward the Docker socket over SSH: ${forwarded!.stderr.trim()}`)
   return {
     docker: new Docker({socketPath: local}),
     async close() {
