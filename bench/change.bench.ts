@@ -16,6 +16,7 @@ import {join, resolve} from 'node:path'
 import {round, type BenchResult, type Figure} from './lib/figures.js'
 import {breakdown, medianOf, type Breakdown} from './lib/timing.js'
 import {isMain, withLabLock} from './lab.js'
+import {servicesYaml} from './lib/manifests.js'
 
 export const needsLab = true
 
@@ -24,14 +25,6 @@ const NODE = {name: 'node1', address: '192.168.56.11'}
 const RUNS = Number(process.env.MK8S_BENCH_RUNS ?? 5)
 export const GOAL = 1.5
 
-/** Services s<from>..s<to-1>, each selecting app=web on port 80, as one YAML stream. */
-function services(from: number, to: number): string {
-  const docs: string[] = []
-  for (let i = from; i < to; i++) {
-    docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: s${i}\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: 80\n`)
-  }
-  return docs.join('---\n')
-}
 
 export async function run(): Promise<BenchResult> {
   return withLabLock(async () => {
@@ -65,8 +58,8 @@ export async function run(): Promise<BenchResult> {
     }
     try {
       writeFileSync(join(dir, 'probe.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: probe\nspec:\n  selector:\n    app: probe\n  ports:\n  - port: 80\n')
-      writeFileSync(join(dir, 'a.yaml'), services(1, 1000))
-      writeFileSync(join(dir, 'b.yaml'), services(1000, 5000))
+      writeFileSync(join(dir, 'a.yaml'), servicesYaml(1, 1000))
+      writeFileSync(join(dir, 'b.yaml'), servicesYaml(1000, 5000))
       for (const mode of ['iptables', 'nftables']) {
         await mk8s(['cluster', 'init', '--proxy-mode', mode])
         await mk8s(['node', 'join', NODE.name, '--ssh', `root@${NODE.address}`])

@@ -12,6 +12,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {round, type BenchResult, type Figure} from './lib/figures.js'
 import {isMain, withLabLock} from './lab.js'
+import {servicesYaml} from './lib/manifests.js'
 
 export const needsLab = true
 
@@ -19,14 +20,6 @@ const CLI = resolve(import.meta.dirname, '../bin/run.js')
 const NODE = {name: 'node1', address: '192.168.56.11'}
 export const GOAL_MB = 150
 
-/** A YAML stream of v1 Services s<from>..s<to-1>, each selecting app=web on port 80. */
-function services(from: number, to: number): string {
-  const docs: string[] = []
-  for (let i = from; i < to; i++) {
-    docs.push(`apiVersion: v1\nkind: Service\nmetadata:\n  name: s${i}\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n    targetPort: 80\n`)
-  }
-  return docs.join('---\n')
-}
 
 /** Run argv under GNU time: its peak RSS in MB and how long it took. */
 async function peak(argv: string[], env: Record<string, string>): Promise<{mb: number; seconds: number; stdout: string}> {
@@ -50,8 +43,8 @@ export async function run(): Promise<BenchResult> {
       await mk8s(['cluster', 'init'])
       await mk8s(['node', 'join', NODE.name, '--ssh', `root@${NODE.address}`])
       await mk8s(['pod', 'run', 'web', '--image', 'mk8s/busybox', '-l', 'app=web', '--node', NODE.name, '--', 'httpd', '-f', '-p', '80', '-h', '/etc'])
-      writeFileSync(join(dir, 'a.yaml'), services(0, 1000))
-      writeFileSync(join(dir, 'b.yaml'), services(1000, 5000))
+      writeFileSync(join(dir, 'a.yaml'), servicesYaml(0, 1000))
+      writeFileSync(join(dir, 'b.yaml'), servicesYaml(1000, 5000))
       const apply1000 = await mk8s(['apply', '-f', join(dir, 'a.yaml')])
       const apply4000 = await mk8s(['apply', '-f', join(dir, 'b.yaml')])
       const expose = await mk8s(['svc', 'expose', 'pod/web', '--port', '8080', '--target-port', '80', '--name', 'one-more'])

@@ -6,6 +6,7 @@ import {HostCommandError, InputError, Mk8sError, notFound} from '../errors.js'
 import {program, type NodeReport} from '../pipeline/index.js'
 import {InterruptedError, safePoint} from '../interrupt.js'
 import {withDocker} from '../runtime/docker.js'
+import type {NodeRuntime} from '../runtime/runtime.js'
 import {objKey, type Cluster, type NodeRecord, type PodRecord, type State} from '../state/schema.js'
 import {validateName} from '../util/names.js'
 import {abandoned, hasReadinessProbe} from './model.js'
@@ -219,17 +220,7 @@ async function startOnNode(ctx: Ctx, cluster: Cluster, node: NodeRecord, pods: P
         sandboxes.resolve(out)
         told = true
       }
-      const mine = (await wired()).filter((p) => p.node === node.name)
-      const apps: PodRecord[] = []
-      for (const p of mine) {
-        try {
-          apps.push({...p, containers: await rt.startApps(p, p.spec, p.pauseId!)})
-        } catch (error) {
-          if (apps.length) (error as {started?: PodRecord[]}).started = apps
-          throw error
-        }
-      }
-      return apps
+      return appsOn(rt, (await wired()).filter((p) => p.node === node.name))
     })
   } catch (error) {
     if (!told) {
@@ -342,21 +333,22 @@ async function removeAbandoned(ctx: Ctx, pods: readonly PodInput[]): Promise<voi
   await deletePods(ctx, left)
 }
 
-/** The app containers of a node's wired pods; the pods with their containers. */
-async function startApps(ctx: Ctx, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> {
-  return ctx.runtime.on(node, async (rt) => {
-    const out: PodRecord[] = []
-    for (const p of pods) {
-      try {
-        out.push({...p, containers: await rt.startApps(p, p.spec, p.pauseId!)})
-      } catch (error) {
-        if (out.length) (error as {started?: PodRecord[]}).started = out
-        throw error
-      }
+/** The app containers of wired pods, through one node's runtime; the pods with their containers (on an error, those started before it ride on it). */
+async function appsOn(rt: NodeRuntime, pods: readonly PodRecord[]): Promise<PodRecord[]> {
+  const out: PodRecord[] = []
+  for (const p of pods) {
+    try {
+      out.push({...p, containers: await rt.startApps(p, p.spec, p.pauseId!)})
+    } catch (error) {
+      if (out.length) (error as {started?: PodRecord[]}).started = out
+      throw error
     }
-    return out
-  })
+  }
+  return out
 }
+
+/** The app containers of a node's wired pods; the pods with their containers. */
+const startApps = (ctx: Ctx, node: NodeRecord, pods: PodRecord[]): Promise<PodRecord[]> => ctx.runtime.on(node, (rt) => appsOn(rt, pods))
 
 /** Host ports already listened on by something on the node (sshd, a host-network server): exit 2. */
 async function checkHostPortsFree(ctx: Ctx, node: NodeRecord, pods: readonly PodRecord[]): Promise<void> {
