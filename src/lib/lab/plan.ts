@@ -196,8 +196,8 @@ export function labRootDownPlan(p: LabPaths): Plan {
     step(['iptables', '-w', '-X', LAB.chain], {onlyIf: ['iptables', '-w', '-S', LAB.chain]}),
     step(['umount', p.nsDir], {onlyIf: ['mountpoint', '-q', p.nsDir]}),
     step(['rm', '-rf', p.dir]),
-    // the mount point each host's own /var/lib/mk8s was bound on (HOST_BINDS), if lab up made it and
-    // nothing of this machine's is in it (a machine that is a node itself keeps its files)
-    step(['rmdir', '/var/lib/mk8s'], {onlyIf: ['test', '-d', '/var/lib/mk8s'], tolerate: true}),
+    // the mount points each host's own /var/lib/mk8s and /var/lib/cni were bound on (HOST_BINDS), if
+    // empty: nothing of this machine's is in them (a machine that is a node itself keeps its files)
+    ...['/var/lib/mk8s', '/var/lib/cni'].map((d) => step(['rmdir', d], {onlyIf: ['test', '-d', d], tolerate: true})),
   ]
 }
