@@ -22,7 +22,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** What a node looks like: links, iptables rules without counters, containers, CNI leases. */
 async function snapshot(node: string): Promise<string> {
-  const script = `ip -o link | sed 's/^[0-9]*: //' | sort; echo ==; iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]//' | sort; echo ==; docker ps -aq --no-trunc | sort; echo ==; ls /var/lib/cni/networks/mk8s 2>/dev/null | sort`
+  // links as made, not their carrier: a bridge's carrier follows its ports a moment after the last goes
+  const script = `ip -o link | sed 's/^[0-9]*: //; s/NO-CARRIER,//; s/,LOWER_UP//; s/ state [A-Z]*//' | sort; echo ==; iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]//' | sort; echo ==; docker ps -aq --no-trunc | sort; echo ==; ls /var/lib/cni/networks/mk8s 2>/dev/null | sort`
   const r = await c.onNode(node, ['sh', '-c', script])
   expect(r.code, r.stderr).toBe(0)
   return r.stdout
