@@ -129,7 +129,7 @@ export function touchedDnsRecords(before: State, after: State, cluster: Pick<Clu
   }
   const b = part(before)
   const a = part(after)
-  // a touched service gone has its file removed: name it in `before` (it has one there, or had none)
+  // a touched service gone has a file in `before` only: dnsUpdatePlan removes it
   const confChanged = b.lines !== a.lines || b.namespaces !== a.namespaces
   return {
     before: {hosts: b.hosts, conf: confChanged ? renderDnsRecords(before, cluster).conf : ''},

@@ -74,20 +74,20 @@ const RESTORE_SAVED_NFT = `set -- "$1"/*
 [ -e "$1" ] || exit 0
 cat "$@" | nft -f -`
 
+/** Every service of the state (by key, sorted) with its rules on a node. */
+function allFragments(state: State, node: NodeRecord): Array<[string, Fragment]> {
+  return sortedServices(state).map((s) => `${s.namespace}/${s.name}`).map((k) => [k, serviceFragment(state, k, node.name, state.cluster!.proxyMode)])
+}
+
 /** Every service's file on a node, from its rules there (a service with none has no file). */
-function servicesFiles(keys: readonly string[], frags: readonly Fragment[], mode: Mode): Record<string, string> {
+function servicesFiles(frags: ReadonlyArray<[string, Fragment]>, mode: Mode): Record<string, string> {
   const files: Record<string, string> = {}
-  keys.forEach((k, i) => {
-    if (frags[i].objects.size || frags[i].entries.size) files[serviceFileName(k)] = serviceFileText(frags[i], mode)
-  })
+  for (const [k, f] of frags) if (f.objects.size || f.entries.size) files[serviceFileName(k)] = serviceFileText(f, mode)
   return files
 }
 
 /** What a node's services' files should be, from the state (doctor compares them with the node's). */
-export function expectedServicesFiles(state: State, node: NodeRecord): Record<string, string> {
-  const keys = sortedServices(state).map((s) => `${s.namespace}/${s.name}`)
-  return servicesFiles(keys, keys.map((k) => serviceFragment(state, k, node.name, state.cluster!.proxyMode)), state.cluster!.proxyMode)
-}
+export const expectedServicesFiles = (state: State, node: NodeRecord): Record<string, string> => servicesFiles(allFragments(state, node), state.cluster!.proxyMode)
 
 /** The services' files afresh. */
 export const servicesFilesPlan = (files: Readonly<Record<string, string>>): Plan => [step(['rm', '-rf', SERVICES_DIR]), writeFilesStep(SERVICES_DIR, files, Object.keys(files))]
@@ -95,9 +95,9 @@ export const servicesFilesPlan = (files: Readonly<Record<string, string>>): Plan
 /** The whole ruleset of a node from the state, as one plan (iptables: stale chains are dropped in the same script), and every service's file afresh. */
 export function fullServicesPlan(state: State, node: NodeRecord): Plan {
   const mode = state.cluster!.proxyMode
-  const keys = sortedServices(state).map((s) => `${s.namespace}/${s.name}`)
-  const frags = keys.map((k) => serviceFragment(state, k, node.name, mode))
-  const saved = servicesFilesPlan(servicesFiles(keys, frags, mode))
+  const all = allFragments(state, node)
+  const frags = all.map(([, f]) => f)
+  const saved = servicesFilesPlan(servicesFiles(all, mode))
   const lb = lbAnnouncePlan(announcedOn(state, node.name), [], true)
   if (mode === 'nftables') return [...nftApplyPlan(nftFullScript(frags)), ...saved, ...lb]
   const keep = [...frags.flatMap((f) => [...f.objects.keys()])].sort().join('\n')
