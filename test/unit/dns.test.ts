@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {dnsBootPlan, dnsStartPlan, dnsStopPlan, dnsUpdatePlan, dnsmasqConf, hostsBundle, parseHostsBundle} from '../../src/lib/dns/plan.js'
-import {renderDnsRecords} from '../../src/lib/dns/records.js'
+import {renderDnsRecords, touchedDnsRecords} from '../../src/lib/dns/records.js'
 import {dnsPlanner} from '../../src/lib/dns/node.js'
 import {clusterFromOptions} from '../../src/lib/cluster/service.js'
 import {podDns} from '../../src/lib/dns/resolv.js'
@@ -190,4 +190,17 @@ describe('the DNS planner on a change: only what the change touched, the same pl
       expect(whole.length > 0).toBe(what !== 'nothing')
     })
   }
+
+  it('a service without named ports, added or removed, leaves the conf alone: it is not rendered at all', () => {
+    const before = withCluster(fixture())
+    const after = structuredClone(before)
+    changes['a ClusterIP service added'](after)
+    for (const [b, a] of [[before, after], [after, before]]) {
+      const part = touchedDnsRecords(b, a, cluster, ['default/new'])
+      expect([part.before.conf, part.after.conf]).toEqual(['', ''])
+    }
+    const named = structuredClone(before)
+    changes['a named port added (an SRV line)'](named)
+    expect(touchedDnsRecords(before, named, cluster, ['default/web']).after.conf).toContain('srv-host=_admin._tcp.web.default.svc.cluster.local')
+  })
 })

@@ -46,7 +46,7 @@ export function harness(statePath?: string, o: {dryRun?: boolean; reads?: Runtim
 export function copyState(path: string): string {
   const to = join(mkdtempSync(join(tmpdir(), 'mk8s-harness-')), 'state.json')
   copyFileSync(path, to)
-  if (existsSync(`${path}.programmed`)) copyFileSync(`${path}.programmed`, `${to}.programmed`)
+  for (const f of ['.programmed', '.stale']) if (existsSync(`${path}${f}`)) copyFileSync(`${path}${f}`, `${to}${f}`)
   return to
 }
 

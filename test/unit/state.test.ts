@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -44,6 +45,53 @@ describe('state store', () => {
       st.netns['n/a'].name = 'c'
     })
     expect(new StateStore(p).read().netns['n/a'].name).toBe('c')
+  })
+
+  it("another process trusts a text by its digest (mk8s's own write), validates any other text, and validates only the objects a change made", async () => {
+    const p = tmp()
+    await new StateStore(p).update((st) => {
+      st.netns['n/a'] = {node: 'n', name: 'a', createdAt: 'x'}
+    })
+    const sum = JSON.parse(readFileSync(`${p}.sum`, 'utf8'))
+    expect(sum.sha256).toMatch(/^[0-9a-f]{64}$/)
+    // a digest names the text: a text it does not match is validated (and refused here), whoever wrote it
+    const raw = JSON.parse(readFileSync(p, 'utf8'))
+    raw.netns['n/a'].name = 42
+    writeFileSync(p, JSON.stringify(raw, null, 2) + '\n')
+    expect(() => new StateStore(p).read()).toThrow(/does not match the schema/)
+    // a digest that matches but names another build is not trusted either
+    writeFileSync(`${p}.sum`, JSON.stringify({...sum, build: 'another', sha256: createHash('sha256').update(readFileSync(p, 'utf8')).digest('hex')}))
+    expect(() => new StateStore(p).read()).toThrow(/does not match the schema/)
+    // what a change makes is validated (before anything is written); what it did not touch was valid already
+    raw.netns['n/a'].name = 'a'
+    writeFileSync(p, JSON.stringify(raw, null, 2) + '\n')
+    const s = new StateStore(p)
+    await expect(s.update((st) => {
+      st.netns['n/b'] = {node: 'n', name: 7 as unknown as string, createdAt: 'x'}
+    })).rejects.toThrow()
+    expect(Object.keys(new StateStore(p).read().netns)).toEqual(['n/a'])
+    // a changed object loses what the schema does not know, as a whole validation does
+    await s.update((st) => {
+      st.netns['n/b'] = {node: 'n', name: 'b', createdAt: 'x', stray: 1} as never
+    })
+    const now = new StateStore(p).read()
+    expect(now.netns['n/b']).toEqual({node: 'n', name: 'b', createdAt: 'x'})
+    expect(Object.keys(now.netns)).toEqual(['n/a', 'n/b'])
+  })
+
+  it('what was programmed: the state apart from its stale nodes; marking nodes in doubt writes only them; the format before is read too', () => {
+    const p = tmp()
+    const s = new StateStore(p)
+    const state = s.read()
+    s.writeProgrammed({state, stale: []})
+    expect(JSON.parse(readFileSync(`${p}.programmed`, 'utf8')).apiVersion).toBe('mk8s/v1')
+    const text = readFileSync(`${p}.programmed`, 'utf8')
+    s.writeProgrammed({stale: ['node2']})
+    expect(readFileSync(`${p}.programmed`, 'utf8')).toBe(text)
+    expect(new StateStore(p).readProgrammed()).toEqual({state, stale: ['node2']})
+    // the format before: one file, the state and its stale nodes (and those a newer mk8s marked beside it)
+    writeFileSync(`${p}.programmed`, JSON.stringify({state, stale: ['node1']}))
+    expect(new StateStore(p).readProgrammed()).toEqual({state, stale: ['node1', 'node2']})
   })
 
   it("a lock whose holder was killed on this machine is no one's: a live holder's is", async () => {

@@ -123,7 +123,8 @@ export function touchedDnsRecords(before: State, after: State, cluster: Pick<Clu
       if (!svc) continue
       const r = serviceDnsRecords(state, svc, cluster.clusterDomain)
       if (r.hosts !== undefined) hosts[r.file] = r.hosts
-      lines.push(...r.srv, '', ...r.cnames, '')
+      // (a service with no SRV nor CNAME line adds none: a Service added or removed without named ports leaves the conf as it is)
+      if (r.srv.length || r.cnames.length) lines.push(k, ...r.srv, '', ...r.cnames, '')
     }
     return {hosts, lines: lines.join('\n'), namespaces: podNamespaces(state).join(' ')}
   }

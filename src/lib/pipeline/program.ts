@@ -7,6 +7,7 @@ import {markReady, type State} from '../state/schema.js'
 import {starting} from '../pod/model.js'
 import {planChange, scriptOf} from './plan.js'
 import {unprogrammed} from './drift.js'
+import {jsonEqual} from '../util/equal.js'
 import type {AreaName, NodeReport, NodeScript} from './types.js'
 
 export interface ProgramOptions {
@@ -21,7 +22,7 @@ export interface ProgramOptions {
 }
 
 /** The two states hold the same objects and nodes. */
-const same = (a: State, b: State) => JSON.stringify({...a, proxy: undefined}) === JSON.stringify({...b, proxy: undefined})
+const same = (a: State, b: State) => jsonEqual({...a, proxy: undefined}, {...b, proxy: undefined})
 
 /**
  * The one road from the state to the hosts. Processes take turns (the state's hosts lock); in its
@@ -60,7 +61,7 @@ function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
     // between, the next turn programs it whole (every step idempotent), since an incremental
     // script run twice, or half, is not (an iptables -D of a rule already gone fails).
     const sent = scripts.filter((x) => scriptOf(x).length).map((x) => x.node.name)
-    if (known && sent.some((n) => !known.stale.includes(n))) ctx.store.writeProgrammed({state: known.state, stale: [...new Set([...known.stale, ...sent])].sort()})
+    if (known && sent.some((n) => !known.stale.includes(n))) ctx.store.writeProgrammed({stale: [...new Set([...known.stale, ...sent])].sort()})
     const reports = await runScripts(ctx, scripts)
     const failed = reports.filter((r) => !r.ok).map((r) => r.node)
     const left = [...unreachable, ...failed, ...[...stale].filter((n) => !reports.some((r) => r.node === n && r.ok))]

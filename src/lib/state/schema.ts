@@ -1,9 +1,13 @@
 import type {IngressSpec} from '../ingress/spec.js'
 import type {NetpolSpec} from '../netpol/spec.js'
 import type {PodSpec} from '../pod/spec.js'
+import {fileURLToPath} from 'node:url'
 import {z} from 'zod'
 
 export const STATE_VERSION = 1
+
+/** The file this schema was loaded from (the bundle, or schema.js): a state's digest names it (state/store.ts). */
+export const SCHEMA_FILE = fileURLToPath(import.meta.url)
 
 export const TargetSchema = z.discriminatedUnion('kind', [
   z.object({kind: z.literal('local')}),

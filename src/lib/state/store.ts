@@ -1,23 +1,49 @@
-import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, utimesSync, writeFileSync, writeSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {StateError} from '../errors.js'
 import {boundary} from '../interrupt.js'
 import {ownerGone} from '../util/owner.js'
 import {z} from 'zod'
+import {jsonEqual} from '../util/equal.js'
 import {timed} from '../util/timing.js'
-import {emptyState, STATE_VERSION, StateSchema, type State} from './schema.js'
+import {emptyState, SCHEMA_FILE, STATE_VERSION, StateSchema, type State} from './schema.js'
 
 /**
  * What the hosts were last programmed from (beside the state file): that state, and the nodes that
  * missed a change since (unreachable, or their script failed), which are programmed whole next time.
+ * On disk: the state in `state.json.programmed` (a state file's text), the nodes in
+ * `state.json.stale`, so that marking a node in doubt before its script is sent writes a line, not
+ * a copy of the state.
  */
 export interface Programmed {
   state: State
   stale: string[]
 }
 
+/** The first two formats of the programmed file: the state with its stale nodes (now apart), or the state alone (read as is). */
 const ProgrammedSchema = z.object({state: StateSchema, stale: z.array(z.string()).default([])})
+const StaleSchema = z.object({stale: z.array(z.string())})
+
+/** The collections of a state (records of objects), each object valid or not on its own. */
+const COLLECTIONS = Object.keys(StateSchema.shape).filter((k) => !['apiVersion', 'version', 'cluster'].includes(k)) as Array<keyof State>
+
+/**
+ * Which mk8s wrote a state's digest (see StateStore.trusted): the state's format and the file its
+ * schema was loaded from (the bundle, or schema.js), by size and time. Another build validates
+ * again. Undefined where the file cannot be found: every read is then validated.
+ */
+const BUILD: string | undefined = (() => {
+  try {
+    const s = statSync(SCHEMA_FILE)
+    return `${STATE_VERSION}:${s.size}:${s.mtimeMs}`
+  } catch {
+    return undefined
+  }
+})()
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
 
 /**
  * A lock's holder writes its pid beside it (`X.lock.pid`). A holder killed on this machine leaves a
@@ -64,6 +90,26 @@ export class StateStore {
     else this.known.delete(path)
   }
 
+  /**
+   * A text mk8s itself wrote, validated, by this very build: its digest beside it (`X.sum`, written
+   * after the file) names this build and the text's SHA-256. It is then parsed, not validated again
+   * (at 5000 services validating is most of a command's reading: about 100 ms against 3 for the
+   * digest). Any other text (edited by hand, written by another build, a write cut short before
+   * its digest) is validated as always.
+   */
+  private trusted(path: string, text: string): boolean {
+    if (this.known.get(path) === text) return true
+    if (!BUILD) return false
+    try {
+      const sum = JSON.parse(readFileSync(`${path}.sum`, 'utf8')) as {build?: unknown; sha256?: unknown}
+      if (sum.build !== BUILD || sum.sha256 !== sha256(text)) return false
+    } catch {
+      return false
+    }
+    this.known.set(path, text)
+    return true
+  }
+
   read(): State {
     if (this.memory) return structuredClone(this.memory)
     return this.readFile()
@@ -82,7 +128,7 @@ export class StateStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
       throw new StateError(`cannot read the state file ${this.path}: ${(error as Error).message}`)
     }
-    if (this.known.get(this.path) === text) return JSON.parse(text) as State
+    if (this.trusted(this.path, text)) return JSON.parse(text) as State
     let raw: unknown
     try {
       raw = JSON.parse(text)
@@ -179,27 +225,50 @@ export class StateStore {
     let raw: unknown
     try {
       text = readFileSync(path, 'utf8')
-      if (this.known.get(path) === text) return JSON.parse(text) as Programmed
+      if (this.trusted(path, text)) return {state: JSON.parse(text) as State, stale: this.readStale()}
       raw = JSON.parse(text)
     } catch {
       this.known.delete(path)
       return undefined
     }
-    const now = ProgrammedSchema.safeParse(raw)
+    if ((raw as {apiVersion?: unknown})?.apiVersion === undefined) {
+      // the format before: the state and its stale nodes in one file (with those a newer mk8s marked beside it)
+      const old = ProgrammedSchema.safeParse(raw)
+      this.known.delete(path)
+      return old.success ? {state: old.data.state, stale: [...new Set([...old.data.stale, ...this.readStale()])].sort()} : undefined
+    }
+    const now = StateSchema.safeParse(raw)
     this.learn(path, text, now.success ? now.data : undefined)
-    if (now.success) return now.data
-    const old = StateSchema.safeParse(raw) // the first format: the state alone
-    return old.success ? {state: old.data, stale: []} : undefined
+    return now.success ? {state: now.data, stale: this.readStale()} : undefined
+  }
+
+  /** The nodes that missed a change, or whose script was sent and not answered yet (none when the file is missing). */
+  private readStale(): string[] {
+    try {
+      return StaleSchema.parse(JSON.parse(readFileSync(`${this.path}.stale`, 'utf8'))).stale
+    } catch {
+      return []
+    }
   }
 
   private programmedMemory?: Programmed
 
-  writeProgrammed(p: Programmed): void {
-    if (this.dryRun) this.programmedMemory = structuredClone(p)
-    else {
-      boundary('programmed write')
-      timed('programmed write', () => this.writeJson(ProgrammedSchema.parse(p), `${this.path}.programmed`))
+  /**
+   * Record what the hosts were programmed from: the state (when `state` is given), then the nodes
+   * that missed it. In that order, so that a command killed in between leaves the nodes of the
+   * record before, in doubt, as stale: a superset, programmed whole next time.
+   */
+  writeProgrammed(p: {state?: State; stale: string[]}): void {
+    if (this.dryRun) {
+      const state = p.state ?? this.programmedMemory?.state ?? this.readProgrammed()?.state
+      if (state) this.programmedMemory = structuredClone({state, stale: p.stale})
+      return
     }
+    boundary('programmed write')
+    timed('programmed write', () => {
+      if (p.state) this.writeJson(p.state, `${this.path}.programmed`, this.known.get(this.path))
+      this.writeJson({stale: p.stale}, `${this.path}.stale`, undefined, StaleSchema)
+    })
   }
 
   /** Lock `${what}.lock` (proper-lockfile keys its locks by `what`, so each lock names its own). */
@@ -239,18 +308,55 @@ export class StateStore {
 
   /** Validate and write a state to `path` atomically (temp file, fsync, rename, fsync of the folder), mode 0600. */
   private write(state: State): void {
-    timed('state write', () => {
-      // a state the command did not change is not validated nor written again: the file, read under
-      // the same lock, holds exactly that text
-      if (this.known.get(this.path) === render(state)) return
-      this.writeJson(StateSchema.parse(state), this.path)
-    })
+    timed('state write', () => this.writeJson(state, this.path, this.known.get(this.path)))
   }
 
-  private writeJson(value: unknown, path: string): void {
+  /**
+   * A state validated, where `base` is the known-valid text it was made from: only the objects
+   * that differ from base's are validated (each object of a collection is valid or not on its
+   * own; at 5000 services, validating all of them is most of a write). Without base, all of it.
+   */
+  private validated(state: State, base: string | undefined): {state: State; asGiven: boolean} {
+    if (base === undefined) return {state: StateSchema.parse(state), asGiven: false}
+    const was = JSON.parse(base) as State
+    const part: Record<string, unknown> = {...state}
+    const changed = new Map<keyof State, Set<string>>()
+    for (const c of COLLECTIONS) {
+      const now = state[c] as Record<string, unknown> | undefined
+      const old = was[c] as Record<string, unknown> | undefined
+      if (!now || typeof now !== 'object' || !old || typeof old !== 'object') continue
+      const keys = new Set(Object.keys(now).filter((k) => !jsonEqual(now[k], old[k])))
+      changed.set(c, keys)
+      part[c] = Object.fromEntries([...keys].map((k) => [k, now[k]]))
+    }
+    const parsed = StateSchema.parse(part) as Record<keyof State, unknown>
+    // what validation gave back is what it was given (nothing dropped nor defaulted): the text rendered already stands
+    const asGiven = jsonEqual(parsed, part)
+    for (const [c, keys] of changed) {
+      const now = state[c] as Record<string, unknown>
+      const checked = parsed[c] as Record<string, unknown>
+      parsed[c] = Object.fromEntries(Object.keys(now).map((k) => [k, keys.has(k) ? checked[k] : now[k]]))
+    }
+    return {state: parsed as State, asGiven}
+  }
+
+  /**
+   * Write a state (validated, see validated) or, with `schema`, another value, to `path`
+   * atomically (temp file, fsync, rename, fsync of the folder), mode 0600, then its digest (see
+   * trusted). A state whose text is `base` already (a command that changed nothing, the
+   * programmed copy of the state as saved) is written without validating again; when `path`
+   * holds that text already, not at all.
+   */
+  private writeJson(value: unknown, path: string, base?: string, schema?: z.ZodType): void {
+    let data = render(value)
+    if (this.known.get(path) === data) return
+    if (schema) data = render(schema.parse(value))
+    else if (data !== base) {
+      const v = this.validated(value as State, base)
+      if (!v.asGiven) data = render(v.state)
+    }
     const dir = dirname(path)
     const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`)
-    const data = render(value)
     const fd = openSync(tmp, 'w', 0o600)
     try {
       writeSync(fd, data)
@@ -271,6 +377,14 @@ export class StateStore {
       fsyncSync(dfd)
     } finally {
       closeSync(dfd)
+    }
+    if (!schema && BUILD) {
+      // a cache: lost or torn, the next read validates the file instead
+      const sum = `${path}.sum`
+      try {
+        writeFileSync(`${sum}.${process.pid}.tmp`, JSON.stringify({build: BUILD, sha256: sha256(data)}) + '\n', {mode: 0o600})
+        renameSync(`${sum}.${process.pid}.tmp`, sum)
+      } catch {}
     }
   }
 }

@@ -10,6 +10,7 @@ import {iptablesApplyPlan, iptablesFirewallEnsure, iptablesFragment, iptablesFul
 import {announcedOn, lbAnnouncePlan, lbRemovePlan} from './lb.js'
 import {proxyPorts, sortedServices, type ProxyConfig} from './model.js'
 import {nftApplyPlan, nftFragment, nftFullScript, nftIncrementalScript, nftRemovePlan} from './nft.plan.js'
+import {jsonEqual} from '../util/equal.js'
 
 type Mode = 'iptables' | 'nftables'
 
@@ -112,7 +113,7 @@ export function servicesBootPlan(state: State, node: NodeRecord): Plan {
   return [...iptablesApplyPlan(iptablesFullRestore([]), true), step(['sh', '-c', RESTORE_SAVED_IPTABLES, 'sh', SERVICES_DIR]), ...lb]
 }
 
-const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+const same = jsonEqual
 
 /**
  * The services whose rules may differ between two states, found without deriving any service's
