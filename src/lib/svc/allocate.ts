@@ -9,7 +9,11 @@ import {cidrSize, contains, nthAddress, parseCidr} from '../util/cidr.js'
 export function allocateClusterIP(state: State, cluster: Cluster, self: string, asked?: string): string {
   if (asked === 'None') return 'None'
   const c = parseCidr(cluster.serviceCIDR)
-  const taken = new Map(Object.entries(state.services).filter(([k, s]) => k !== self && s.clusterIP).map(([k, s]) => [s.clusterIP, k]))
+  const taken = new Map<string, string>()
+  for (const k in state.services) {
+    const ip = state.services[k].clusterIP
+    if (k !== self && ip) taken.set(ip, k)
+  }
   if (asked) {
     if (!contains(c, asked) || asked === nthAddress(c, 0)) throw new InputError(`clusterIP ${asked} is not a usable address of the service CIDR ${c.text}`)
     if (taken.has(asked)) throw new InputError(`clusterIP ${asked} is taken by service ${taken.get(asked)}`, 'leave clusterIP out to get a free one')

@@ -38,9 +38,9 @@ export function allocateLbIP(state: State, pool: string): string {
   throw new InputError(`the LoadBalancer pool ${c.text} has no free address left`, "delete a LoadBalancer service, or use a larger pool ('cluster init --lb-pool')")
 }
 
-/** LoadBalancer addresses that a node announces in a state. */
-export const announcedOn = (state: State, node: string): string[] =>
-  Object.values(state.services).filter((s) => s.type === 'LoadBalancer' && s.announcedBy === node && s.loadBalancerIP).map((s) => s.loadBalancerIP!).sort()
+/** LoadBalancer addresses that a node announces in a state (of the services `keys`, or of all). */
+export const announcedOn = (state: State, node: string, keys: readonly string[] = Object.keys(state.services)): string[] =>
+  keys.map((k) => state.services[k]).filter((s) => s?.type === 'LoadBalancer' && s.announcedBy === node && s.loadBalancerIP).map((s) => s.loadBalancerIP!).sort()
 
 /**
  * Announce addresses from a node: each a /32 on lo. Linux answers ARP on the underlay for any

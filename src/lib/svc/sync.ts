@@ -157,8 +157,9 @@ export function incrementalServicesPlan(before: State, after: State, node: NodeR
     if (next.objects.size || next.entries.size) files[serviceFileName(key)] = serviceFileText(next, mode)
     else gone.push(serviceFileName(key))
   }
-  const wasLb = announcedOn(before, node.name)
-  const nowLb = announcedOn(after, node.name)
+  // (a service the change did not touch announces the same in both states)
+  const wasLb = announcedOn(before, node.name, keys)
+  const nowLb = announcedOn(after, node.name, keys)
   const lb = lbAnnouncePlan(nowLb.filter((ip) => !wasLb.includes(ip)), wasLb.filter((ip) => !nowLb.includes(ip)), false)
   if (diffSize(diff) === 0) return lb
   const firewall = mode === 'iptables' && diff.addEntries.some((e) => e.startsWith('filter KUBE-PROXY-FIREWALL ')) ? iptablesFirewallEnsure() : []

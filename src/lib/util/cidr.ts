@@ -9,7 +9,7 @@ export interface Cidr {
 }
 
 const toNum = (ip: string): number => ipaddr.IPv4.parse(ip).toByteArray().reduce((a, b) => a * 256 + b, 0)
-export const numToIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')
+export const numToIp = (n: number): string => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
 
 export function isIPv4(s: string): boolean {
   return ipaddr.IPv4.isValidFourPartDecimal(s)
