@@ -70,6 +70,11 @@ describe('state store', () => {
       st.netns['n/b'] = {node: 'n', name: 7 as unknown as string, createdAt: 'x'}
     })).rejects.toThrow()
     expect(Object.keys(new StateStore(p).read().netns)).toEqual(['n/a'])
+    // an object changed in place is a change too
+    await expect(s.update((st) => {
+      st.netns['n/a'].createdAt = null as unknown as string
+    })).rejects.toThrow()
+    expect(new StateStore(p).read().netns['n/a'].createdAt).toBe('x')
     // a changed object loses what the schema does not know, as a whole validation does
     await s.update((st) => {
       st.netns['n/b'] = {node: 'n', name: 'b', createdAt: 'x', stray: 1} as never

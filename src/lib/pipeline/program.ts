@@ -42,7 +42,7 @@ export async function program(ctx: Ctx, o: ProgramOptions = {}): Promise<NodeRep
 
 function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
   return ctx.store.whileProgramming(async () => {
-    const saved = ctx.store.read()
+    const {state: saved, text} = ctx.store.readWithText()
     // pods a live mk8s is starting (their sandbox up, apps to come) are programmed as they will be,
     // whoever's turn it is: one turn serves every pod run waiting for one (see pod/model.ts starting)
     const desired = starting(o.desired ? o.desired(saved) : saved)
@@ -68,7 +68,8 @@ function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
     const now = [...new Set(left)].filter((n) => desired.nodes[n]).sort()
     // no script sent, no node's standing changed and the record already says what the hosts hold: nothing to write
     const unchanged = !sent.length && known && before && JSON.stringify(now) === JSON.stringify(known.stale) && unprogrammed(desired, {state: known.state, stale: now}).length === 0
-    if (!unchanged) ctx.store.writeProgrammed({state: desired, stale: now})
+    // (the state programmed as it was read, the planners being pure: recorded as the very text read)
+    if (!unchanged) ctx.store.writeProgrammed({state: desired, stale: now, ...(desired === saved && text !== undefined ? {text} : {})})
     const back = reports.filter((r) => r.ok && desired.nodes[r.node]?.reason === 'Unreachable').map((r) => r.node)
     if (back.length) await ctx.store.update((s) => {
       for (const n of back) if (s.nodes[n]?.reason === 'Unreachable') markReady(s.nodes[n])

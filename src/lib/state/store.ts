@@ -8,6 +8,7 @@ import {ownerGone} from '../util/owner.js'
 import {z} from 'zod'
 import {jsonEqual} from '../util/equal.js'
 import {timed} from '../util/timing.js'
+import {collectionSegments} from '../util/segments.js'
 import {emptyState, SCHEMA_FILE, STATE_VERSION, StateSchema, type State} from './schema.js'
 
 /**
@@ -28,6 +29,7 @@ const StaleSchema = z.object({stale: z.array(z.string())})
 
 /** The collections of a state (records of objects), each object valid or not on its own. */
 const COLLECTIONS = Object.keys(StateSchema.shape).filter((k) => !['apiVersion', 'version', 'cluster'].includes(k)) as Array<keyof State>
+const COLLECTION_SET: ReadonlySet<string> = new Set(COLLECTIONS)
 
 /**
  * Which mk8s wrote a state's digest (see StateStore.trusted): the state's format and the file its
@@ -113,6 +115,16 @@ export class StateStore {
   read(): State {
     if (this.memory) return structuredClone(this.memory)
     return this.readFile()
+  }
+
+  /**
+   * The state, and the file's text when it is known valid (see trusted): what the pipeline
+   * records as programmed when it programmed the state as read, written then as it was read.
+   */
+  readWithText(): {state: State; text?: string} {
+    const state = this.read()
+    const text = this.memory ? undefined : this.known.get(this.path)
+    return {state, ...(text === undefined ? {} : {text})}
   }
 
   private readFile(): State {
@@ -258,7 +270,7 @@ export class StateStore {
    * that missed it. In that order, so that a command killed in between leaves the nodes of the
    * record before, in doubt, as stale: a superset, programmed whole next time.
    */
-  writeProgrammed(p: {state?: State; stale: string[]}): void {
+  writeProgrammed(p: {state?: State; stale: string[]; text?: string}): void {
     if (this.dryRun) {
       const state = p.state ?? this.programmedMemory?.state ?? this.readProgrammed()?.state
       if (state) this.programmedMemory = structuredClone({state, stale: p.stale})
@@ -266,7 +278,9 @@ export class StateStore {
     }
     boundary('programmed write')
     timed('programmed write', () => {
-      if (p.state) this.writeJson(p.state, `${this.path}.programmed`, this.known.get(this.path))
+      // `text`: the state file's text that `state` was read from, unchanged since (readWithText)
+      if (p.text !== undefined) this.writeText(p.text, `${this.path}.programmed`)
+      else if (p.state) this.writeJson(p.state, `${this.path}.programmed`, this.known.get(this.path))
       this.writeJson({stale: p.stale}, `${this.path}.stale`, undefined, StaleSchema)
     })
   }
@@ -316,28 +330,50 @@ export class StateStore {
    * that differ from base's are validated (each object of a collection is valid or not on its
    * own; at 5000 services, validating all of them is most of a write). Without base, all of it.
    */
-  private validated(state: State, base: string | undefined): {state: State; asGiven: boolean} {
+  private validated(state: State, base: string | undefined, text: string): {state: State; asGiven: boolean} {
     if (base === undefined) return {state: StateSchema.parse(state), asGiven: false}
-    const was = JSON.parse(base) as State
+    const changed = this.changedObjects(state, base, text)
     const part: Record<string, unknown> = {...state}
-    const changed = new Map<keyof State, Set<string>>()
-    for (const c of COLLECTIONS) {
-      const now = state[c] as Record<string, unknown> | undefined
-      const old = was[c] as Record<string, unknown> | undefined
-      if (!now || typeof now !== 'object' || !old || typeof old !== 'object') continue
-      const keys = new Set(Object.keys(now).filter((k) => !jsonEqual(now[k], old[k])))
-      changed.set(c, keys)
-      part[c] = Object.fromEntries([...keys].map((k) => [k, now[k]]))
-    }
+    for (const [c, keys] of changed) part[c] = Object.fromEntries([...keys].map((k) => [k, (state[c] as Record<string, unknown>)[k]]))
     const parsed = StateSchema.parse(part) as Record<keyof State, unknown>
     // what validation gave back is what it was given (nothing dropped nor defaulted): the text rendered already stands
     const asGiven = jsonEqual(parsed, part)
+    if (asGiven) return {state, asGiven}
     for (const [c, keys] of changed) {
       const now = state[c] as Record<string, unknown>
       const checked = parsed[c] as Record<string, unknown>
       parsed[c] = Object.fromEntries(Object.keys(now).map((k) => [k, keys.has(k) ? checked[k] : now[k]]))
     }
     return {state: parsed as State, asGiven}
+  }
+
+  /**
+   * Per collection, the objects of `state` (rendered as `text`) that are not in `base` as they are
+   * there; a collection missing here is validated whole. Found by comparing the objects' lines in
+   * both texts (segments.ts), else by parsing base and comparing the objects.
+   */
+  private changedObjects(state: State, base: string, text: string): Map<keyof State, Set<string>> {
+    const out = new Map<keyof State, Set<string>>()
+    const a = collectionSegments(base, COLLECTION_SET)
+    const b = a && collectionSegments(text, COLLECTION_SET)
+    const was = b ? undefined : (JSON.parse(base) as State)
+    for (const c of COLLECTIONS) {
+      const now = state[c] as Record<string, unknown> | undefined
+      if (!now || typeof now !== 'object' || Array.isArray(now)) continue
+      const keys = Object.keys(now)
+      if (b) {
+        const [before, after] = [a!.get(c) ?? new Map<string, string>(), b.get(c) ?? new Map<string, string>()]
+        if (after.size !== keys.length) continue
+        const tokens = keys.map((k) => JSON.stringify(k))
+        if (tokens.some((t) => !after.has(t))) continue
+        out.set(c, new Set(keys.filter((_, i) => before.get(tokens[i]) !== after.get(tokens[i]))))
+      } else {
+        const old = was![c] as Record<string, unknown> | undefined
+        if (!old || typeof old !== 'object') continue
+        out.set(c, new Set(keys.filter((k) => !jsonEqual(now[k], old[k]))))
+      }
+    }
+    return out
   }
 
   /**
@@ -352,9 +388,15 @@ export class StateStore {
     if (this.known.get(path) === data) return
     if (schema) data = render(schema.parse(value))
     else if (data !== base) {
-      const v = this.validated(value as State, base)
+      const v = this.validated(value as State, base, data)
       if (!v.asGiven) data = render(v.state)
     }
+    this.writeText(data, path, !schema)
+  }
+
+  /** Write a text known to be valid to `path` atomically (see writeJson); with `digest` (a state's text), its digest after it. */
+  private writeText(data: string, path: string, digest = true): void {
+    if (this.known.get(path) === data) return
     const dir = dirname(path)
     const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`)
     const fd = openSync(tmp, 'w', 0o600)
@@ -378,7 +420,7 @@ export class StateStore {
     } finally {
       closeSync(dfd)
     }
-    if (!schema && BUILD) {
+    if (digest && BUILD) {
       // a cache: lost or torn, the next read validates the file instead
       const sum = `${path}.sum`
       try {

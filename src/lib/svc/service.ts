@@ -77,9 +77,9 @@ export function buildService(state: State, input: ServiceInput, now = new Date()
 const sameService = (a: ServiceRecord, b: ServiceRecord) => JSON.stringify(a) === JSON.stringify(b)
 
 /** Create or update services: one state change, then one script per node. */
-export async function putServices(ctx: Ctx, inputs: ServiceInput[], o: ChangeOptions = {}): Promise<{results: Array<{service: ServiceRecord; action: ApplyResult['action']}>; sync: NodeReport[]}> {
+export async function putServices(ctx: Ctx, inputs: ServiceInput[] | ((s: State) => ServiceInput[]), o: ChangeOptions = {}): Promise<{results: Array<{service: ServiceRecord; action: ApplyResult['action']}>; sync: NodeReport[]}> {
   const results = await ctx.store.update((s) =>
-    inputs.map((input) => {
+    (typeof inputs === 'function' ? inputs(s) : inputs).map((input) => {
       const key = objKey(input.namespace, input.name)
       const old = s.services[key]
       const rec = buildService(s, input)
@@ -118,37 +118,42 @@ export async function exposeService(ctx: Ctx, o: ExposeOptions): Promise<ApplyRe
   if (!m) throw new InputError(`cannot expose ${JSON.stringify(o.resource)}: expected pod/NAME or deployment/NAME`, 'e.g. mk8s svc expose deployment/web --port 80')
   const kind = m[1].startsWith('d') ? 'deployment' : 'pod'
   validateName(kind, m[2])
-  const state = ctx.store.read()
-  const key = objKey(ctx.namespace, m[2])
+  const name = validateName('service', o.name ?? m[2])
+  // what it selects is read under the state's lock, in the change itself (a state of thousands of services is read once)
+  const {results, sync} = await putServices(ctx, (state) => [exposedInput(ctx.namespace, state, kind, m[2], name, o)])
+  return {...results[0], sync}
+}
+
+/** The service `svc expose` makes of a pod or deployment, as the state has it. */
+function exposedInput(namespace: string, state: State, kind: 'pod' | 'deployment', target: string, name: string, o: ExposeOptions): ServiceInput {
+  const key = objKey(namespace, target)
   let selector: Record<string, string>
   let spec: Record<string, unknown> | undefined
   if (kind === 'pod') {
     const pod = state.pods[key]
     if (!pod) throw notFound('pod', key, 'mk8s pod list')
-    if (Object.keys(pod.labels).length === 0) throw new InputError(`pod ${key} has no labels, so a service cannot select it`, `run it with labels: mk8s pod run ${m[2]} -l app=${m[2]} ...`)
-    selector = pod.labels
+    if (Object.keys(pod.labels).length === 0) throw new InputError(`pod ${key} has no labels, so a service cannot select it`, `run it with labels: mk8s pod run ${target} -l app=${target} ...`)
+    selector = {...pod.labels} // (the state's own object: the service gets a copy)
     spec = pod.spec
   } else {
     const d = state.deployments[key]
     if (!d) throw notFound('deployment', key, 'mk8s apply -f (a Deployment)')
-    selector = d.selector
+    selector = {...d.selector}
     spec = (d.template as {spec?: Record<string, unknown>}).spec
   }
   const port = o.port ?? onlyPort(spec)
   if (port === undefined) throw new InputError(`say which port the service listens on: --port P`, `e.g. mk8s svc expose ${o.resource} --port 80 --target-port 8080`)
-  const name = validateName('service', o.name ?? m[2])
   const targetPort = o.targetPort === undefined ? port : /^\d+$/.test(o.targetPort) ? Number(o.targetPort) : o.targetPort
-  const {results, sync} = await putServices(ctx, [{
-    namespace: ctx.namespace,
+  return {
+    namespace,
     name,
     type: o.type ?? 'ClusterIP',
     ports: [{protocol: o.protocol ?? 'TCP', port, targetPort, ...(o.nodePort !== undefined ? {nodePort: o.nodePort} : {})}],
     selector,
-    labels: selector,
+    labels: {...selector},
     sessionAffinity: 'None',
     externalTrafficPolicy: 'Cluster',
-  }])
-  return {...results[0], sync}
+  }
 }
 
 /** Delete services and every rule they had, on every node. */
