@@ -99,6 +99,28 @@ describe('the pipeline: what each command sends to each node', {timeout: 120_000
   }
 })
 
+describe('the planners are pure: they change neither state (the pipeline shares objects between the two)', () => {
+  const frozen = <T>(v: T): T => {
+    if (v && typeof v === 'object') {
+      for (const x of Object.values(v)) frozen(x)
+      Object.freeze(v)
+    }
+    return v
+  }
+  for (const cmd of Object.keys(COMMANDS)) {
+    it(cmd, async () => {
+      for (const c of [COMBOS[0], COMBOS[2]]) {
+        const h = harness(copyState(await baseOf(c)))
+        const before = h.ctx.store.read()
+        await COMMANDS[cmd](h.ctx)
+        const after = h.ctx.store.read()
+        const plans = [planChange(before, after), planChange(undefined, after), planChange(before, after, {whole: new Set(['node1'])})]
+        expect([planChange(frozen(before), frozen(after)), planChange(undefined, after), planChange(before, after, {whole: new Set(['node1'])})]).toEqual(plans)
+      }
+    })
+  }
+})
+
 describe('the boot script: what each change leaves on a node for its next boot', () => {
   const afterCmd = async (cmd: string) => {
     const h = harness(copyState(await baseOf(COMBOS[0])))

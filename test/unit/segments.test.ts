@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {collectionSegments} from '../../src/lib/util/segments.js'
+import {collectionSegments, parseSharing} from '../../src/lib/util/segments.js'
 
 const COLLECTIONS = new Set(['pods', 'services', 'netns', 'secrets'])
 const render = (v: unknown) => JSON.stringify(v, null, 2) + '\n'
@@ -24,7 +24,7 @@ describe("a state text's collection objects, by their lines", () => {
 
   it('finds every object of every collection, exactly as rendered, and nothing of other fields', () => {
     const segs = collectionSegments(render(state), COLLECTIONS)!
-    expect([...segs.keys()].sort()).toEqual(['netns', 'pods', 'secrets'])
+    expect([...segs.keys()].sort()).toEqual(['netns', 'pods', 'secrets', 'services'])
     for (const c of segs.keys()) {
       const objects = state[c as keyof typeof state] as Record<string, unknown>
       expect([...segs.get(c)!.keys()]).toEqual(Object.keys(objects).map((k) => JSON.stringify(k)))
@@ -45,5 +45,23 @@ describe("a state text's collection objects, by their lines", () => {
     for (const text of [JSON.stringify(state), render(state).replace('\n    "n/a"', '\n   "n/a"'), render(state).slice(0, -3), render({pods: {'a/b': {x: 1}}}).replace('    }', '     }')]) {
       expect(collectionSegments(text, COLLECTIONS)).toBeUndefined()
     }
+  })
+
+  it('a text parsed against another shares what did not change, and is exactly what JSON.parse gives', () => {
+    const after = structuredClone(state) as typeof state & {cluster?: unknown}
+    after.pods['default/web'].labels.app = 'other'
+    delete (after.pods as Record<string, unknown>)['default/empty']
+    ;(after.services as Record<string, unknown>)['default/new'] = {name: 'new'}
+    const base = JSON.parse(render(state))
+    for (const [text, changed] of [[render(after), true], [render({...after, cluster: {name: 'd'}}), true], [render(state), false]] as const) {
+      const v = parseSharing(text, render(state), base, COLLECTIONS)!
+      expect(v).toEqual(JSON.parse(text))
+      expect(Object.keys(v)).toEqual(Object.keys(JSON.parse(text)))
+      expect(v.netns).not.toBe(base.netns) // a collection is a new object, its unchanged objects are base's
+      expect((v.netns as Record<string, unknown>)['n/a']).toBe(base.netns['n/a'])
+      expect((v.pods as Record<string, unknown>)['default/web'] === base.pods['default/web']).toBe(!changed)
+      expect(v.other).toBe(base.other)
+    }
+    expect(parseSharing(JSON.stringify(state), render(state), base, COLLECTIONS)).toBeUndefined()
   })
 })

@@ -46,7 +46,8 @@ function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
     // pods a live mk8s is starting (their sandbox up, apps to come) are programmed as they will be,
     // whoever's turn it is: one turn serves every pod run waiting for one (see pod/model.ts starting)
     const desired = starting(o.desired ? o.desired(saved) : saved)
-    const last = ctx.store.readProgrammed()
+    // (parsed against the saved state: what the hosts already hold are the saved state's own objects, found unchanged at once)
+    const last = ctx.store.readProgrammed({state: saved, text})
     // what the nodes hold: the last programmed state of this very cluster; after a reset, nothing
     const known = last && (!desired.cluster || last.state.cluster?.createdAt === desired.cluster.createdAt) ? last : undefined
     // a cluster going away with no record of what was programmed: the saved state says what is there

@@ -8,7 +8,7 @@ import {ownerGone} from '../util/owner.js'
 import {z} from 'zod'
 import {jsonEqual} from '../util/equal.js'
 import {timed} from '../util/timing.js'
-import {collectionSegments} from '../util/segments.js'
+import {collectionSegments, parseSharing} from '../util/segments.js'
 import {emptyState, SCHEMA_FILE, STATE_VERSION, StateSchema, type State} from './schema.js'
 
 /**
@@ -226,18 +226,26 @@ export class StateStore {
    * undefined when there is none or it cannot be read (then every node is programmed whole). Under
    * --dry-run, what this command would have programmed.
    */
-  readProgrammed(): Programmed | undefined {
+  readProgrammed(base?: {state: State; text?: string}): Programmed | undefined {
     if (this.programmedMemory) return structuredClone(this.programmedMemory)
-    return timed('programmed read', () => this.readProgrammedFile())
+    return timed('programmed read', () => this.readProgrammedFile(base))
   }
 
-  private readProgrammedFile(): Programmed | undefined {
+  /**
+   * `base`: the state as read with its text (readWithText), which the programmed state is parsed
+   * against: what the two share is base's own objects (util/segments.ts parseSharing), so neither
+   * may be changed afterwards (the pipeline's planners are pure).
+   */
+  private readProgrammedFile(base?: {state: State; text?: string}): Programmed | undefined {
     const path = `${this.path}.programmed`
     let text: string
     let raw: unknown
     try {
       text = readFileSync(path, 'utf8')
-      if (this.trusted(path, text)) return {state: JSON.parse(text) as State, stale: this.readStale()}
+      if (this.trusted(path, text)) {
+        const shared = base?.text !== undefined && this.known.get(this.path) === base.text ? parseSharing(text, base.text, base.state, COLLECTION_SET) : undefined
+        return {state: (shared ?? JSON.parse(text)) as State, stale: this.readStale()}
+      }
       raw = JSON.parse(text)
     } catch {
       this.known.delete(path)

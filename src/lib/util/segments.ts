@@ -11,7 +11,20 @@
  * undefined, and the caller compares otherwise.
  */
 export function collectionSegments(text: string, collections: ReadonlySet<string>): Map<string, Map<string, string>> | undefined {
-  const out = new Map<string, Map<string, string>>()
+  const fields = topLevel(text, collections)
+  return fields && new Map(fields.filter((f) => f.objects).map((f) => [f.name, f.objects!]))
+}
+
+/** A top-level field of the text: a collection's objects by key token, or any other field's lines. */
+interface Field {
+  name: string
+  objects?: Map<string, string>
+  lines?: string
+}
+
+/** The text's top-level fields in their order (see collectionSegments); undefined for a text in another shape. */
+function topLevel(text: string, collections: ReadonlySet<string>): Field[] | undefined {
+  const out: Field[] = []
   if (!text.startsWith('{\n')) return undefined
   let pos = 2
   for (;;) {
@@ -25,19 +38,22 @@ export function collectionSegments(text: string, collections: ReadonlySet<string
     if (eol < 0) return undefined
     const last = text.charCodeAt(eol - 1) === 44 /* , */ ? eol - 1 : eol
     if (text.charCodeAt(last - 1) !== 123 /* { */ && text.charCodeAt(last - 1) !== 91 /* [ */) {
-      pos = eol + 1 // a value on its line (a number, a string, {} or [])
+      // a value on its line (a number, a string, {} or []: an empty collection)
+      out.push(collections.has(name) && text.startsWith('{}', last - 2) ? {name, objects: new Map()} : {name, lines: text.slice(pos, last)})
+      pos = eol + 1
       continue
     }
     if (!collections.has(name) || text.charCodeAt(last - 1) !== 123) {
       // another object or an array: its closing line is the first with two spaces and its bracket
       const end = text.indexOf(text.charCodeAt(last - 1) === 123 ? '\n  }' : '\n  ]', eol)
       if (end < 0) return undefined
+      out.push({name, lines: text.slice(pos, end + 4)})
       pos = lineAfter(text, end + 4)
       if (pos < 0) return undefined
       continue
     }
     const objects = new Map<string, string>()
-    out.set(name, objects)
+    out.push({name, objects})
     pos = eol + 1
     while (!text.startsWith('  }', pos)) {
       // one of its objects: `    "key": {` ... `    }`, or a value on its line
@@ -80,4 +96,36 @@ function tokenEnd(text: string, at: number): number {
 function lineAfter(text: string, at: number): number {
   const i = text.charCodeAt(at) === 44 ? at + 1 : at
   return text.charCodeAt(i) === 10 ? i + 1 : -1
+}
+
+/**
+ * The value of `text` (a state rendered as collectionSegments reads it), sharing with `base` (the
+ * value of `baseText`, rendered the same way) every top-level field and collection object whose
+ * lines are the same in both texts: only what differs is parsed. Two states a change apart (what
+ * the hosts were programmed from, and the state now) then cost what the change made, and
+ * comparing them finds the untouched objects at once (they are the same objects). Undefined when
+ * either text is in another shape. The value shares objects with `base`: neither may be changed.
+ */
+export function parseSharing(text: string, baseText: string, base: Record<string, unknown>, collections: ReadonlySet<string>): Record<string, unknown> | undefined {
+  const mine = topLevel(text, collections)
+  const theirs = mine && topLevel(baseText, collections)
+  if (!mine || !theirs) return undefined
+  const byName = new Map(theirs.map((f) => [f.name, f]))
+  const out: Record<string, unknown> = {}
+  for (const f of mine) {
+    const other = byName.get(f.name)
+    if (f.lines !== undefined) {
+      out[f.name] = other?.lines === f.lines ? base[f.name] : (JSON.parse(`{${f.lines}}`) as Record<string, unknown>)[f.name]
+      continue
+    }
+    const was = other?.objects
+    const wasValues = base[f.name] as Record<string, unknown> | undefined
+    const objects: Record<string, unknown> = {}
+    for (const [token, lines] of f.objects!) {
+      const key = JSON.parse(token) as string
+      objects[key] = was?.get(token) === lines && wasValues && Object.hasOwn(wasValues, key) ? wasValues[key] : (JSON.parse(`{${lines}}`) as Record<string, unknown>)[key]
+    }
+    out[f.name] = objects
+  }
+  return out
 }
