@@ -3,7 +3,7 @@
  * every area's planner (areas.ts, in their written order) for each node's steps (plan.ts), runs the
  * scripts of all nodes at once through the one executor, and remembers what it programmed.
  */
-export {program, runScripts, type ProgramOptions} from './program.js'
+export {program, programFirst, runScripts, type ProgramOptions} from './program.js'
 export {planChange, planNode, scriptOf} from './plan.js'
 export {AREAS} from './areas.js'
 export type {AreaName, AreaPlanner, NodeChange, NodeReport, NodeScript} from './types.js'

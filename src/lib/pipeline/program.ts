@@ -40,7 +40,36 @@ export async function program(ctx: Ctx, o: ProgramOptions = {}): Promise<NodeRep
   return reports
 }
 
-function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
+/** A caller of programFirst, told once the scripts of its nodes answered. */
+interface First {
+  nodes: readonly string[]
+  answered: {resolve(reports: NodeReport[]): void; reject(error: unknown): void}
+}
+
+/**
+ * program()'s turn, for a caller that needs only some nodes programmed before it goes on (a pod's
+ * app containers wait for the wiring on its own node, not for the other nodes' endpoints and DNS
+ * records). `first` settles once the scripts of `nodes` answered (raising the first error among
+ * them, as program() would), or with the turn when it ends before any script; the turn goes on
+ * with the other nodes' scripts meanwhile, the same turn as program()'s: the record is written,
+ * and the hosts lock released, once every node answered. `done` settles as program() would,
+ * signals aside: the safe point is after `first`.
+ */
+export function programFirst(ctx: Ctx, nodes: readonly string[], o: ProgramOptions = {}): {first: Promise<void>; done: Promise<NodeReport[]>} {
+  let answered!: First['answered']
+  const mine = new Promise<NodeReport[]>((resolve, reject) => {
+    answered = {resolve, reject}
+  })
+  const done = turn(ctx, o, {nodes, answered})
+  done.catch(() => {}) // the caller awaits it; never an unhandled rejection when it stops before
+  const first = Promise.race([mine, done]).then((reports) => {
+    raiseFirst(reports)
+    safePoint('programmed')
+  })
+  return {first, done}
+}
+
+function turn(ctx: Ctx, o: ProgramOptions, first?: First): Promise<NodeReport[]> {
   return ctx.store.whileProgramming(async () => {
     const {state: saved, text} = ctx.store.readWithText()
     // pods a live mk8s is starting (their sandbox up, apps to come) are programmed as they will be,
@@ -63,7 +92,7 @@ function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
     // script run twice, or half, is not (an iptables -D of a rule already gone fails).
     const sent = scripts.filter((x) => scriptOf(x).length).map((x) => x.node.name)
     if (known && sent.some((n) => !known.stale.includes(n))) ctx.store.writeProgrammed({stale: [...new Set([...known.stale, ...sent])].sort()})
-    const reports = await runScripts(ctx, scripts)
+    const reports = await runScripts(ctx, scripts, first)
     const failed = reports.filter((r) => !r.ok).map((r) => r.node)
     const left = [...unreachable, ...failed, ...[...stale].filter((n) => !reports.some((r) => r.node === n && r.ok))]
     const now = [...new Set(left)].filter((n) => desired.nodes[n]).sort()
@@ -81,16 +110,22 @@ function turn(ctx: Ctx, o: ProgramOptions): Promise<NodeReport[]> {
 }
 
 /** Every node's script at once, one round trip each (none for a node with nothing to do). */
-export async function runScripts(ctx: Ctx, scripts: readonly NodeScript[]): Promise<NodeReport[]> {
-  const settled = await Promise.allSettled(scripts.map((s) => ctx.exec.apply(hostOf(s.node), scriptOf(s))))
-  return scripts.map((s, i) => {
-    const r = settled[i]
-    const base = {node: s.node.name, full: s.full, leaving: s.leaving, areas: s.parts.map((p) => ({area: p.area, steps: p.plan.length}))}
-    if (r.status === 'fulfilled') return {...base, ok: true}
-    const e = r.reason
-    if (!(e instanceof Mk8sError)) throw e
-    return {...base, ok: false, error: e.message, unreachable: e instanceof UnreachableError, cause: e} as NodeReport
-  })
+export async function runScripts(ctx: Ctx, scripts: readonly NodeScript[], first?: First): Promise<NodeReport[]> {
+  const runs = scripts.map((s) => ctx.exec.apply(hostOf(s.node), scriptOf(s)))
+  if (first) {
+    const mine = scripts.flatMap((s, i) => (first.nodes.includes(s.node.name) ? [{s, run: runs[i]}] : []))
+    void Promise.allSettled(mine.map((m) => m.run)).then((settled) => mine.map((m, i) => reportOf(m.s, settled[i]))).then(first.answered.resolve, first.answered.reject)
+  }
+  const settled = await Promise.allSettled(runs)
+  return scripts.map((s, i) => reportOf(s, settled[i]))
+}
+
+function reportOf(s: NodeScript, r: PromiseSettledResult<unknown>): NodeReport {
+  const base = {node: s.node.name, full: s.full, leaving: s.leaving, areas: s.parts.map((p) => ({area: p.area, steps: p.plan.length}))}
+  if (r.status === 'fulfilled') return {...base, ok: true}
+  const e = r.reason
+  if (!(e instanceof Mk8sError)) throw e
+  return {...base, ok: false, error: e.message, unreachable: e instanceof UnreachableError, cause: e} as NodeReport
 }
 
 function raiseFirst(reports: readonly NodeReport[]): void {

@@ -3,7 +3,7 @@ import type {Ctx} from '../context.js'
 import {hostOf} from '../cluster/hosts.js'
 import {requireCluster, requireNode, sortedNodes} from '../cluster/model.js'
 import {HostCommandError, InputError, Mk8sError, notFound} from '../errors.js'
-import {program, type NodeReport} from '../pipeline/index.js'
+import {program, programFirst, type NodeReport} from '../pipeline/index.js'
 import {InterruptedError, safePoint} from '../interrupt.js'
 import {withDocker} from '../runtime/docker.js'
 import type {NodeRuntime} from '../runtime/runtime.js'
@@ -76,6 +76,17 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
   const before = ctx.store.read()
   const cluster = requireCluster(before)
   if (opts.node) requireNode(before, opts.node)
+  // a node known before the reservation (--node, nodeName): its runtime connection opens meanwhile
+  const known = [...new Set(pods.map((p) => p.parsed.nodeName ?? opts.node))]
+  const early = known.every((n) => n && before.nodes[n]) ? known.map((n) => ctx.runtime.prepare?.(before.nodes[n!])) : []
+  try {
+    return await reserveAndStart(ctx, cluster, pods, opts)
+  } finally {
+    await Promise.all(early.map((e) => e?.release()))
+  }
+}
+
+async function reserveAndStart(ctx: Ctx, cluster: Cluster, pods: Array<PodInput & {parsed: PodSpec}>, opts: {node?: string}): Promise<PodRecord[]> {
   const reserved = await ctx.store.update((s) => {
     const made: PodRecord[] = []
     for (const p of pods) {
@@ -137,6 +148,8 @@ async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]):
   // program turn is done, its app containers
   const sandboxes = nodes.map(() => settleOnce<PodRecord[]>())
   const perNode = nodes.map(([n, list], i) => startOnNode(ctx, cluster, state.nodes[n], list, sandboxes[i], () => wired))
+  // the rest of the program turn: the other nodes' scripts, which the app containers do not wait for
+  let others: Promise<unknown> | undefined
   const wired: Promise<PodRecord[]> = (async () => {
     // 1. the sandboxes: a pause container per pod, all nodes at once
     const started = await Promise.allSettled(sandboxes.map((d) => d.promise))
@@ -148,13 +161,18 @@ async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]):
       for (const r of ready) if (s.pods[keyOf(r)]?.uid === r.uid) s.pods[keyOf(r)] = r
     })
     safePoint('sandboxes started')
-    // 2. one script per node: namespaces wired, endpoints, DNS records, host ports
+    // 2. one script per node: namespaces wired, endpoints, DNS records, host ports. The pods
+    // Pending with their sandboxes are programmed as they will run (pod/model.ts starting); their
+    // app containers wait for their own nodes' scripts only, the other nodes' go on meanwhile
     if (ready.length) {
+      const turn = programFirst(ctx, [...byNode(ready).keys()])
       try {
-        await timed('program (pods wired)', () => program(ctx)) // the pods Pending with their sandboxes: programmed as they will run (pod/model.ts starting)
+        await timed('program (pods wired)', () => turn.first)
+        others = timed('program (the other nodes)', () => turn.done)
       } catch (error) {
         if (error instanceof InterruptedError) throw error
-        failures.push(cniError(error))
+        // the turn's own error: the first of every node's, as program() raises it
+        failures.push(cniError(await turn.done.then(() => error, (e: unknown) => e)))
         await forget(ctx, ready)
         ready = []
       }
@@ -164,7 +182,10 @@ async function startReserved(ctx: Ctx, cluster: Cluster, reserved: PodRecord[]):
   // 3. the app containers (each node's task goes on to them once `wired` is settled)
   const apps = await Promise.allSettled(perNode)
   const ready = await wired // an interrupt at the safe point, or in the program turn, is raised here
-  const running = apps.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
+  // a failure on another node fails the start as before: the pods, app containers and all, are undone
+  const late = await others?.then(() => undefined, (e: unknown) => cniError(e))
+  if (late) failures.push(late)
+  const running = late ? [] : apps.flatMap((r) => (r.status === 'fulfilled' ? r.value : ((r.reason as {started?: PodRecord[]})?.started ?? [])))
   for (const r of apps) if (r.status === 'rejected') failures.push(r.reason)
   const lost = ready.filter((p) => !running.some((r) => r.uid === p.uid))
   await ctx.store.update((s) => {

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import {randomBytes} from 'node:crypto'
+import {execFile} from 'node:child_process'
 import {mkdirSync, rmSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -14,19 +15,22 @@ export interface DockerConn {
   close(): Promise<void>
 }
 
+/** dockerode, loaded where used (its modules cost start-up time to every other command). */
+const loadDockerode = async (): Promise<typeof Dockerode> => (await import('dockerode')).default
+
 /**
  * dockerode on a node's Docker. Over SSH, the node's Docker socket is forwarded to a local socket
  * by the node's shared OpenSSH master connection (ssh -O forward), so no TCP port is opened on
- * the host and the user's SSH configuration, keys and known_hosts apply.
+ * the host and the user's SSH configuration, keys and known_hosts apply. The forward is asked of
+ * a running master at once (dockerode loads meanwhile); with none running, one command opens it
+ * first (an unreachable node: exit 3). Nothing probes the remote socket: a forward connects to it
+ * only when a call is made, so a node without a Docker daemon shows at the first call (dockerError).
  */
 export async function dockerFor(host: Host): Promise<DockerConn> {
-  const [{default: Docker}, {execa}] = await Promise.all([import('dockerode'), import('execa')])
-  if (host.target.kind === 'local') return {docker: new Docker({socketPath: REMOTE_SOCKET}), close: async () => {}}
+  if (host.target.kind === 'local') return {docker: new (await loadDockerode())({socketPath: REMOTE_SOCKET}), close: async () => {}}
   if (host.target.sudo) {
     // root's socket, reached with the node's sudo: see dial-stdio.ts
-    const probe = await host.run(['test', '-S', REMOTE_SOCKET])
-    if (probe.code !== 0) throw new Mk8sError(`node ${host.name} has no Docker socket at ${REMOTE_SOCKET}`, {hint: `start dockerd on ${host.name}`})
-    const {dialStdioSocket} = await import('./dial-stdio.js')
+    const [Docker, {dialStdioSocket}] = await Promise.all([loadDockerode(), import('./dial-stdio.js')])
     const sock = await dialStdioSocket(host)
     return {docker: new Docker({socketPath: sock.path}), close: () => sock.close()}
   }
@@ -34,23 +38,22 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
   mkdirSync(dir, {recursive: true, mode: 0o700})
   const local = join(dir, `d-${process.pid}-${randomBytes(3).toString('hex')}.sock`)
   const spec = `${local}:${REMOTE_SOCKET}`
-  const ctl = (op: 'check' | 'forward' | 'cancel') => {
+  const ctl = (op: 'forward' | 'cancel') => {
     const argv = host.commandFor('true')
     const dash = argv.indexOf('--')
-    // ssh [options] -O op [-L spec] destination
-    return execa(argv[0], [...argv.slice(1, dash - 1), '-O', op, ...(op === 'check' ? [] : ['-L', spec]), argv[dash - 1]], {reject: false})
+    // ssh [options] -O op -L spec destination: a request to the master, answered at once
+    return new Promise<{code: number; stderr: string}>((resolve) => {
+      execFile(argv[0], [...argv.slice(1, dash - 1), '-O', op, '-L', spec, argv[dash - 1]], (error, _stdout, stderr) => resolve({code: error ? (typeof error.code === 'number' ? error.code : 255) : 0, stderr: String(stderr)}))
+    })
   }
-  const probe = () => host.run(['test', '-S', REMOTE_SOCKET])
-  // the socket's probe opens the master connection when none runs; with one running (asked of it
-  // locally), the probe and the forward go through it at once
-  const master = (await ctl('check')).exitCode === 0
-  const [found, r] = master ? await Promise.all([probe(), ctl('forward')]) : [await probe(), undefined]
-  const forwarded = r ?? (found.code === 0 ? await ctl('forward') : undefined)
-  if (found.code !== 0) {
-    if (forwarded?.exitCode === 0) await ctl('cancel')
-    throw new Mk8sError(`node ${host.name} has no Docker socket at ${REMOTE_SOCKET}`, {hint: `start dockerd on ${host.name}`})
+  const [Docker, asked] = await Promise.all([loadDockerode(), ctl('forward')])
+  let forwarded = asked
+  if (forwarded.code !== 0) {
+    // no master runs yet (or it just went): a command opens one (ControlMaster=auto), then the forward goes through it
+    await host.run(['true'])
+    forwarded = await ctl('forward')
   }
-  if (forwarded!.exitCode !== 0) throw new UnreachableError(host.name, `cannot forward the Docker socket over SSH: ${forwarded!.stderr.trim()}`)
+  if (forwarded.code !== 0) throw new UnreachableError(host.name, `cannot forward the Docker socket over SSH: ${forwarded.stderr.trim()}`)
   return {
     docker: new Docker({socketPath: local}),
     async close() {
@@ -60,11 +63,29 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
   }
 }
 
+/**
+ * A Docker call that failed below HTTP, said with the node's name: the forwarded socket's far end
+ * hung up (no Docker daemon at the socket, or sshd refused to forward it), or the forward itself
+ * is gone with its SSH connection (exit 3). Docker's own answers (a status code) pass as they are.
+ */
+export function dockerError(node: string, error: unknown): unknown {
+  if (error instanceof Mk8sError || dockerStatus(error) !== undefined) return error
+  const code = (error as {code?: unknown})?.code
+  const detail = (error as Error)?.message ?? String(error)
+  if (code === 'ECONNREFUSED' || code === 'ENOENT') return new UnreachableError(node, `the SSH connection that carried its Docker socket is gone (${detail})`)
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(detail)) {
+    return new Mk8sError(`node ${node}: no Docker daemon answers at ${REMOTE_SOCKET} (${detail})`, {hint: `start dockerd on ${node}; with sshd's AllowStreamLocalForwarding off, mk8s cannot reach it`})
+  }
+  return error
+}
+
 /** Run `fn` with a node's Docker, closing the forward afterwards. */
-export async function withDocker<T>(host: Host, fn: (docker: Dockerode) => Promise<T>): Promise<T> {
-  const conn = await timed(`docker connect ${host.name}`, () => dockerFor(host))
+export async function withDocker<T>(host: Host, fn: (docker: Dockerode) => Promise<T>, opened?: Promise<DockerConn>): Promise<T> {
+  const conn = await timed(`docker connect ${host.name}`, () => opened ?? dockerFor(host))
   try {
     return await fn(conn.docker)
+  } catch (error) {
+    throw dockerError(host.name, error)
   } finally {
     await timed(`docker close ${host.name}`, () => conn.close())
   }

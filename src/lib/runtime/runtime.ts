@@ -6,6 +6,7 @@ import {describeCreate} from '../pod/runtime.js'
 import {quote} from '../host/quote.js'
 import {boundary} from '../interrupt.js'
 import {timed} from '../util/timing.js'
+import type {DockerConn} from './docker.js'
 import type {PodSpec} from '../pod/spec.js'
 import type {NodeRecord, PodRecord} from '../state/schema.js'
 
@@ -30,32 +31,56 @@ export interface NodeRuntime {
 /** A node's runtime for the length of `fn` (one connection to its Docker for all of it). */
 export interface Runtime {
   on<T>(node: NodeRecord, fn: (rt: NodeRuntime) => Promise<T>): Promise<T>
+  /**
+   * Begin connecting to a node's runtime ahead of the next `on` for it (a pod start whose node is
+   * known before its reservation), which then takes that connection; `release` closes it if no
+   * `on` took it.
+   */
+  prepare?(node: NodeRecord): {release(): Promise<void>}
 }
+
+/** Connections begun by prepare(), per node name, for the next on() to take. */
+const prepared = new Map<string, Promise<DockerConn>>()
 
 /** Docker on each node, through dockerode over the node's SSH connection. */
 export const dockerRuntime: Runtime = {
+  prepare(node) {
+    const opening = import('./docker.js').then((d) => d.dockerFor(hostOf(node)))
+    opening.catch(() => {}) // its error is the on()'s that takes it
+    prepared.set(node.name, opening)
+    return {
+      async release() {
+        if (prepared.get(node.name) !== opening) return
+        prepared.delete(node.name)
+        await opening.then((c) => c.close(), () => {})
+      },
+    }
+  },
   async on(node, fn) {
-    const [{withDocker}, rt] = await Promise.all([import('./docker.js'), import('../pod/runtime.js')])
+    const opened = prepared.get(node.name)
+    prepared.delete(node.name)
+    const [{withDocker, dockerError}, rt] = await Promise.all([import('./docker.js'), import('../pod/runtime.js')])
+    const said = <T>(p: Promise<T>): Promise<T> => p.catch((error: unknown) => Promise.reject(dockerError(node.name, error)))
     return withDocker(hostOf(node), (docker) =>
       fn({
         startPause: async (pod, dns, id) => {
           boundary(`pause ${node.name} ${pod.name}`)
-          return (await timed(`docker pause container ${node.name} ${pod.name}`, () => rt.startPause(docker, node.name, pod, dns, id))).id
+          return (await timed(`docker pause container ${node.name} ${pod.name}`, () => said(rt.startPause(docker, node.name, pod, dns, id)))).id
         },
         startApps: (pod, spec, pauseId) => {
           boundary(`apps ${node.name} ${pod.name}`)
-          return timed(`docker app containers ${node.name} ${pod.name}`, () => rt.startContainers(docker, node.name, pod, spec, pauseId))
+          return timed(`docker app containers ${node.name} ${pod.name}`, () => said(rt.startContainers(docker, node.name, pod, spec, pauseId)))
         },
         removePod: async (pod) => {
           boundary(`remove ${node.name} ${pod.name}`)
-          await timed(`docker remove ${node.name} ${pod.name}`, () => rt.removePodContainers(docker, pod))
+          await timed(`docker remove ${node.name} ${pod.name}`, () => said(rt.removePodContainers(docker, pod)))
         },
         sandboxGone: async (pod) => {
-          const live = await rt.inspectPod(docker, pod)
+          const live = await said(rt.inspectPod(docker, pod))
           return !live.pause?.running || pod.containers.some((c) => !live.containers.some((l) => l.name === c.name))
         },
       }),
-    )
+    opened)
   },
 }
 
