@@ -5,6 +5,7 @@ import type {PodRecord} from '../state/schema.js'
 import type {PodDns} from '../dns/resolv.js'
 import type {PodIdentity} from './identity.js'
 import {dockerStatus, ensureImage} from '../runtime/docker.js'
+import {timed} from '../util/timing.js'
 import {containerName, LABEL_CONTAINER, LABEL_POD, LABEL_UID, pauseName} from './plan.js'
 import {parseCpu, parseMemory, type Container, type PodSpec} from './spec.js'
 
@@ -53,7 +54,7 @@ export function containerConfig(pod: PodRecord, spec: PodSpec, c: Container, pau
  */
 async function createOwned(docker: Dockerode, node: string, pod: PodRecord, opts: Dockerode.ContainerCreateOptions): Promise<Dockerode.Container> {
   try {
-    return await docker.createContainer(opts)
+    return await timed(`docker create ${opts.name}`, () => docker.createContainer(opts))
   } catch (error) {
     if (dockerStatus(error) !== 409) throw error
     const existing = docker.getContainer(opts.name!)
@@ -105,7 +106,7 @@ export async function startPause(docker: Dockerode, node: string, pod: PodRecord
       ...(id?.extraHosts.length ? {ExtraHosts: id.extraHosts} : {}),
     },
   }, 'IfNotPresent')
-  await c.start()
+  await timed(`docker start ${pauseName(pod)}`, () => c.start())
   // the node's script finds its pid itself (pausePidStep): no inspect here
   return {id: c.id}
 }
@@ -114,7 +115,7 @@ export async function startContainers(docker: Dockerode, node: string, pod: PodR
   const out = []
   for (const c of spec.containers) {
     const created = await createWithImage(docker, node, pod, containerConfig(pod, spec, c, pauseId), c.imagePullPolicy)
-    await created.start()
+    await timed(`docker start ${containerName(pod, c.name)}`, () => created.start())
     out.push({name: c.name, id: created.id, image: c.image})
   }
   return out

@@ -16,7 +16,7 @@ export interface DockerConn {
 }
 
 /** dockerode, loaded where used (its modules cost start-up time to every other command). */
-const loadDockerode = async (): Promise<typeof Dockerode> => (await import('dockerode')).default
+const loadDockerode = (): Promise<typeof Dockerode> => timed('docker modules', async () => (await import('dockerode')).default)
 
 /**
  * dockerode on a node's Docker. Over SSH, the node's Docker socket is forwarded to a local socket
@@ -46,7 +46,7 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
       execFile(argv[0], [...argv.slice(1, dash - 1), '-O', op, '-L', spec, argv[dash - 1]], (error, _stdout, stderr) => resolve({code: error ? (typeof error.code === 'number' ? error.code : 255) : 0, stderr: String(stderr)}))
     })
   }
-  const [Docker, asked] = await Promise.all([loadDockerode(), ctl('forward')])
+  const [Docker, asked] = await Promise.all([loadDockerode(), timed(`docker forward ${host.name}`, () => ctl('forward'))])
   let forwarded = asked
   if (forwarded.code !== 0) {
     // no master runs yet (or it just went): a command opens one (ControlMaster=auto), then the forward goes through it
