@@ -65,6 +65,26 @@ const embedded = {
 }
 
 /**
+ * Modules that dockerode requires when it loads but mk8s never calls: ssh2 (docker-modem's ssh://
+ * protocol; mk8s forwards the node's socket over its own SSH instead) and gRPC (BuildKit sessions
+ * for image builds). Left in, they are most of what loading dockerode costs (some 70 ms, in the
+ * middle of a pod start); here each is a stand-in that says so if anything ever calls it.
+ */
+const UNUSED = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader)$/
+const unused = {
+  name: 'mk8s-unused',
+  setup(b) {
+    b.onResolve({filter: UNUSED}, (a) => ({path: a.path, namespace: 'mk8s-unused'}))
+    b.onLoad({filter: /.*/, namespace: 'mk8s-unused'}, (a) => ({
+      contents: `const no = () => { throw new Error(${JSON.stringify(`${a.path} is not part of mk8s`)}) }
+const stand = new Proxy(function () {}, {get: (_t, p) => (p === '__esModule' ? false : stand), apply: no, construct: no})
+module.exports = stand`,
+      loader: 'js',
+    }))
+  },
+}
+
+/**
  * The whole CLI as one CommonJS file (the entry scripts/sea/main.ts, every plugin embedded, each
  * command loaded on first use). bin/run.js runs the same file from dist/ (see scripts/bundle.mjs).
  */
@@ -80,7 +100,7 @@ export async function bundleCli(outfile, {minify = true} = {}) {
     minify,
     keepNames: true,
     legalComments: 'none',
-    plugins: [embedded],
+    plugins: [embedded, unused],
     // ESM code that asks where it is gets the bundle's own path. oclif checks node's version
     // against its package.json when loaded: there is none, and the node is the embedded one.
     define: {'import.meta.url': 'importMetaUrl'},

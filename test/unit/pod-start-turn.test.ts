@@ -32,6 +32,8 @@ class HeldExecutor extends Executor {
     this.gates.delete(node)
   }
 
+  override openSessions(): void {} // no SSH here
+
   override async apply(host: Host, plan: Plan): Promise<Map<number, Captured>> {
     if (plan.length === 0) return new Map()
     this.log.push(`script ${host.name}`)

@@ -1,6 +1,6 @@
 import {Mk8sError, UnreachableError} from '../errors.js'
 import {boundary} from '../interrupt.js'
-import {Host} from './host.js'
+import {closeSessions, Host} from './host.js'
 import {renderPlan, type Captured, type Plan} from './plan.js'
 import {timed} from '../util/timing.js'
 
@@ -26,6 +26,19 @@ export class Executor {
   private count(host: Host): void {
     this.roundTrips.set(host.name, (this.roundTrips.get(host.name) ?? 0) + 1)
     if (process.env.MK8S_DEBUG) process.stderr.write(`[mk8s] round trip to ${host.label}\n`)
+  }
+
+  /**
+   * Open the sessions of these hosts' next scripts now (Host.openSession), for a command that
+   * will send them scripts once other work is done; nothing under --dry-run.
+   */
+  openSessions(hosts: readonly Host[]): void {
+    if (!this.dryRun) for (const h of hosts) h.openSession()
+  }
+
+  /** Sessions opened ahead that no script took: closed (nothing runs on their hosts). */
+  closeSessions(): void {
+    closeSessions()
   }
 
   /** Under --dry-run, show what a non-shell channel (the Docker API) would do on a host. */

@@ -1,3 +1,4 @@
+import {spawn, type ChildProcess} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdirSync} from 'node:fs'
 import {homedir} from 'node:os'
@@ -95,14 +96,36 @@ export class Host {
     ]
   }
 
+  /**
+   * Open the session of this host's next script now, while the command does other work: an SSH
+   * session costs more to open (sshd's session channel, the remote user's shell and its rc files:
+   * 100-150 ms on the lab's hosts) than most scripts take to run. The remote side waits for the
+   * script on stdin (WRAPPER) and the next apply() to this host sends it; one that none takes is
+   * given an empty script, which runs nothing, by closeSessions() or when mk8s exits.
+   */
+  openSession(): void {
+    if (this.target.kind === 'local') return
+    const argv = this.commandFor(WRAPPER)
+    const key = argv.join('\0')
+    if (!ahead.has(key)) ahead.set(key, openAhead(argv))
+  }
+
   /** Run `remote` with `input` on stdin; `marker`: the script's, whose failure line means the host answered. */
   private async exec(remote: string, input: string, marker?: string): Promise<RunResult> {
     const [file, ...args] = this.commandFor(remote)
-    const {execa} = await import('execa') // imported where used: most commands' first moments start no process
-    // its own process group: a Ctrl-C at the terminal reaches mk8s, which lets the host finish the script it was given
-    const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024, detached: true})
-    const res = {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.exitCode ?? 1}
-    if (r.exitCode === undefined && r.failed) throw new UnreachableError(this.name, r.shortMessage ?? String(r.message))
+    const opened = remote === WRAPPER ? takeAhead([file, ...args].join('\0')) : undefined
+    let res: RunResult
+    if (opened) {
+      const r = await opened.run(input)
+      if (r.error) throw new UnreachableError(this.name, r.error.message)
+      res = r
+    } else {
+      const {execa} = await import('execa') // imported where used: most commands' first moments start no process
+      // its own process group: a Ctrl-C at the terminal reaches mk8s, which lets the host finish the script it was given
+      const r = await execa(file, args, {input, reject: false, stripFinalNewline: false, maxBuffer: 256 * 1024 * 1024, detached: true})
+      res = {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.exitCode ?? 1}
+      if (r.exitCode === undefined && r.failed) throw new UnreachableError(this.name, r.shortMessage ?? String(r.message))
+    }
     const t = this.target
     if (t.kind === 'ssh' && res.code === 255 && !(marker && parseFailure(res.stderr, marker))) {
       throw hostKeyProblem(this.name, t.host, t.port, res.stderr) ?? new UnreachableError(this.name, res.stderr.trim().split('\n').pop() || 'ssh exited 255')
@@ -151,4 +174,52 @@ export class Host {
     if (this.target.kind === 'ssh' && r.exitCode === 255) throw new UnreachableError(this.name, 'ssh exited 255')
     return r.exitCode ?? 1
   }
+}
+
+/** A script session opened ahead (Host.openSession): the ssh process, waiting for its script. */
+interface Ahead {
+  child: ChildProcess
+  run(input: string): Promise<RunResult & {error?: Error}>
+}
+
+/** Sessions opened ahead, by their ssh command line, each for the next script to that host. */
+const ahead = new Map<string, Ahead>()
+
+function openAhead([file, ...args]: string[]): Ahead {
+  // its own process group, as every script's (see exec)
+  const child = spawn(file, args, {stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  child.stdout!.on('data', (d: Buffer) => out.push(d))
+  child.stderr!.on('data', (d: Buffer) => err.push(d))
+  child.stdin!.on('error', () => {}) // gone before its script: its exit says why
+  const ended = new Promise<{code: number; error?: Error}>((resolve) => {
+    child.once('error', (error) => resolve({code: 1, error}))
+    child.once('close', (code) => resolve({code: code ?? 1}))
+  })
+  // while it waits, it keeps mk8s from exiting no more than a session not yet opened would
+  const handles = [child, child.stdin, child.stdout, child.stderr] as Array<{ref?(): void; unref?(): void} | null>
+  for (const h of handles) h?.unref?.()
+  return {
+    child,
+    async run(input) {
+      for (const h of handles) h?.ref?.()
+      child.stdin!.end(input)
+      const {code, error} = await ended
+      return {stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), code, error}
+    },
+  }
+}
+
+/** The session opened ahead for this command line, if one is there and still running. */
+function takeAhead(key: string): Ahead | undefined {
+  const a = ahead.get(key)
+  ahead.delete(key)
+  return a && a.child.exitCode === null && a.child.signalCode === null ? a : undefined
+}
+
+/** Sessions opened ahead and not taken: each given an empty script (which runs nothing) and let go. */
+export function closeSessions(): void {
+  for (const a of ahead.values()) a.child.stdin!.end('')
+  ahead.clear()
 }

@@ -79,9 +79,13 @@ export async function createPods(ctx: Ctx, inputs: readonly PodInput[], opts: {n
   // a node known before the reservation (--node, nodeName): its runtime connection opens meanwhile
   const known = [...new Set(pods.map((p) => p.parsed.nodeName ?? opts.node))]
   const early = known.every((n) => n && before.nodes[n]) ? known.map((n) => ctx.runtime.prepare?.(before.nodes[n!])) : []
+  // and the program turn's sessions, to every node it may send a script (a pod's wiring; its
+  // endpoints and DNS records are on every node): opening one costs more than its script takes
+  ctx.exec.openSessions(Object.values(before.nodes).filter((n) => n.ready || n.reason !== 'Unreachable').map(hostOf))
   try {
     return await reserveAndStart(ctx, cluster, pods, opts)
   } finally {
+    ctx.exec.closeSessions()
     await Promise.all(early.map((e) => e?.release()))
   }
 }
