@@ -66,14 +66,16 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
 /**
  * A Docker call that failed below HTTP, said with the node's name: the forwarded socket's far end
  * hung up (no Docker daemon at the socket, or sshd refused to forward it), or the forward itself
- * is gone with its SSH connection (exit 3). Docker's own answers (a status code) pass as they are.
+ * is gone with its SSH connection (exit 3); on this machine (`local`), a socket nobody listens on
+ * is no daemon either. Docker's own answers (a status code) pass as they are.
  */
-export function dockerError(node: string, error: unknown): unknown {
+export function dockerError(node: string, error: unknown, o: {local?: boolean} = {}): unknown {
   if (error instanceof Mk8sError || dockerStatus(error) !== undefined) return error
   const code = (error as {code?: unknown})?.code
   const detail = (error as Error)?.message ?? String(error)
-  if (code === 'ECONNREFUSED' || code === 'ENOENT') return new UnreachableError(node, `the SSH connection that carried its Docker socket is gone (${detail})`)
-  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(detail)) {
+  const refused = code === 'ECONNREFUSED' || code === 'ENOENT'
+  if (refused && !o.local) return new UnreachableError(node, `the SSH connection that carried its Docker socket is gone (${detail})`)
+  if (refused || code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(detail)) {
     return new Mk8sError(`node ${node}: no Docker daemon answers at ${REMOTE_SOCKET} (${detail})`, {hint: `start dockerd on ${node}; with sshd's AllowStreamLocalForwarding off, mk8s cannot reach it`})
   }
   return error
@@ -85,7 +87,7 @@ export async function withDocker<T>(host: Host, fn: (docker: Dockerode) => Promi
   try {
     return await fn(conn.docker)
   } catch (error) {
-    throw dockerError(host.name, error)
+    throw dockerError(host.name, error, {local: host.target.kind === 'local'})
   } finally {
     await timed(`docker close ${host.name}`, () => conn.close())
   }

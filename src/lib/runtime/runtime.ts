@@ -60,7 +60,8 @@ export const dockerRuntime: Runtime = {
     const opened = prepared.get(node.name)
     prepared.delete(node.name)
     const [{withDocker, dockerError}, rt] = await Promise.all([import('./docker.js'), import('../pod/runtime.js')])
-    const said = <T>(p: Promise<T>): Promise<T> => p.catch((error: unknown) => Promise.reject(dockerError(node.name, error)))
+    const local = hostOf(node).target.kind === 'local'
+    const said = <T>(p: Promise<T>): Promise<T> => p.catch((error: unknown) => Promise.reject(dockerError(node.name, error, {local})))
     return withDocker(hostOf(node), (docker) =>
       fn({
         startPause: async (pod, dns, id) => {
