@@ -98,7 +98,7 @@ export async function run(): Promise<BenchResult> {
       pods: N,
       figures: [fig(`pod run to answering on its IP, median of ${N}`, 0.5), fig(`pod run to answering on its IP, p99 of ${N}`, 0.99)],
       notes: [
-        `Three nodes, ${PODS_THERE} pods and ${SERVICES} services there; each measured pod runs on ${NODE.name} and joins a service. Where a pod run's time goes (medians over ${N}, ms): the command ${where.total} = CLI start ${where.cliStart}, Docker API ${where.docker} (one connection over SSH: connect, pause container, app container, close), node scripts ${where.scripts} (wall time: the wiring on its node and the endpoints on every node, at once), state file read ${where.stateRead} and write ${where.stateWrite}, locks ${where.locks}, the rest ${where.rest}; then ${where.answering} until it answers on its IP.`,
+        `Three nodes, ${PODS_THERE} pods and ${SERVICES} services there; each measured pod runs on ${NODE.name} and joins a service. Where a pod run's time goes (medians over ${N}, ms): the command ${where.total} = CLI start ${where.cliStart}, Docker API ${where.docker} (one connection over SSH, opened during the reservation: connect, pause container, app container, close), node scripts ${where.scripts} (wall time: the wiring on its node and the endpoints on every node, at once, through SSH sessions opened when the command began; the app container waits for its own node's only), state file read ${where.stateRead} and write ${where.stateWrite}, locks ${where.locks}, the rest ${where.rest}; then ${where.answering} until it answers on its IP.`,
       ],
       whereTheTimeGoes: where,
       lastRunSteps: trace,
