@@ -1,6 +1,9 @@
+import {mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {EXIT, Mk8sError, UnreachableError} from '../../src/lib/errors.js'
-import {dockerError} from '../../src/lib/runtime/docker.js'
+import {dockerError, sweepForwards} from '../../src/lib/runtime/docker.js'
 
 const sysError = (code: string, message: string) => Object.assign(new Error(message), {code})
 
@@ -31,5 +34,16 @@ describe('a Docker call that fails below HTTP names the node', () => {
     expect(dockerError('node1', own)).toBe(own)
     const other = new TypeError('bad')
     expect(dockerError('node1', other)).toBe(other)
+  })
+})
+
+describe("the local sockets of a killed mk8s's forwards", () => {
+  it('are removed once their process is gone; a live process keeps its own, and other files stay', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk8s-ssh-'))
+    const gone = 2 ** 22 + 7 // above Linux's pid_max default: no such process
+    for (const f of [`d-${gone}-abc123.sock`, `s-${gone}-00ff00.sock`, `d-${process.ppid}-abc123.sock`, `d-${process.pid}-abc123.sock`, 'a1b2c3d4e5', `d-${gone}-x.sock`]) writeFileSync(join(dir, f), '')
+    sweepForwards(dir)
+    expect(readdirSync(dir).sort()).toEqual([`d-${gone}-x.sock`, `d-${process.pid}-abc123.sock`, `d-${process.ppid}-abc123.sock`, 'a1b2c3d4e5'].sort())
+    sweepForwards(join(dir, 'none')) // no such folder: nothing to do
   })
 })

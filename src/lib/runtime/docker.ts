@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode'
 import {randomBytes} from 'node:crypto'
 import {execFile} from 'node:child_process'
-import {mkdirSync, rmSync} from 'node:fs'
+import {mkdirSync, readdirSync, rmSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {Mk8sError, UnreachableError} from '../errors.js'
@@ -36,6 +36,7 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
   }
   const dir = process.env.MK8S_SSH_DIR ?? join(homedir(), '.mk8s', 'ssh')
   mkdirSync(dir, {recursive: true, mode: 0o700})
+  sweepForwards(dir)
   const local = join(dir, `d-${process.pid}-${randomBytes(3).toString('hex')}.sock`)
   const spec = `${local}:${REMOTE_SOCKET}`
   const ctl = (op: 'forward' | 'cancel') => {
@@ -60,6 +61,28 @@ export async function dockerFor(host: Host): Promise<DockerConn> {
       await ctl('cancel')
       rmSync(local, {force: true})
     },
+  }
+}
+
+/**
+ * The local sockets of forwards (d-PID-*.sock) and dial-stdio servers (s-PID-*.sock) that an mk8s
+ * killed before it closed them left behind: removed once the process named by PID is gone.
+ */
+export function sweepForwards(dir: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const f of names) {
+    const pid = Number(/^[ds]-(\d+)-[0-9a-f]{6}\.sock$/.exec(f)?.[1])
+    if (!pid || pid === process.pid) continue
+    try {
+      process.kill(pid, 0)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, f), {force: true})
+    }
   }
 }
 
