@@ -126,6 +126,18 @@ describe('kubectl verbs on the state', () => {
     expect(mk8s('label', 'node', 'node1', 'x=y')).toMatchObject({code: 2, stderr: expect.stringContaining('mk8s keeps no labels of nodes')})
   })
 
+  it('labels namespaces (what a NetworkPolicy namespaceSelector selects), never their name label', () => {
+    // (default: a namespace whose pod records DNS has already, so labeling it records it and changes nothing on the hosts here)
+    expect(mk8s('label', 'namespace', 'default', 'team=a')).toEqual({code: 0, stdout: 'namespace/default labeled\n', stderr: ''})
+    expect(mk8s('get', 'ns', '-l', 'team=a', '-o', 'name').stdout).toBe('namespace/default\n')
+    expect(mk8s('get', 'ns', 'default', '-o', 'jsonpath={.metadata.labels}').stdout).toBe('{"kubernetes.io/metadata.name":"default","team":"a"}')
+    expect(mk8s('label', 'ns', 'default', 'team=a').stdout).toBe('namespace/default not labeled\n')
+    expect(mk8s('label', 'ns', 'default', 'kubernetes.io/metadata.name=x', '--overwrite')).toMatchObject({code: 2, stderr: expect.stringContaining('cannot be changed')})
+    expect(mk8s('annotate', 'ns', 'default', 'a=b')).toMatchObject({code: 2, stderr: expect.stringContaining('mk8s keeps no annotations of namespaces')})
+    expect(mk8s('label', 'ns', 'default', 'team-').stdout).toBe('namespace/default labeled\n')
+    expect(mk8s('get', 'ns', '-l', 'team=a', '-o', 'name')).toMatchObject({code: 0, stdout: ''})
+  })
+
   it('deletes by name and by selector', () => {
     expect(mk8s('delete', 'secret', 'nope')).toMatchObject({code: 2, stderr: expect.stringContaining('secrets "nope" not found in namespace "default"')})
     expect(mk8s('delete', 'secret', 'nope', '--ignore-not-found')).toEqual({code: 0, stdout: '', stderr: ''})

@@ -139,7 +139,7 @@ export async function describeTarget(ctx: Ctx, t: Target): Promise<string> {
       const ns = namespacesOf(state).find((n) => n.name === t.name)!
       return keyValues([
         ['Name', ns.name],
-        ['Labels', labelsText({'kubernetes.io/metadata.name': ns.name})],
+        ['Labels', labelsText(ns.labels)],
         ['Status', 'Active'],
       ])
     }

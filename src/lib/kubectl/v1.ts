@@ -6,6 +6,7 @@ import type {ConfigMapRecord, DeploymentRecord, IngressClassRecord, SecretRecord
 import {podEndpointsOf} from '../svc/endpoints.js'
 import {ownedPods} from '../deploy/service.js'
 import {podReady} from '../pod/model.js'
+import {namespaceLabels} from '../namespace/model.js'
 
 const meta = (o: {name: string; namespace: string; uid: string; createdAt: string; labels?: Record<string, string>; annotations?: Record<string, string>}) => ({
   name: o.name,
@@ -52,20 +53,21 @@ export const toV1IngressClass = (c: IngressClassRecord) => ({
 
 export const toV1Secret = (s: SecretRecord) => ({apiVersion: 'v1', kind: 'Secret', metadata: meta(s), type: s.type, data: s.data})
 
-/** The namespaces: default, and every one an object of the state is in. */
-export function namespacesOf(state: State): Array<{name: string; createdAt: string}> {
+/** The namespaces: default, every applied one, and every one an object of the state is in; with their labels (namespace/model.ts). */
+export function namespacesOf(state: State): Array<{name: string; createdAt: string; labels: Record<string, string>}> {
   const first = new Map<string, string>()
   const objs = [...Object.values(state.pods), ...Object.values(state.services), ...Object.values(state.deployments), ...Object.values(state.statefulSets), ...Object.values(state.ingresses), ...Object.values(state.secrets)]
   const since = state.cluster?.createdAt ?? new Date(0).toISOString()
   first.set('default', since)
   for (const o of objs) if (!first.has(o.namespace) || first.get(o.namespace)! > o.createdAt) first.set(o.namespace, o.namespace === 'default' ? since : o.createdAt)
-  return [...first].map(([name, createdAt]) => ({name, createdAt})).sort((a, b) => a.name.localeCompare(b.name))
+  for (const n of Object.values(state.namespaces)) if (!first.has(n.name) || first.get(n.name)! > n.createdAt) first.set(n.name, n.name === 'default' ? since : n.createdAt)
+  return [...first].map(([name, createdAt]) => ({name, createdAt, labels: namespaceLabels(state, name)})).sort((a, b) => a.name.localeCompare(b.name))
 }
 
-export const toV1Namespace = (n: {name: string; createdAt: string}) => ({
+export const toV1Namespace = (n: {name: string; createdAt: string; labels: Record<string, string>}) => ({
   apiVersion: 'v1',
   kind: 'Namespace',
-  metadata: {name: n.name, creationTimestamp: n.createdAt, labels: {'kubernetes.io/metadata.name': n.name}},
+  metadata: {name: n.name, creationTimestamp: n.createdAt, labels: n.labels},
   spec: {finalizers: ['kubernetes']},
   status: {phase: 'Active'},
 })

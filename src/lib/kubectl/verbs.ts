@@ -16,6 +16,8 @@ import {matchesSelector, parseSelector} from './selector.js'
 import {namespacesOf, toV1Endpoints} from './v1.js'
 import {listEndpoints, listSlices} from '../endpoints/v1.js'
 import {derivedDeleteRefusal} from '../endpoints/kinds.js'
+import {NAME_LABEL, namespaceLabels} from '../namespace/model.js'
+import {randomUUID} from 'node:crypto'
 
 export interface Target {
   kind: KindInfo
@@ -45,7 +47,19 @@ export const recordsOf = (state: State, kind: KindInfo): Stored[] => {
   if (kind.kind === 'EndpointSlice') return listSlices(state)
   if (kind.kind === 'Node') return Object.values(state.nodes).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux'}}))
   if (kind.kind === 'IngressClass') return Object.values(state.ingressClasses).map((c) => ({namespace: '', name: c.name, labels: c.labels}))
-  return namespacesOf(state).map((n) => ({namespace: '', name: n.name, labels: {'kubernetes.io/metadata.name': n.name}}))
+  return namespacesOf(state).map((n) => ({namespace: '', name: n.name, labels: n.labels}))
+}
+
+/** A target's record where label/annotate change it: a stored kind's, or a Namespace's (recorded when first labeled, as applying it would). */
+function storedOf(s: State, t: Target, field: 'labels' | 'annotations', create: boolean): Stored | undefined {
+  if (t.kind.kind === 'Namespace') {
+    if (field === 'annotations') throw new InputError('mk8s keeps no annotations of namespaces', 'labels can be set on them: mk8s label namespace NAME KEY=VALUE')
+    if (!s.namespaces[t.name] && create) s.namespaces[t.name] = {name: t.name, labels: {[NAME_LABEL]: t.name}, uid: randomUUID(), createdAt: new Date().toISOString()}
+    return (s.namespaces[t.name] as unknown as Stored | undefined) ?? {namespace: '', name: t.name, labels: namespaceLabels(s, t.name)}
+  }
+  const where = STORE[t.kind.kind]
+  if (!where) throw new InputError(`mk8s keeps no ${field} of ${t.kind.plural}`, `${field} can be set on ${[...Object.values(STORE), 'namespaces'].join(', ')}`)
+  return s[where][objKey(t.namespace, t.name)] as Stored
 }
 
 export interface TargetOptions {
@@ -123,17 +137,18 @@ export async function relabel(ctx: Ctx, targets: Target[], change: LabelChange, 
   const verb = o.field === 'labels' ? 'labeled' : 'annotated'
   const before = ctx.store.read()
   for (const t of targets) {
-    const where = STORE[t.kind.kind]
-    if (!where) throw new InputError(`mk8s keeps no ${o.field} of ${t.kind.plural}`, `${o.field} can be set on ${Object.values(STORE).join(', ')}`)
-    const rec = before[where][objKey(t.namespace, t.name)] as Stored
+    const rec = storedOf(before, t, o.field, false)!
     const cur = rec[o.field] ?? {}
+    if (t.kind.kind === 'Namespace' && o.field === 'labels' && (NAME_LABEL in change.set || change.remove.includes(NAME_LABEL))) {
+      throw new InputError(`the label ${NAME_LABEL} of a namespace is its name, set by the cluster, and cannot be changed`, `set another label: mk8s label namespace ${t.name} team=a`)
+    }
     for (const [k, v] of Object.entries(change.set)) {
       if (!o.overwrite && k in cur && cur[k] !== v) throw new InputError(`'${k}' already has a value (${cur[k]}), and --overwrite is false`, `add --overwrite to change ${refName(t)}`)
     }
   }
   const apply = (s: State): string[] =>
     targets.map((t) => {
-      const rec = s[STORE[t.kind.kind]][objKey(t.namespace, t.name)] as Stored
+      const rec = storedOf(s, t, o.field, Object.keys(change.set).length > 0)!
       const cur = {...(rec[o.field] ?? {})}
       const was = JSON.stringify(cur)
       Object.assign(cur, change.set)
@@ -143,6 +158,7 @@ export async function relabel(ctx: Ctx, targets: Target[], change: LabelChange, 
     })
   const lines = await ctx.store.update(apply)
   // labels decide which services select a pod, and policies select on pods and namespaces: one turn re-programs what follows
+  // (a namespace first labeled is recorded, with the same uid a later apply keeps)
   await program(ctx)
   return lines
 }
