@@ -4,7 +4,7 @@ import {allNamespacesFlag, selectorFlag} from '../lib/kubectl/flags.js'
 import {relabel, resolveTargets, splitChanges} from '../lib/kubectl/verbs.js'
 
 export default class Label extends BaseCommand<typeof Label> {
-  static override summary = 'Set or remove labels of pods, services, deployments, ingresses and secrets; services re-select their endpoints and the nodes are re-programmed'
+  static override summary = 'Set or remove labels of pods, services, deployments, statefulsets, ingresses, secrets, configmaps, networkpolicies and namespaces; services re-select their endpoints, policies their peers, and the nodes are re-programmed'
   static override strict = false
   static override usage = ['label KIND NAME... KEY=VALUE... [KEY-...] [flags]', 'label KIND/NAME... KEY=VALUE... [KEY-...] [flags]', 'label KIND (-l SELECTOR | --all) KEY=VALUE... [flags]']
   static override args = {target: Args.string({description: 'KIND NAME, or KIND/NAME'}), changes: Args.string({description: 'KEY=VALUE to set, KEY- to remove'})}
@@ -13,6 +13,7 @@ export default class Label extends BaseCommand<typeof Label> {
     '<%= config.bin %> label pod/web tier=back --overwrite',
     '<%= config.bin %> label pod web tier-',
     "<%= config.bin %> label pods -l app=web tier=front",
+    '<%= config.bin %> label namespace team-a team=a',
   ]
   static override flags = {
     overwrite: Flags.boolean({description: 'change a label that has another value', default: false}),
