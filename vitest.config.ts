@@ -7,6 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          globalSetup: ['test/unit/tmpdir-setup.ts'],
         },
       },
       {
@@ -14,6 +15,7 @@ export default defineConfig({
         test: {
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
+          globalSetup: ['test/unit/tmpdir-setup.ts'],
           testTimeout: 60_000,
         },
       },
