@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {Mk8sError, UnreachableError} from '../errors.js'
 import type {Host} from '../host/host.js'
 import {timed} from '../util/timing.js'
+import {ownerGone} from '../util/owner.js'
 
 const REMOTE_SOCKET = '/var/run/docker.sock'
 
@@ -77,12 +78,7 @@ export function sweepForwards(dir: string): void {
   }
   for (const f of names) {
     const pid = Number(/^[ds]-(\d+)-[0-9a-f]{6}\.sock$/.exec(f)?.[1])
-    if (!pid || pid === process.pid) continue
-    try {
-      process.kill(pid, 0)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, f), {force: true})
-    }
+    if (pid && ownerGone(pid, '')) rmSync(join(dir, f), {force: true})
   }
 }
 
