@@ -357,29 +357,23 @@ export class StateStore {
 
   /**
    * Per collection, the objects of `state` (rendered as `text`) that are not in `base` as they are
-   * there; a collection missing here is validated whole. Found by comparing the objects' lines in
-   * both texts (segments.ts), else by parsing base and comparing the objects.
+   * there, found by comparing the objects' lines in both texts (segments.ts); a collection missing
+   * here (all of them, for a text in another shape) is validated whole.
    */
   private changedObjects(state: State, base: string, text: string): Map<keyof State, Set<string>> {
     const out = new Map<keyof State, Set<string>>()
     const a = collectionSegments(base, COLLECTION_SET)
     const b = a && collectionSegments(text, COLLECTION_SET)
-    const was = b ? undefined : (JSON.parse(base) as State)
+    if (!a || !b) return out
     for (const c of COLLECTIONS) {
       const now = state[c] as Record<string, unknown> | undefined
       if (!now || typeof now !== 'object' || Array.isArray(now)) continue
       const keys = Object.keys(now)
-      if (b) {
-        const [before, after] = [a!.get(c) ?? new Map<string, string>(), b.get(c) ?? new Map<string, string>()]
-        if (after.size !== keys.length) continue
-        const tokens = keys.map((k) => JSON.stringify(k))
-        if (tokens.some((t) => !after.has(t))) continue
-        out.set(c, new Set(keys.filter((_, i) => before.get(tokens[i]) !== after.get(tokens[i]))))
-      } else {
-        const old = was![c] as Record<string, unknown> | undefined
-        if (!old || typeof old !== 'object') continue
-        out.set(c, new Set(keys.filter((k) => !jsonEqual(now[k], old[k]))))
-      }
+      const [before, after] = [a.get(c) ?? new Map<string, string>(), b.get(c) ?? new Map<string, string>()]
+      if (after.size !== keys.length) continue
+      const tokens = keys.map((k) => JSON.stringify(k))
+      if (tokens.some((t) => !after.has(t))) continue
+      out.set(c, new Set(keys.filter((_, i) => before.get(tokens[i]) !== after.get(tokens[i]))))
     }
     return out
   }
