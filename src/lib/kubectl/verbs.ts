@@ -17,7 +17,7 @@ import {namespacesOf, toV1Endpoints} from './v1.js'
 import {listEndpoints, listSlices} from '../endpoints/v1.js'
 import {derivedDeleteRefusal} from '../endpoints/kinds.js'
 import {NAME_LABEL, namespaceLabels} from '../namespace/model.js'
-import {randomUUID} from 'node:crypto'
+import {namespaceRecord} from '../namespace/service.js'
 
 export interface Target {
   kind: KindInfo
@@ -54,7 +54,7 @@ export const recordsOf = (state: State, kind: KindInfo): Stored[] => {
 function storedOf(s: State, t: Target, field: 'labels' | 'annotations', create: boolean): Stored | undefined {
   if (t.kind.kind === 'Namespace') {
     if (field === 'annotations') throw new InputError('mk8s keeps no annotations of namespaces', 'labels can be set on them: mk8s label namespace NAME KEY=VALUE')
-    if (!s.namespaces[t.name] && create) s.namespaces[t.name] = {name: t.name, labels: {[NAME_LABEL]: t.name}, uid: randomUUID(), createdAt: new Date().toISOString()}
+    if (!s.namespaces[t.name] && create) s.namespaces[t.name] = namespaceRecord({name: t.name, labels: {}})
     return (s.namespaces[t.name] as unknown as Stored | undefined) ?? {namespace: '', name: t.name, labels: namespaceLabels(s, t.name)}
   }
   const where = STORE[t.kind.kind]

@@ -18,11 +18,19 @@ export interface NamespaceInput {
   labels: Record<string, string>
 }
 
+/** A Namespace's record: its labels with kubernetes.io/metadata.name set to its name; the uid and time of the record before, if any. */
+export const namespaceRecord = (input: NamespaceInput, old?: NamespaceRecord): NamespaceRecord => ({
+  name: input.name,
+  labels: {...input.labels, [NAME_LABEL]: input.name},
+  uid: old?.uid ?? randomUUID(),
+  createdAt: old?.createdAt ?? new Date().toISOString(),
+})
+
 /** Create a Namespace or change its labels; kubernetes.io/metadata.name is set to its name. Nothing on the hosts changes. */
 export async function applyNamespace(ctx: Ctx, input: NamespaceInput): Promise<{created: boolean; changed: boolean; namespace: NamespaceRecord}> {
   return ctx.store.update((s) => {
     const old = s.namespaces[input.name]
-    const rec: NamespaceRecord = {name: input.name, labels: {...input.labels, [NAME_LABEL]: input.name}, uid: old?.uid ?? randomUUID(), createdAt: old?.createdAt ?? new Date().toISOString()}
+    const rec = namespaceRecord(input, old)
     s.namespaces[input.name] = rec
     return {created: !old, changed: JSON.stringify(old) !== JSON.stringify(rec), namespace: rec}
   })
